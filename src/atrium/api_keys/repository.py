@@ -1,0 +1,80 @@
+"""SQL for API keys (tenant-owned, isolated by row-level security)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atrium.api_keys.models import ApiKey
+from atrium.tenants.models import Tenant
+
+# last_used_at is advisory; writing it at most once a minute keeps hot keys off the WAL.
+_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+
+
+class ApiKeyRepository:
+    async def add(self, session: AsyncSession, key: ApiKey) -> ApiKey:
+        session.add(key)
+        await session.flush()
+        return key
+
+    async def list(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, limit: int, offset: int
+    ) -> tuple[list[ApiKey], int]:
+        where = (ApiKey.tenant_id == tenant_id, ApiKey.revoked_at.is_(None))
+        total = await session.scalar(select(func.count()).select_from(ApiKey).where(*where))
+        rows = await session.scalars(
+            select(ApiKey).where(*where).order_by(ApiKey.created_at, ApiKey.id)
+            .limit(limit).offset(offset)
+        )
+        return list(rows), total or 0
+
+    async def get(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, key_id: uuid.UUID
+    ) -> ApiKey | None:
+        stmt = select(ApiKey).where(ApiKey.tenant_id == tenant_id, ApiKey.id == key_id)
+        return await session.scalar(stmt)
+
+    async def revoke(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, key_id: uuid.UUID, now: dt.datetime
+    ) -> None:
+        await session.execute(
+            update(ApiKey)
+            .where(ApiKey.tenant_id == tenant_id, ApiKey.id == key_id)
+            .values(revoked_at=now)
+        )
+
+    async def find_active(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, key_hash: bytes, now: dt.datetime
+    ) -> tuple[ApiKey, Tenant] | None:
+        stmt = (
+            select(ApiKey, Tenant)
+            .join(Tenant, Tenant.id == ApiKey.tenant_id)
+            .where(
+                ApiKey.tenant_id == tenant_id,
+                ApiKey.key_hash == key_hash,
+                ApiKey.revoked_at.is_(None),
+                or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now),
+            )
+        )
+        row = (await session.execute(stmt)).first()
+        return (row[0], row[1]) if row else None
+
+    async def touch(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, key_id: uuid.UUID, now: dt.datetime
+    ) -> None:
+        await session.execute(
+            update(ApiKey)
+            .where(
+                ApiKey.tenant_id == tenant_id,
+                ApiKey.id == key_id,
+                or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - _TOUCH_INTERVAL),
+            )
+            .values(last_used_at=now)
+        )
+
+
+api_key_repository = ApiKeyRepository()

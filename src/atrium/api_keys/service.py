@@ -1,0 +1,98 @@
+"""API keys for programs: shown once, stored hashed, scoped to one tenant and a role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atrium.api_keys.models import ApiKey
+from atrium.api_keys.repository import api_key_repository
+from atrium.api_keys.schemas import ApiKeyCreate
+from atrium.audit.service import audit_service
+from atrium.auth.context import ADMIN_ROLES, AuthContext, Role
+from atrium.kit.db import set_tenant
+from atrium.kit.deps import ClientInfo
+from atrium.kit.errors import Forbidden, NotFound, Unauthorized
+from atrium.kit.models import utcnow
+from atrium.kit.security import digest, new_tenant_secret, parse_tenant_secret
+
+API_KEY_PREFIX = "atr_"
+
+
+class ApiKeyService:
+    async def create(
+        self, *, session: AsyncSession, auth: AuthContext, data: ApiKeyCreate, client: ClientInfo
+    ) -> tuple[ApiKey, str]:
+        if not auth.is_user_session:
+            raise Forbidden("API keys are created by a signed-in user")
+        if data.role == Role.admin and auth.role not in ADMIN_ROLES:
+            raise Forbidden("Only tenant owners and admins can create admin keys")
+        secret = new_tenant_secret(API_KEY_PREFIX, auth.tenant_id)
+        expires_at = (
+            utcnow() + dt.timedelta(days=data.expires_in_days) if data.expires_in_days else None
+        )
+        key = await api_key_repository.add(
+            session,
+            ApiKey(
+                tenant_id=auth.tenant_id,
+                user_id=auth.user_id,
+                name=data.name,
+                role=data.role,
+                display_prefix=f"{API_KEY_PREFIX}...{secret.value[-6:]}",
+                key_hash=secret.hash,
+                expires_at=expires_at,
+            ),
+        )
+        await session.refresh(key)
+        await audit_service.record_by(
+            session=session, auth=auth, action="api_key.created", client=client,
+            target_type="api_key", target_id=key.id, details={"role": data.role},
+        )
+        return key, secret.value
+
+    async def list(
+        self, *, session: AsyncSession, auth: AuthContext, limit: int, offset: int
+    ) -> tuple[list[ApiKey], int]:
+        return await api_key_repository.list(
+            session, tenant_id=auth.tenant_id, limit=limit, offset=offset
+        )
+
+    async def revoke(
+        self, *, session: AsyncSession, auth: AuthContext, key_id: uuid.UUID, client: ClientInfo
+    ) -> None:
+        key = await api_key_repository.get(session, tenant_id=auth.tenant_id, key_id=key_id)
+        if key is None or key.revoked_at is not None:
+            raise NotFound("API key not found")
+        if key.user_id != auth.user_id and auth.role not in ADMIN_ROLES:
+            raise Forbidden("Only the key's creator or a tenant admin can revoke it")
+        await api_key_repository.revoke(
+            session, tenant_id=auth.tenant_id, key_id=key_id, now=utcnow()
+        )
+        await audit_service.record_by(
+            session=session, auth=auth, action="api_key.revoked", client=client,
+            target_type="api_key", target_id=key_id,
+        )
+
+    async def authenticate(self, *, session: AsyncSession, presented: str) -> AuthContext:
+        secret = parse_tenant_secret(API_KEY_PREFIX, presented)
+        if secret is None:
+            raise Unauthorized("Invalid API key")
+        await set_tenant(session, secret.tenant_id)
+        now = utcnow()
+        found = await api_key_repository.find_active(
+            session, tenant_id=secret.tenant_id, key_hash=digest(secret.value), now=now
+        )
+        if found is None:
+            raise Unauthorized("Invalid API key")
+        key, tenant = found
+        if tenant.status != "active":
+            raise Forbidden("This tenant is suspended")
+        await api_key_repository.touch(session, tenant_id=key.tenant_id, key_id=key.id, now=now)
+        return AuthContext(
+            tenant_id=key.tenant_id, role=Role(key.role), user_id=key.user_id, api_key_id=key.id
+        )
+
+
+api_key_service = ApiKeyService()

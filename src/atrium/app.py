@@ -1,0 +1,90 @@
+"""FastAPI application factory and lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.middleware.sessions import SessionMiddleware
+
+from atrium import __version__
+from atrium.api_keys.endpoints import router as api_keys_router
+from atrium.auth import google
+from atrium.auth.endpoints import router as auth_router
+from atrium.bootstrap import build_runtime
+from atrium.db.urls import DatabaseUrls
+from atrium.kit import handlers
+from atrium.kit.http import RequestContextMiddleware
+from atrium.kit.logging import get_logger
+from atrium.kit.runtime import install, runtime
+from atrium.settings import Settings
+from atrium.tenants.endpoints import admin_router
+from atrium.tenants.endpoints import router as tenants_router
+from atrium.users.endpoints import router as users_router
+
+_log = get_logger("atrium.app")
+
+
+def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
+    """Build the app for a database that is already migrated (see `atrium.bootstrap`)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        rt = build_runtime(settings, urls)
+        install(rt)
+        _log.info("started", version=__version__, embedded=settings.embedded_database)
+        try:
+            yield
+        finally:
+            await rt.background.drain()
+            await rt.db.dispose()
+            install(None)
+            _log.info("stopped")
+
+    app = FastAPI(
+        title="Atrium",
+        version=__version__,
+        description="Self-hostable, multi-tenant AI assistant and agent platform.",
+        lifespan=lifespan,
+    )
+    handlers.install(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie="atrium_oauth",
+        path="/auth/google",
+        max_age=600,
+        same_site="lax",
+        https_only=settings.base_url.startswith("https://"),
+    )
+    app.add_middleware(RequestContextMiddleware)
+
+    for router in (auth_router, google.router, users_router, tenants_router, admin_router,
+                   api_keys_router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    async def readyz() -> JSONResponse:
+        """Readiness: the database answers."""
+        try:
+            await runtime().db.ping()
+        except Exception as exc:  # any failure means not ready; the reason goes to the log
+            _log.warning("not_ready", error_type=type(exc).__name__)
+            return JSONResponse(
+                {"status": "unavailable", "database": "unreachable"}, status_code=503
+            )
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,71 @@
+"""The one dependency that accepts every credential form, and the role gates built on it.
+
+`Authorization: Bearer <access token | API key>` and `x-api-key: <API key>` all pass through
+`get_auth`, so no route can forget a check or accept a weaker form.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import structlog
+from fastapi import Depends, Request
+
+from atrium.auth.context import ADMIN_ROLES, AuthContext
+from atrium.auth.service import auth_service
+from atrium.kit.deps import SessionDep
+from atrium.kit.errors import Forbidden, Unauthorized
+
+_MAX_CREDENTIAL = 4096
+
+
+def _credential(request: Request) -> str:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise Unauthorized("Use 'Authorization: Bearer <token>'")
+        credential = value.strip()
+    else:
+        credential = request.headers.get("x-api-key", "").strip()
+    if not credential:
+        raise Unauthorized()
+    if len(credential) > _MAX_CREDENTIAL:
+        raise Unauthorized("Invalid credential")
+    return credential
+
+
+async def get_auth(request: Request, session: SessionDep) -> AuthContext:
+    auth = await auth_service.authenticate(session=session, credential=_credential(request))
+    request.state.auth = auth
+    structlog.contextvars.bind_contextvars(
+        tenant_id=str(auth.tenant_id),
+        user_id=str(auth.user_id) if auth.user_id else None,
+        api_key_id=str(auth.api_key_id) if auth.api_key_id else None,
+    )
+    return auth
+
+
+AuthDep = Annotated[AuthContext, Depends(get_auth)]
+
+
+async def require_tenant_admin(auth: AuthDep) -> AuthContext:
+    if auth.role not in ADMIN_ROLES:
+        raise Forbidden("Tenant owners and admins only")
+    return auth
+
+
+async def require_user_session(auth: AuthDep) -> AuthContext:
+    auth_service.require_user(auth)
+    return auth
+
+
+async def require_platform_admin(auth: AuthDep) -> AuthContext:
+    if not auth.is_user_session or not auth.is_platform_admin:
+        raise Forbidden("Platform administrators only")
+    return auth
+
+
+TenantAdminDep = Annotated[AuthContext, Depends(require_tenant_admin)]
+UserSessionDep = Annotated[AuthContext, Depends(require_user_session)]
+PlatformAdminDep = Annotated[AuthContext, Depends(require_platform_admin)]

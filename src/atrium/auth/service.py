@@ -1,0 +1,215 @@
+"""Registration, sign-in, token refresh, tenant switching and request authentication."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atrium.api_keys.service import API_KEY_PREFIX, api_key_service
+from atrium.audit.service import audit_service
+from atrium.auth import recovery, throttle
+from atrium.auth.context import AuthContext, Role
+from atrium.auth.schemas import LoginRequest, MePublic, RegisterRequest, TokenPair
+from atrium.auth.sessions import session_service
+from atrium.kit.deps import ClientInfo
+from atrium.kit.errors import Forbidden, NotFound, Unauthorized
+from atrium.kit.logging import get_logger
+from atrium.kit.runtime import runtime
+from atrium.kit.security import password_needs_rehash, verify_password
+from atrium.tenants.schemas import TenantMembershipPublic, TenantPublic
+from atrium.tenants.service import tenant_service
+from atrium.users.models import User
+from atrium.users.schemas import user_public
+from atrium.users.service import user_service
+
+_log = get_logger("atrium.auth")
+
+
+class AuthService:
+    async def register(
+        self, *, session: AsyncSession, data: RegisterRequest, client: ClientInfo
+    ) -> TokenPair:
+        """Create a user. With an invitation token they join that tenant; otherwise they get a
+        tenant of their own on the default plan, as its owner."""
+        invited = data.invitation_token is not None
+        user = await user_service.create(
+            session=session,
+            email=str(data.email),
+            full_name=data.full_name,
+            password=data.password,
+        )
+        if data.invitation_token is not None:
+            membership = await tenant_service.accept_invitation(
+                session=session, user=user, token=data.invitation_token, client=client
+            )
+            # Holding an invitation mailed to this address proves the address.
+            await user_service.mark_email_verified(session=session, user=user)
+            tenant_id, role = membership.tenant_id, Role(membership.role)
+        else:
+            name = data.tenant_name or f"{data.full_name}'s workspace"
+            tenant = await tenant_service.create_with_owner(
+                session=session, owner=user, name=name[:200], client=client
+            )
+            tenant_id, role = tenant.id, Role.owner
+        if not invited:
+            await recovery.send_verification(session=session, user=user)
+        await audit_service.record(
+            session=session, tenant_id=tenant_id, action="auth.registered",
+            actor_user_id=user.id, client=client, target_type="user", target_id=user.id,
+        )
+        return await session_service.issue(
+            session=session, user_id=user.id, tenant_id=tenant_id, role=role, client=client
+        )
+
+    async def login(
+        self, *, session: AsyncSession, data: LoginRequest, client: ClientInfo
+    ) -> TokenPair:
+        email = str(data.email)
+        await throttle.check(email, client.ip)
+        user = await user_service.get_by_email(session=session, email=email)
+        ok = verify_password(user.password_hash if user else None, data.password)
+        if user is None or not ok or not user.is_active:
+            await throttle.failed(email, client.ip)
+            _log.info("sign_in_failed", reason="bad_credentials", ip=client.ip)
+            raise Unauthorized("Invalid e-mail or password")
+        await throttle.succeeded(email)
+        assert user.password_hash is not None
+        if password_needs_rehash(user.password_hash):
+            await user_service.set_password(session=session, user=user, password=data.password)
+        return await self.sign_in(
+            session=session, user=user, tenant_id=data.tenant_id, client=client, method="password"
+        )
+
+    async def sign_in(
+        self,
+        *,
+        session: AsyncSession,
+        user: User,
+        tenant_id: uuid.UUID | None,
+        client: ClientInfo,
+        method: str,
+    ) -> TokenPair:
+        """Start a session in `tenant_id`, or the user's first tenant. A user who belongs to
+        no tenant any more gets a new one of their own rather than a dead end."""
+        memberships = await tenant_service.user_tenants(session=session, user_id=user.id)
+        if tenant_id is not None:
+            chosen = next((m for m, _ in memberships if m.tenant_id == tenant_id), None)
+            if chosen is None:
+                raise Forbidden("You are not a member of that tenant", field="tenant_id")
+            target, role = chosen.tenant_id, Role(chosen.role)
+        elif memberships:
+            target, role = memberships[0][0].tenant_id, Role(memberships[0][0].role)
+        else:
+            tenant = await tenant_service.create_with_owner(
+                session=session, owner=user, name=f"{user.full_name or user.email}'s workspace"[:200],
+                client=client,
+            )
+            target, role = tenant.id, Role.owner
+        pair = await session_service.issue(
+            session=session, user_id=user.id, tenant_id=target, role=role, client=client
+        )
+        await audit_service.record(
+            session=session, tenant_id=target, action="auth.signed_in", actor_user_id=user.id,
+            client=client, target_type="user", target_id=user.id, details={"method": method},
+        )
+        return pair
+
+    async def refresh(
+        self, *, session: AsyncSession, token: str, client: ClientInfo
+    ) -> TokenPair:
+        row = await session_service.take_refresh_token(session=session, token=token)
+        found = await tenant_service.membership(
+            session=session, tenant_id=row.tenant_id, user_id=row.user_id
+        )
+        if found is None or not found[1].is_active or found[2].status != "active":
+            raise Unauthorized("Session is no longer valid")
+        membership = found[0]
+        return await session_service.issue(
+            session=session,
+            user_id=row.user_id,
+            tenant_id=row.tenant_id,
+            role=Role(membership.role),
+            client=client,
+            family_id=row.family_id,
+        )
+
+    async def logout(self, *, session: AsyncSession, token: str) -> None:
+        await session_service.revoke(session=session, token=token)
+
+    async def switch_tenant(
+        self, *, session: AsyncSession, auth: AuthContext, tenant_id: uuid.UUID, client: ClientInfo
+    ) -> TokenPair:
+        user_id = self.require_user(auth)
+        found = await tenant_service.membership(
+            session=session, tenant_id=tenant_id, user_id=user_id
+        )
+        if found is None:
+            raise NotFound("Tenant not found", field="tenant_id")
+        membership, _, tenant = found
+        if tenant.status != "active":
+            raise Forbidden("This tenant is suspended")
+        pair = await session_service.issue(
+            session=session, user_id=user_id, tenant_id=tenant_id, role=Role(membership.role),
+            client=client,
+        )
+        await audit_service.record(
+            session=session, tenant_id=tenant_id, action="auth.switched_tenant",
+            actor_user_id=user_id, client=client, target_type="tenant", target_id=tenant_id,
+        )
+        return pair
+
+    async def me(self, *, session: AsyncSession, auth: AuthContext) -> MePublic:
+        tenant = await tenant_service.current(session=session, auth=auth)
+        tenants: list[TenantMembershipPublic] = []
+        user_out = None
+        if auth.user_id is not None:
+            user = await user_service.get(session=session, user_id=auth.user_id)
+            user_out = user_public(user)
+            if auth.is_user_session:
+                rows = await tenant_service.user_tenants(session=session, user_id=auth.user_id)
+                tenants = [
+                    TenantMembershipPublic(tenant=TenantPublic.model_validate(t), role=m.role)
+                    for m, t in rows
+                ]
+        if user_out is None:
+            raise NotFound("This API key has no user")
+        return MePublic(
+            user=user_out,
+            tenant=TenantPublic.model_validate(tenant),
+            role=auth.role.value,
+            via_api_key=auth.api_key_id is not None,
+            tenants=tenants,
+        )
+
+    async def authenticate(self, *, session: AsyncSession, credential: str) -> AuthContext:
+        """Turn any accepted credential (access token or API key) into an AuthContext and
+        scope the transaction to its tenant."""
+        if credential.startswith(API_KEY_PREFIX):
+            return await api_key_service.authenticate(session=session, presented=credential)
+        claims = runtime().signer.verify(credential)
+        found = await tenant_service.membership(
+            session=session, tenant_id=claims.tenant_id, user_id=claims.user_id
+        )
+        # The role is read again on every request, so a demotion or removal takes effect now
+        # rather than when the access token expires.
+        if found is None or not found[1].is_active:
+            raise Unauthorized("Session is no longer valid")
+        membership, user, tenant = found
+        if tenant.status != "active":
+            raise Forbidden("This tenant is suspended")
+        return AuthContext(
+            tenant_id=claims.tenant_id,
+            role=Role(membership.role),
+            user_id=user.id,
+            is_platform_admin=user.is_platform_admin,
+        )
+
+    @staticmethod
+    def require_user(auth: AuthContext) -> uuid.UUID:
+        if not auth.is_user_session or auth.user_id is None:
+            raise Forbidden("This action needs a signed-in user, not an API key")
+        return auth.user_id
+
+
+auth_service = AuthService()

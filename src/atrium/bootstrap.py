@@ -1,0 +1,55 @@
+"""Start-up steps shared by the CLI commands: locate the database, migrate, build the runtime."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from atrium.auth.tokens import TokenSigner
+from atrium.db import embedded, migrate
+from atrium.db.urls import DatabaseUrls, external_urls
+from atrium.kit.background import BackgroundTasks
+from atrium.kit.db import Database
+from atrium.kit.mail import Mailer
+from atrium.kit.ratelimit import RateLimiter
+from atrium.kit.runtime import Runtime
+from atrium.settings import Settings
+
+
+def database_urls(settings: Settings) -> DatabaseUrls:
+    """The external database when configured, else the embedded one (started on demand)."""
+    if settings.embedded_database:
+        return embedded.start(settings)
+    return external_urls(settings)
+
+
+def run_migrations(settings: Settings, urls: DatabaseUrls) -> None:
+    migrate.upgrade(urls.owner, app_role=settings.database_app_user)
+    password = settings.database_app_password
+    if password is not None and settings.database_app_url is None:
+        owner = urls.owner.set(drivername="postgresql").render_as_string(hide_password=False)
+        with psycopg.connect(owner, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("ALTER ROLE {} PASSWORD {}").format(
+                    sql.Identifier(settings.database_app_user),
+                    sql.Literal(password.get_secret_value()),
+                )
+            )
+
+
+def build_runtime(settings: Settings, urls: DatabaseUrls) -> Runtime:
+    limiter = (
+        RateLimiter.for_redis(settings.redis_url.get_secret_value())
+        if settings.redis_url
+        else RateLimiter()
+    )
+    return Runtime(
+        settings=settings,
+        db=Database(urls.app, pool_size=settings.database_pool_size),
+        signer=TokenSigner(
+            settings.resolved_secret_key(), ttl_seconds=settings.access_token_ttl_seconds
+        ),
+        mailer=Mailer(settings),
+        limiter=limiter,
+        background=BackgroundTasks(),
+    )

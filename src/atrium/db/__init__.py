@@ -1,0 +1,1 @@
+"""Database location, roles, migrations and the embedded server."""

@@ -1,0 +1,53 @@
+"""Rate limiting on the `limits` library: in process by default, Redis when configured.
+
+Keys are namespaced by the caller (tenant, account or address) so one tenant's traffic
+never spends another's allowance.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import Storage
+from limits.storage import storage_from_string
+from limits.aio.strategies import MovingWindowRateLimiter
+
+
+class RateLimiter:
+    def __init__(self, storage_uri: str = "async+memory://", **options: str) -> None:
+        storage = storage_from_string(storage_uri, **options)
+        assert isinstance(storage, Storage)
+        self.storage = storage
+        self._strategy = MovingWindowRateLimiter(self.storage)
+        self._items: dict[str, RateLimitItem] = {}
+
+    @classmethod
+    def for_redis(cls, redis_url: str) -> RateLimiter:
+        scheme, _, rest = redis_url.partition("://")
+        return cls(f"async+{scheme}://{rest}", implementation="redispy")
+
+    def _item(self, rate: str) -> RateLimitItem:
+        item = self._items.get(rate)
+        if item is None:
+            item = self._items[rate] = parse(rate)
+        return item
+
+    async def retry_after(self, rate: str, *key: str) -> int | None:
+        """Seconds until one more hit is allowed, or None when it is allowed now."""
+        item = self._item(rate)
+        if await self._strategy.test(item, *key):
+            return None
+        stats = await self._strategy.get_window_stats(item, *key)
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+    async def hit(self, rate: str, *key: str) -> bool:
+        """Spend one unit; False when the limit was already reached."""
+        return await self._strategy.hit(self._item(rate), *key)
+
+    async def clear(self, rate: str, *key: str) -> None:
+        await self._strategy.clear(self._item(rate), *key)
+
+    async def check(self) -> bool:
+        return await self.storage.check()

@@ -1,0 +1,102 @@
+"""Process settings, read from `ATRIUM_*` environment variables.
+
+A wrong value stops start-up with a message naming the variable (see `cli.load_settings`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_RATE_HELP = "a rate in the `limits` notation, e.g. '5/minute' or '100 per hour'"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATRIUM_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    data_dir: Path = Path("./.atrium")
+    public_url: str | None = None
+    environment: Literal["development", "production", "test"] = "development"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "console"] = "json"
+
+    database_url: SecretStr | None = None
+    database_app_url: SecretStr | None = None
+    database_app_user: str = "atrium_app"
+    database_app_password: SecretStr | None = None
+    database_pool_size: int = Field(default=10, ge=1, le=500)
+    migrate_on_start: bool = True
+
+    redis_url: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    workers_in_process: bool = True
+
+    access_token_ttl_seconds: int = Field(default=15 * 60, ge=30, le=24 * 3600)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)
+    email_token_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    invitation_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    login_rate_per_account: str = Field(default="5/minute", description=_RATE_HELP)
+    login_rate_per_ip: str = Field(default="30/minute", description=_RATE_HELP)
+
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "Atrium <no-reply@localhost>"
+    smtp_security: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    google_client_id: str | None = None
+    google_client_secret: SecretStr | None = None
+    google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
+
+    @field_validator("login_rate_per_account", "login_rate_per_ip")
+    @classmethod
+    def _valid_rate(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise ValueError(f"expected {_RATE_HELP}") from exc
+        return value
+
+    @property
+    def embedded_database(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def base_url(self) -> str:
+        """Where users reach this instance; used in e-mailed links and OAuth redirects."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def google_enabled(self) -> bool:
+        return bool(self.google_client_id and self.google_client_secret)
+
+    def resolved_secret_key(self) -> str:
+        """The signing/encryption master secret; generated into the data dir on first use."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

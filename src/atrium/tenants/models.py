@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import LargeBinary, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from atrium.kit.models import Base, created_at_column
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[str] = mapped_column(primary_key=True)
+    name: Mapped[str]
+    position: Mapped[int]
+    monthly_price_cents: Mapped[int]
+    limits: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime] = created_at_column()
+
+
+class Tenant(Base):
+    __tablename__ = "tenants"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str]
+    plan_id: Mapped[str]
+    status: Mapped[str] = mapped_column(default="active")
+    created_at: Mapped[dt.datetime] = created_at_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    role: Mapped[str]
+    created_at: Mapped[dt.datetime] = created_at_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    tenant_id: Mapped[uuid.UUID]
+    email: Mapped[str]
+    role: Mapped[str]
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    invited_by: Mapped[uuid.UUID | None]
+    created_at: Mapped[dt.datetime] = created_at_column()
+    expires_at: Mapped[dt.datetime]
+    accepted_at: Mapped[dt.datetime | None]
+    accepted_by: Mapped[uuid.UUID | None]
+    revoked_at: Mapped[dt.datetime | None]

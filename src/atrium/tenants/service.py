@@ -1,0 +1,338 @@
+"""Tenants, their plans, members and invitations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atrium.audit.service import audit_service
+from atrium.auth.context import ADMIN_ROLES, AuthContext, Role
+from atrium.auth.sessions import session_service
+from atrium.kit.db import set_platform_admin, set_tenant, set_user
+from atrium.kit.deps import ClientInfo
+from atrium.kit.errors import Conflict, Forbidden, InvalidToken, NotFound, QuotaExceeded
+from atrium.kit.mail import Mail
+from atrium.kit.models import utcnow
+from atrium.kit.runtime import after_commit, runtime
+from atrium.kit.security import new_tenant_secret, parse_tenant_secret
+from atrium.tenants.models import Invitation, Membership, Plan, Tenant
+from atrium.tenants.repository import tenant_repository
+from atrium.tenants.schemas import InvitationCreate, MemberRole
+from atrium.users.models import User
+from atrium.users.service import user_service
+
+DEFAULT_PLAN = "basic"
+INVITATION_PREFIX = "inv_"
+
+
+class TenantService:
+    async def create_with_owner(
+        self, *, session: AsyncSession, owner: User, name: str, client: ClientInfo | None
+    ) -> Tenant:
+        """A new tenant on the default plan with `owner` as its first owner."""
+        tenant_id = uuid.uuid4()
+        await set_tenant(session, tenant_id)
+        tenant = await tenant_repository.add_tenant(
+            session, Tenant(id=tenant_id, name=name, plan_id=DEFAULT_PLAN, status="active")
+        )
+        await tenant_repository.add_membership(
+            session, Membership(tenant_id=tenant_id, user_id=owner.id, role=Role.owner.value)
+        )
+        await audit_service.record(
+            session=session,
+            tenant_id=tenant_id,
+            action="tenant.created",
+            actor_user_id=owner.id,
+            client=client,
+            target_type="tenant",
+            target_id=tenant_id,
+            details={"plan_id": DEFAULT_PLAN},
+        )
+        return tenant
+
+    async def user_tenants(
+        self, *, session: AsyncSession, user_id: uuid.UUID
+    ) -> list[tuple[Membership, Tenant]]:
+        await set_user(session, user_id)
+        return await tenant_repository.user_tenants(session, user_id=user_id)
+
+    async def membership(
+        self, *, session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+    ) -> tuple[Membership, User, Tenant] | None:
+        """The user's membership in `tenant_id`; also scopes the transaction to that tenant."""
+        await set_tenant(session, tenant_id)
+        return await tenant_repository.membership_with_user(
+            session, tenant_id=tenant_id, user_id=user_id
+        )
+
+    async def current(self, *, session: AsyncSession, auth: AuthContext) -> Tenant:
+        tenant = await tenant_repository.get_tenant(session, auth.tenant_id)
+        if tenant is None:
+            raise NotFound("Tenant not found")
+        return tenant
+
+    async def rename(
+        self, *, session: AsyncSession, auth: AuthContext, name: str, client: ClientInfo
+    ) -> Tenant:
+        self._require_admin(auth)
+        await tenant_repository.rename(session, auth.tenant_id, name)
+        await audit_service.record_by(
+            session=session, auth=auth, action="tenant.renamed", client=client,
+            target_type="tenant", target_id=auth.tenant_id,
+        )
+        return await self.current(session=session, auth=auth)
+
+    async def plan(self, *, session: AsyncSession, auth: AuthContext) -> Plan:
+        tenant = await self.current(session=session, auth=auth)
+        plan = await tenant_repository.get_plan(session, tenant.plan_id)
+        assert plan is not None  # guaranteed by the foreign key
+        return plan
+
+    async def list_plans(self, *, session: AsyncSession) -> list[Plan]:
+        return await tenant_repository.list_plans(session)
+
+    async def subscribe(
+        self, *, session: AsyncSession, auth: AuthContext, plan_id: str, client: ClientInfo
+    ) -> Plan:
+        """Change the tenant's plan. Owners only; payment is handled by billing later."""
+        if auth.role != Role.owner or not auth.is_user_session:
+            raise Forbidden("Only an owner can change the plan")
+        plan = await tenant_repository.get_plan(session, plan_id)
+        if plan is None:
+            raise NotFound("Plan not found", field="plan_id")
+        tenant = await self.current(session=session, auth=auth)
+        if tenant.plan_id != plan.id:
+            await tenant_repository.set_plan(session, auth.tenant_id, plan.id)
+            await audit_service.record_by(
+                session=session, auth=auth, action="tenant.plan_changed", client=client,
+                target_type="tenant", target_id=auth.tenant_id,
+                details={"from": tenant.plan_id, "to": plan.id},
+            )
+        return plan
+
+    # members
+
+    async def list_members(
+        self, *, session: AsyncSession, auth: AuthContext, limit: int, offset: int
+    ) -> tuple[list[tuple[Membership, User]], int]:
+        return await tenant_repository.list_members(
+            session, tenant_id=auth.tenant_id, limit=limit, offset=offset
+        )
+
+    async def change_role(
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        user_id: uuid.UUID,
+        role: MemberRole,
+        client: ClientInfo,
+    ) -> tuple[Membership, User]:
+        self._require_admin(auth)
+        owners = await tenant_repository.lock_owners(session, tenant_id=auth.tenant_id)
+        found = await tenant_repository.membership_with_user(
+            session, tenant_id=auth.tenant_id, user_id=user_id
+        )
+        if found is None:
+            raise NotFound("Member not found")
+        membership, user, _ = found
+        if membership.role == role:
+            return membership, user
+        touches_owner = Role.owner in (Role(membership.role), Role(role))
+        if touches_owner and auth.role != Role.owner:
+            raise Forbidden("Only an owner can grant or remove the owner role")
+        if membership.role == Role.owner and owners == [user_id]:
+            raise Conflict("The last owner cannot be demoted; make someone else owner first")
+        previous = membership.role
+        await tenant_repository.set_role(
+            session, tenant_id=auth.tenant_id, user_id=user_id, role=role
+        )
+        await session.refresh(membership)
+        await audit_service.record_by(
+            session=session, auth=auth, action="member.role_changed", client=client,
+            target_type="user", target_id=user_id, details={"from": previous, "to": role},
+        )
+        return membership, user
+
+    async def remove_member(
+        self, *, session: AsyncSession, auth: AuthContext, user_id: uuid.UUID, client: ClientInfo
+    ) -> None:
+        """Remove a member; any member may remove themselves (leave)."""
+        leaving = auth.user_id == user_id and auth.is_user_session
+        if not leaving:
+            self._require_admin(auth)
+        owners = await tenant_repository.lock_owners(session, tenant_id=auth.tenant_id)
+        membership = await tenant_repository.get_membership(
+            session, tenant_id=auth.tenant_id, user_id=user_id
+        )
+        if membership is None:
+            raise NotFound("Member not found")
+        if membership.role == Role.owner:
+            if not leaving and auth.role != Role.owner:
+                raise Forbidden("Only an owner can remove an owner")
+            if owners == [user_id]:
+                raise Conflict("The last owner cannot leave; make someone else owner first")
+        await tenant_repository.delete_membership(
+            session, tenant_id=auth.tenant_id, user_id=user_id
+        )
+        await session_service.revoke_user_in_tenant(
+            session=session, tenant_id=auth.tenant_id, user_id=user_id
+        )
+        await audit_service.record_by(
+            session=session, auth=auth, action="member.left" if leaving else "member.removed",
+            client=client, target_type="user", target_id=user_id,
+        )
+
+    # invitations
+
+    async def invite(
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        data: InvitationCreate,
+        client: ClientInfo,
+    ) -> Invitation:
+        self._require_admin(auth)
+        if data.role == Role.owner and auth.role != Role.owner:
+            raise Forbidden("Only an owner can invite an owner")
+        plan = await self.plan(session=session, auth=auth)
+        max_members = plan.limits.get("max_members")
+        if isinstance(max_members, int):
+            members = await tenant_repository.count_members(session, tenant_id=auth.tenant_id)
+            if members >= max_members:
+                raise QuotaExceeded(f"The {plan.name} plan allows {max_members} members")
+        existing_user = await user_service.get_by_email(session=session, email=data.email)
+        if existing_user is not None and await tenant_repository.get_membership(
+            session, tenant_id=auth.tenant_id, user_id=existing_user.id
+        ):
+            raise Conflict("This person is already a member", field="email")
+        now = utcnow()
+        pending = await tenant_repository.pending_invitation_for(
+            session, tenant_id=auth.tenant_id, email=data.email
+        )
+        if pending is not None:
+            if pending.expires_at > now:
+                raise Conflict("An invitation for this address is already pending", field="email")
+            pending.revoked_at = now
+            await session.flush()
+        secret = new_tenant_secret(INVITATION_PREFIX, auth.tenant_id)
+        ttl = runtime().settings.invitation_ttl_seconds
+        invitation = await tenant_repository.add_invitation(
+            session,
+            Invitation(
+                tenant_id=auth.tenant_id,
+                email=str(data.email),
+                role=data.role,
+                token_hash=secret.hash,
+                invited_by=auth.user_id,
+                expires_at=now + dt.timedelta(seconds=ttl),
+            ),
+        )
+        tenant = await self.current(session=session, auth=auth)
+        await audit_service.record_by(
+            session=session, auth=auth, action="invitation.created", client=client,
+            target_type="invitation", target_id=invitation.id, details={"role": data.role},
+        )
+        link = f"{runtime().settings.base_url}/invitations/accept?token={secret.value}"
+        mail = Mail(
+            to=str(data.email),
+            subject=f"You are invited to {tenant.name} on Atrium",
+            text=(
+                f"You have been invited to join {tenant.name} on Atrium as {data.role}.\n\n"
+                f"Accept the invitation: {link}\n\n"
+                f"Invitation token: {secret.value}\n"
+                "If you do not have an account yet, register with this token.\n"
+            ),
+            link=link,
+        )
+        after_commit(session, lambda: runtime().mailer.send(mail), name="mail.invitation")
+        return invitation
+
+    async def list_invitations(
+        self, *, session: AsyncSession, auth: AuthContext
+    ) -> list[Invitation]:
+        self._require_admin(auth)
+        return await tenant_repository.list_pending_invitations(
+            session, tenant_id=auth.tenant_id, now=utcnow()
+        )
+
+    async def revoke_invitation(
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        invitation_id: uuid.UUID,
+        client: ClientInfo,
+    ) -> None:
+        self._require_admin(auth)
+        invitation = await tenant_repository.get_invitation(
+            session, tenant_id=auth.tenant_id, invitation_id=invitation_id
+        )
+        if invitation is None or invitation.accepted_at or invitation.revoked_at:
+            raise NotFound("Invitation not found")
+        invitation.revoked_at = utcnow()
+        await session.flush()
+        await audit_service.record_by(
+            session=session, auth=auth, action="invitation.revoked", client=client,
+            target_type="invitation", target_id=invitation_id,
+        )
+
+    async def accept_invitation(
+        self, *, session: AsyncSession, user: User, token: str, client: ClientInfo | None
+    ) -> Membership:
+        """Join the inviting tenant; the invitation must be addressed to the user's e-mail."""
+        secret = parse_tenant_secret(INVITATION_PREFIX, token)
+        if secret is None:
+            raise InvalidToken("Invalid invitation token", field="token")
+        await set_tenant(session, secret.tenant_id)
+        invitation = await tenant_repository.lock_invitation_by_hash(
+            session, tenant_id=secret.tenant_id, token_hash=secret.hash
+        )
+        now = utcnow()
+        if (
+            invitation is None
+            or invitation.accepted_at is not None
+            or invitation.revoked_at is not None
+            or invitation.expires_at <= now
+        ):
+            raise InvalidToken("Invalid or expired invitation", field="token")
+        if invitation.email.lower() != user.email.lower():
+            raise Forbidden("This invitation was sent to another e-mail address")
+        existing = await tenant_repository.get_membership(
+            session, tenant_id=invitation.tenant_id, user_id=user.id
+        )
+        if existing is not None:
+            raise Conflict("You are already a member of this tenant")
+        membership = Membership(tenant_id=invitation.tenant_id, user_id=user.id, role=invitation.role)
+        await tenant_repository.add_membership(session, membership)
+        invitation.accepted_at = now
+        invitation.accepted_by = user.id
+        await session.flush()
+        await audit_service.record(
+            session=session, tenant_id=invitation.tenant_id, action="invitation.accepted",
+            actor_user_id=user.id, client=client, target_type="invitation",
+            target_id=invitation.id, details={"role": invitation.role},
+        )
+        return membership
+
+    # platform administration
+
+    async def admin_list(
+        self, *, session: AsyncSession, auth: AuthContext, limit: int, offset: int
+    ) -> tuple[list[Tenant], int]:
+        if not auth.is_platform_admin:
+            raise Forbidden("Platform administrators only")
+        await set_platform_admin(session)
+        return await tenant_repository.list_all_tenants(session, limit=limit, offset=offset)
+
+    @staticmethod
+    def _require_admin(auth: AuthContext) -> None:
+        if auth.role not in ADMIN_ROLES:
+            raise Forbidden("Tenant owners and admins only")
+
+
+tenant_service = TenantService()
+
