@@ -46,7 +46,7 @@ class Invitation(Base):
     __tablename__ = "invitations"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    tenant_id: Mapped[uuid.UUID]
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     email: Mapped[str]
     role: Mapped[str]
     token_hash: Mapped[bytes] = mapped_column(LargeBinary)

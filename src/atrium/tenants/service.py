@@ -103,12 +103,13 @@ class TenantService:
         if plan is None:
             raise NotFound("Plan not found", field="plan_id")
         tenant = await self.current(session=session, auth=auth)
-        if tenant.plan_id != plan.id:
+        previous = tenant.plan_id
+        if previous != plan.id:
             await tenant_repository.set_plan(session, auth.tenant_id, plan.id)
             await audit_service.record_by(
                 session=session, auth=auth, action="tenant.plan_changed", client=client,
                 target_type="tenant", target_id=auth.tenant_id,
-                details={"from": tenant.plan_id, "to": plan.id},
+                details={"from": previous, "to": plan.id},
             )
         return plan
 

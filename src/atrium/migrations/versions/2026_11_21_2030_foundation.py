@@ -150,7 +150,7 @@ def upgrade() -> None:
     op.execute(
         """
         CREATE TABLE invitations (
-          id uuid CONSTRAINT invitations_pkey PRIMARY KEY DEFAULT gen_random_uuid(),
+          id uuid NOT NULL DEFAULT gen_random_uuid(),
           tenant_id uuid NOT NULL
             CONSTRAINT invitations_tenant_id_fkey REFERENCES tenants (id) ON DELETE CASCADE,
           email text NOT NULL CONSTRAINT invitations_email_length CHECK (length(email) <= 320),
@@ -164,7 +164,8 @@ def upgrade() -> None:
           accepted_at timestamptz,
           accepted_by uuid CONSTRAINT invitations_accepted_by_fkey
             REFERENCES users (id) ON DELETE SET NULL,
-          revoked_at timestamptz
+          revoked_at timestamptz,
+          CONSTRAINT invitations_pkey PRIMARY KEY (tenant_id, id)
         )
         """
     )
@@ -179,7 +180,7 @@ def upgrade() -> None:
     op.execute(
         """
         CREATE TABLE api_keys (
-          id uuid CONSTRAINT api_keys_pkey PRIMARY KEY DEFAULT gen_random_uuid(),
+          id uuid NOT NULL DEFAULT gen_random_uuid(),
           tenant_id uuid NOT NULL
             CONSTRAINT api_keys_tenant_id_fkey REFERENCES tenants (id) ON DELETE CASCADE,
           user_id uuid CONSTRAINT api_keys_user_id_fkey REFERENCES users (id) ON DELETE SET NULL,
@@ -190,7 +191,8 @@ def upgrade() -> None:
           created_at timestamptz NOT NULL DEFAULT now(),
           expires_at timestamptz,
           last_used_at timestamptz,
-          revoked_at timestamptz
+          revoked_at timestamptz,
+          CONSTRAINT api_keys_pkey PRIMARY KEY (tenant_id, id)
         )
         """
     )
@@ -202,7 +204,7 @@ def upgrade() -> None:
     op.execute(
         """
         CREATE TABLE refresh_tokens (
-          id uuid CONSTRAINT refresh_tokens_pkey PRIMARY KEY DEFAULT gen_random_uuid(),
+          id uuid NOT NULL DEFAULT gen_random_uuid(),
           tenant_id uuid NOT NULL
             CONSTRAINT refresh_tokens_tenant_id_fkey REFERENCES tenants (id) ON DELETE CASCADE,
           user_id uuid NOT NULL
@@ -214,7 +216,8 @@ def upgrade() -> None:
           rotated_at timestamptz,
           revoked_at timestamptz,
           ip text,
-          user_agent text
+          user_agent text,
+          CONSTRAINT refresh_tokens_pkey PRIMARY KEY (tenant_id, id)
         )
         """
     )

@@ -1,0 +1,145 @@
+"""Members, roles, the last-owner rule, plans and platform administration."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import httpx
+import psycopg
+
+from tests.support import Account, Api, Mailbox, link_token, register, unique_email
+
+
+def invite_and_join(owner: Account, mailbox: Mailbox, base_url: str, role: str = "member") -> Account:
+    email = unique_email("invitee")
+    r = owner.api.post("/tenants/current/members", json={"email": email, "role": role})
+    assert r.status_code == 201, r.text
+    message = mailbox.wait_for(email, subject="invited")
+    token = link_token(message, "/invitations/accept")
+    joined = register(base_url, email=email, invitation_token=token)
+    assert joined.tenant_id == owner.tenant_id
+    return joined
+
+
+def test_roles_and_last_owner(base_url: str, mailbox: Mailbox) -> None:
+    owner = register(base_url)
+    admin = invite_and_join(owner, mailbox, base_url, role="admin")
+    member = invite_and_join(owner, mailbox, base_url)
+    members = owner.api.get("/tenants/current/members").json()
+    assert {m["user_id"]: m["role"] for m in members["items"]} == {
+        owner.user_id: "owner", admin.user_id: "admin", member.user_id: "member"}
+
+    # members cannot change roles; admins cannot touch the owner role
+    assert member.api.patch(f"/tenants/current/members/{admin.user_id}", json={"role": "member"}).status_code == 403
+    r = admin.api.patch(f"/tenants/current/members/{member.user_id}", json={"role": "owner"})
+    assert r.status_code == 403
+    r = admin.api.delete(f"/tenants/current/members/{owner.user_id}")
+    assert r.status_code == 403
+
+    # the last owner can neither be demoted nor leave
+    r = owner.api.patch(f"/tenants/current/members/{owner.user_id}", json={"role": "admin"})
+    assert r.status_code == 409
+    assert owner.api.delete(f"/tenants/current/members/{owner.user_id}").status_code == 409
+
+    # with a second owner, the first may leave
+    r = owner.api.patch(f"/tenants/current/members/{admin.user_id}", json={"role": "owner"})
+    assert r.status_code == 200 and r.json()["role"] == "owner"
+    assert owner.api.delete(f"/tenants/current/members/{owner.user_id}").status_code == 204
+    # the departed owner's token no longer opens the tenant
+    assert owner.api.get("/tenants/current").status_code == 401
+
+
+def test_role_change_takes_effect_immediately(base_url: str, mailbox: Mailbox) -> None:
+    owner = register(base_url)
+    admin = invite_and_join(owner, mailbox, base_url, role="admin")
+    assert admin.api.get("/tenants/current/invitations").status_code == 200
+    owner.api.patch(f"/tenants/current/members/{admin.user_id}", json={"role": "member"})
+    # same access token, role read afresh
+    assert admin.api.get("/tenants/current/invitations").status_code == 403
+
+
+def test_member_removal_and_leaving(base_url: str, mailbox: Mailbox) -> None:
+    owner = register(base_url)
+    m1 = invite_and_join(owner, mailbox, base_url)
+    m2 = invite_and_join(owner, mailbox, base_url)
+    assert m1.api.delete(f"/tenants/current/members/{m2.user_id}").status_code == 403
+    assert m1.api.delete(f"/tenants/current/members/{m1.user_id}").status_code == 204
+    assert owner.api.delete(f"/tenants/current/members/{m2.user_id}").status_code == 204
+    ids = [m["user_id"] for m in owner.api.get("/tenants/current/members").json()["items"]]
+    assert ids == [owner.user_id]
+    # m2's refresh token for this tenant was revoked
+    r = httpx.post(f"{base_url}/auth/refresh", json={"refresh_token": m2.tokens["refresh_token"]})
+    assert r.status_code == 401
+
+
+def test_plan_and_subscribe(base_url: str, mailbox: Mailbox, db: psycopg.Connection[Any]) -> None:
+    owner = register(base_url)
+    plan = owner.api.get("/tenants/plan").json()
+    assert plan["id"] == "basic"
+    for key in ("requests_per_minute", "tokens_per_month", "cost_ceiling_usd_per_month",
+                "max_assistants", "storage_mb", "allowed_models", "features"):
+        assert key in plan["limits"]
+    plans = owner.api.get("/tenants/plans").json()
+    assert [p["id"] for p in plans] == ["basic", "premium", "gold"]
+
+    admin = invite_and_join(owner, mailbox, base_url, role="admin")
+    assert admin.api.post("/tenants/subscribe", json={"plan_id": "gold"}).status_code == 403
+    r = owner.api.post("/tenants/subscribe", json={"plan_id": "premium"})
+    assert r.status_code == 200 and r.json()["id"] == "premium"
+    assert owner.api.get("/tenants/current").json()["plan_id"] == "premium"
+    bad = owner.api.post("/tenants/subscribe", json={"plan_id": "platinum"})
+    assert bad.status_code == 422
+    row = db.execute(
+        "SELECT details FROM audit_log WHERE tenant_id = %s AND action = 'tenant.plan_changed'",
+        (owner.tenant_id,)).fetchone()
+    assert row == ({"from": "basic", "to": "premium"},)
+
+
+def test_member_limit_of_plan(base_url: str, mailbox: Mailbox) -> None:
+    owner = register(base_url)  # Basic allows 3 members
+    invite_and_join(owner, mailbox, base_url)
+    invite_and_join(owner, mailbox, base_url)
+    r = owner.api.post("/tenants/current/members", json={"email": unique_email()})
+    assert r.status_code == 429
+    assert r.json()["error"]["code"] == "quota_exceeded"
+
+
+def test_platform_admin_lists_all_tenants(base_url: str, server: Any) -> None:
+    a = register(base_url)
+    assert a.api.get("/admin/tenants").status_code == 403
+    email = unique_email("root")
+    env = {**server.env, "ATRIUM_ADMIN_PASSWORD": "platform admin pw"}
+    done = subprocess.run(
+        [sys.executable, "-m", "atrium.cli", "admin", "create-platform-admin", "--email", email],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    login = httpx.post(f"{base_url}/auth/login",
+                       json={"email": email, "password": "platform admin pw"})
+    assert login.status_code == 200, login.text
+    admin = Api(base_url, login.json()["access_token"])
+    page = admin.get("/admin/tenants", params={"limit": 200}).json()
+    assert page["total"] >= 2
+    ids = {t["id"] for t in page["items"]}
+    assert a.tenant_id in ids or page["total"] > 200
+    # but the admin's ordinary tenant context is still its own tenant
+    assert admin.get("/tenants/current").json()["id"] == login.json()["tenant_id"]
+
+
+def test_cli_create_tenant(server: Any, base_url: str) -> None:
+    email = unique_email("cli")
+    env = {**server.env, "ATRIUM_ADMIN_PASSWORD": "cli owner pw1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "atrium.cli", "admin", "create-tenant", "--name", "Acme",
+         "--owner-email", email, "--plan", "gold"],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    login = httpx.post(f"{base_url}/auth/login", json={"email": email, "password": "cli owner pw1"})
+    assert login.status_code == 200
+    api = Api(base_url, login.json()["access_token"])
+    current = api.get("/tenants/current").json()
+    assert current["name"] == "Acme" and current["plan_id"] == "gold"
