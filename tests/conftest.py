@@ -68,7 +68,9 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
         "ATRIUM_DATABASE_APP_PASSWORD": "app-test-password",
     }
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 @pytest.fixture(scope="session")
@@ -93,8 +95,9 @@ def server(
         ATRIUM_LOGIN_RATE_PER_ACCOUNT="5/minute",
         ATRIUM_LOGIN_RATE_PER_IP="20/minute",
     )
-    proc = AtriumProcess(env=env, log_path=tmp_path_factory.mktemp("logs") / "atrium.log",
-                         port=port)
+    proc = AtriumProcess(
+        env=env, log_path=tmp_path_factory.mktemp("logs") / "atrium.log", port=port
+    )
     proc.start()
     yield proc
     proc.stop()
@@ -109,13 +112,16 @@ def base_url(server: AtriumProcess) -> str:
 def owner_dsn(server: AtriumProcess) -> str:
     """A DSN for the database superuser/owner, for catalog checks and raw SQL in tests."""
     if "ATRIUM_DATABASE_URL" in server.env:
-        return make_url(server.env["ATRIUM_DATABASE_URL"]).set(
-            drivername="postgresql"
-        ).render_as_string(hide_password=False)
+        return (
+            make_url(server.env["ATRIUM_DATABASE_URL"])
+            .set(drivername="postgresql")
+            .render_as_string(hide_password=False)
+        )
     import pgserver
 
-    pg = pgserver.get_server(Path(server.env["ATRIUM_DATA_DIR"]).resolve() / "pg",
-                             cleanup_mode=None)
+    pg = pgserver.get_server(
+        Path(server.env["ATRIUM_DATA_DIR"]).resolve() / "pg", cleanup_mode=None
+    )
     return str(make_url(pg.get_uri("atrium")).render_as_string(hide_password=False))
 
 

@@ -69,7 +69,8 @@ class OidcStub:
                 "id_token_signing_alg_values_supported": ["RS256"],
                 "scopes_supported": ["openid", "email", "profile"],
                 "token_endpoint_auth_methods_supported": [
-                    "client_secret_post", "client_secret_basic"
+                    "client_secret_post",
+                    "client_secret_basic",
                 ],
             }
         )

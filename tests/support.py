@@ -25,7 +25,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, *, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_http(
+    url: str, *, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -89,7 +91,7 @@ class Mailbox:
     messages: list[Any] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         from email import message_from_bytes, policy
 
         with self.lock:
@@ -156,8 +158,14 @@ class Account:
     api: Api
 
 
-def register(base_url: str, *, email: str | None = None, password: str = "correct horse 1",
-             full_name: str = "Test User", **extra: Any) -> Account:
+def register(
+    base_url: str,
+    *,
+    email: str | None = None,
+    password: str = "correct horse 1",
+    full_name: str = "Test User",
+    **extra: Any,
+) -> Account:
     email = email or unique_email()
     r = httpx.post(
         f"{base_url}/auth/register",

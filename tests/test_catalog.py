@@ -31,7 +31,9 @@ def _tenant_tables(db: psycopg.Connection[Any]) -> list[str]:
     return [r[0] for r in rows]
 
 
-def test_every_tenant_table_forces_row_level_security(server: Any, db: psycopg.Connection[Any]) -> None:
+def test_every_tenant_table_forces_row_level_security(
+    server: Any, db: psycopg.Connection[Any]
+) -> None:
     tables = _tenant_tables(db)
     assert {"memberships", "invitations", "api_keys", "refresh_tokens", "audit_log"} <= set(tables)
     for table in [*tables, "tenants"]:
@@ -88,7 +90,7 @@ def test_app_role_without_tenant_sees_no_rows(base_url: str, app_dsn: str) -> No
     register(base_url)
     with psycopg.connect(app_dsn) as conn:
         for table in ("tenants", "memberships", "api_keys", "refresh_tokens", "audit_log"):
-            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table  # noqa: S608
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
         # an empty setting (what a pooled connection has after a transaction) is no tenant either
         conn.execute("SELECT set_config('app.tenant_id', '', false)")
         assert conn.execute("SELECT count(*) FROM memberships").fetchone() == (0,)

@@ -62,8 +62,14 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
 
-    for router in (auth_router, google.router, users_router, tenants_router, admin_router,
-                   api_keys_router):
+    for router in (
+        auth_router,
+        google.router,
+        users_router,
+        tenants_router,
+        admin_router,
+        api_keys_router,
+    ):
         app.include_router(router)
 
     @app.get("/healthz", tags=["ops"])

@@ -108,8 +108,12 @@ def cmd_create_platform_admin(args: argparse.Namespace) -> None:
         user = await user_service.get_by_email(session=session, email=args.email)
         if user is None:
             user = await user_service.create(
-                session=session, email=args.email, full_name=args.name or args.email,
-                password=password, email_verified=True, is_platform_admin=True,
+                session=session,
+                email=args.email,
+                full_name=args.name or args.email,
+                password=password,
+                email_verified=True,
+                is_platform_admin=True,
             )
         else:
             user.is_platform_admin = True
@@ -127,8 +131,11 @@ def cmd_create_tenant(args: argparse.Namespace) -> None:
         owner = await user_service.get_by_email(session=session, email=args.owner_email)
         if owner is None:
             owner = await user_service.create(
-                session=session, email=args.owner_email, full_name=args.owner_email,
-                password=_password(args), email_verified=True,
+                session=session,
+                email=args.owner_email,
+                full_name=args.owner_email,
+                password=_password(args),
+                email_verified=True,
             )
         tenant = await tenant_service.create_with_owner(
             session=session, owner=owner, name=args.name, client=None

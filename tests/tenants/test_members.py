@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from typing import Any
@@ -13,7 +12,9 @@ import psycopg
 from tests.support import Account, Api, Mailbox, link_token, register, unique_email
 
 
-def invite_and_join(owner: Account, mailbox: Mailbox, base_url: str, role: str = "member") -> Account:
+def invite_and_join(
+    owner: Account, mailbox: Mailbox, base_url: str, role: str = "member"
+) -> Account:
     email = unique_email("invitee")
     r = owner.api.post("/tenants/current/members", json={"email": email, "role": role})
     assert r.status_code == 201, r.text
@@ -30,10 +31,18 @@ def test_roles_and_last_owner(base_url: str, mailbox: Mailbox) -> None:
     member = invite_and_join(owner, mailbox, base_url)
     members = owner.api.get("/tenants/current/members").json()
     assert {m["user_id"]: m["role"] for m in members["items"]} == {
-        owner.user_id: "owner", admin.user_id: "admin", member.user_id: "member"}
+        owner.user_id: "owner",
+        admin.user_id: "admin",
+        member.user_id: "member",
+    }
 
     # members cannot change roles; admins cannot touch the owner role
-    assert member.api.patch(f"/tenants/current/members/{admin.user_id}", json={"role": "member"}).status_code == 403
+    assert (
+        member.api.patch(
+            f"/tenants/current/members/{admin.user_id}", json={"role": "member"}
+        ).status_code
+        == 403
+    )
     r = admin.api.patch(f"/tenants/current/members/{member.user_id}", json={"role": "owner"})
     assert r.status_code == 403
     r = admin.api.delete(f"/tenants/current/members/{owner.user_id}")
@@ -79,8 +88,15 @@ def test_plan_and_subscribe(base_url: str, mailbox: Mailbox, db: psycopg.Connect
     owner = register(base_url)
     plan = owner.api.get("/tenants/plan").json()
     assert plan["id"] == "basic"
-    for key in ("requests_per_minute", "tokens_per_month", "cost_ceiling_usd_per_month",
-                "max_assistants", "storage_mb", "allowed_models", "features"):
+    for key in (
+        "requests_per_minute",
+        "tokens_per_month",
+        "cost_ceiling_usd_per_month",
+        "max_assistants",
+        "storage_mb",
+        "allowed_models",
+        "features",
+    ):
         assert key in plan["limits"]
     plans = owner.api.get("/tenants/plans").json()
     assert [p["id"] for p in plans] == ["basic", "premium", "gold"]
@@ -94,7 +110,8 @@ def test_plan_and_subscribe(base_url: str, mailbox: Mailbox, db: psycopg.Connect
     assert bad.status_code == 422
     row = db.execute(
         "SELECT details FROM audit_log WHERE tenant_id = %s AND action = 'tenant.plan_changed'",
-        (owner.tenant_id,)).fetchone()
+        (owner.tenant_id,),
+    ).fetchone()
     assert row == ({"from": "basic", "to": "premium"},)
 
 
@@ -114,11 +131,16 @@ def test_platform_admin_lists_all_tenants(base_url: str, server: Any) -> None:
     env = {**server.env, "ATRIUM_ADMIN_PASSWORD": "platform admin pw"}
     done = subprocess.run(
         [sys.executable, "-m", "atrium.cli", "admin", "create-platform-admin", "--email", email],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
-    login = httpx.post(f"{base_url}/auth/login",
-                       json={"email": email, "password": "platform admin pw"})
+    login = httpx.post(
+        f"{base_url}/auth/login", json={"email": email, "password": "platform admin pw"}
+    )
     assert login.status_code == 200, login.text
     admin = Api(base_url, login.json()["access_token"])
     page = admin.get("/admin/tenants", params={"limit": 200}).json()
@@ -133,9 +155,24 @@ def test_cli_create_tenant(server: Any, base_url: str) -> None:
     email = unique_email("cli")
     env = {**server.env, "ATRIUM_ADMIN_PASSWORD": "cli owner pw1"}
     done = subprocess.run(
-        [sys.executable, "-m", "atrium.cli", "admin", "create-tenant", "--name", "Acme",
-         "--owner-email", email, "--plan", "gold"],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "atrium.cli",
+            "admin",
+            "create-tenant",
+            "--name",
+            "Acme",
+            "--owner-email",
+            email,
+            "--plan",
+            "gold",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     login = httpx.post(f"{base_url}/auth/login", json={"email": email, "password": "cli owner pw1"})

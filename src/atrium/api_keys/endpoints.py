@@ -36,7 +36,9 @@ async def list_api_keys(
     """The tenant's active keys (never their secrets)."""
     rows, total = await api_key_service.list(session=session, auth=auth, limit=limit, offset=offset)
     return Page(
-        items=[ApiKeyPublic.model_validate(k) for k in rows], total=total, limit=limit,
+        items=[ApiKeyPublic.model_validate(k) for k in rows],
+        total=total,
+        limit=limit,
         offset=offset,
     )
 

@@ -27,8 +27,11 @@ class ApiKeyRepository:
         where = (ApiKey.tenant_id == tenant_id, ApiKey.revoked_at.is_(None))
         total = await session.scalar(select(func.count()).select_from(ApiKey).where(*where))
         rows = await session.scalars(
-            select(ApiKey).where(*where).order_by(ApiKey.created_at, ApiKey.id)
-            .limit(limit).offset(offset)
+            select(ApiKey)
+            .where(*where)
+            .order_by(ApiKey.created_at, ApiKey.id)
+            .limit(limit)
+            .offset(offset)
         )
         return list(rows), total or 0
 

@@ -47,8 +47,13 @@ class ApiKeyService:
         )
         await session.refresh(key)
         await audit_service.record_by(
-            session=session, auth=auth, action="api_key.created", client=client,
-            target_type="api_key", target_id=key.id, details={"role": data.role},
+            session=session,
+            auth=auth,
+            action="api_key.created",
+            client=client,
+            target_type="api_key",
+            target_id=key.id,
+            details={"role": data.role},
         )
         return key, secret.value
 
@@ -71,8 +76,12 @@ class ApiKeyService:
             session, tenant_id=auth.tenant_id, key_id=key_id, now=utcnow()
         )
         await audit_service.record_by(
-            session=session, auth=auth, action="api_key.revoked", client=client,
-            target_type="api_key", target_id=key_id,
+            session=session,
+            auth=auth,
+            action="api_key.revoked",
+            client=client,
+            target_type="api_key",
+            target_id=key_id,
         )
 
     async def authenticate(self, *, session: AsyncSession, presented: str) -> AuthContext:

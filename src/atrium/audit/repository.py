@@ -16,7 +16,12 @@ class AuditRepository:
         await session.flush()
 
     async def list(
-        self, session: AsyncSession, *, tenant_id: uuid.UUID, limit: int, offset: int,
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: uuid.UUID,
+        limit: int,
+        offset: int,
         action: str | None = None,
     ) -> tuple[list[AuditEntry], int]:
         where = [AuditEntry.tenant_id == tenant_id]
@@ -24,9 +29,11 @@ class AuditRepository:
             where.append(AuditEntry.action == action)
         total = await session.scalar(select(func.count()).select_from(AuditEntry).where(*where))
         rows = await session.scalars(
-            select(AuditEntry).where(*where)
+            select(AuditEntry)
+            .where(*where)
             .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
-            .limit(limit).offset(offset)
+            .limit(limit)
+            .offset(offset)
         )
         return list(rows), total or 0
 

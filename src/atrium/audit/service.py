@@ -66,7 +66,12 @@ class AuditService:
         )
 
     async def list(
-        self, *, session: AsyncSession, auth: AuthContext, limit: int, offset: int,
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        limit: int,
+        offset: int,
         action: str | None,
     ) -> tuple[list[AuditEntry], int]:
         return await audit_repository.list(

@@ -78,9 +78,7 @@ async def verify_email(data: EmailTokenRequest, session: SessionDep) -> UserPubl
 
 
 @router.get("/verify-email")
-async def verify_email_link(
-    token: Annotated[Token, Query()], session: SessionDep
-) -> UserPublic:
+async def verify_email_link(token: Annotated[Token, Query()], session: SessionDep) -> UserPublic:
     """The link in the verification e-mail."""
     return user_public(await recovery.verify_email(session=session, token=token))
 

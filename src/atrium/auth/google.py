@@ -37,7 +37,8 @@ def _client() -> Any:
     settings = runtime().settings
     if not settings.google_enabled:
         raise NotFound("Google sign-in is not configured")
-    assert settings.google_client_id and settings.google_client_secret
+    assert settings.google_client_id
+    assert settings.google_client_secret
     cache_key = (settings.google_client_id, settings.google_discovery_url)
     client = _clients.get(cache_key)
     if client is None:
@@ -89,14 +90,16 @@ async def _sign_in(
     if identity is not None:
         user = await user_service.get(session=session, user_id=identity.user_id)
     else:
-        user = await user_service.get_by_email(session=session, email=email)
-        if user is not None and user.email_verified_at is None:
+        existing = await user_service.get_by_email(session=session, email=email)
+        if existing is not None and existing.email_verified_at is None:
             # Someone may have registered this address without owning it; linking would hand
             # them the Google user's account.
             raise Conflict(
                 "An unverified account uses this e-mail; verify it or reset its password first"
             )
-        if user is None:
+        if existing is not None:
+            user = existing
+        else:
             user = await user_service.create(
                 session=session,
                 email=email,
@@ -106,7 +109,9 @@ async def _sign_in(
                 avatar_url=str(claims["picture"])[:2048] if claims.get("picture") else None,
             )
             await tenant_service.create_with_owner(
-                session=session, owner=user, name=f"{user.full_name}'s workspace"[:200],
+                session=session,
+                owner=user,
+                name=f"{user.full_name}'s workspace"[:200],
                 client=client,
             )
         await user_service.link_identity(

@@ -66,7 +66,9 @@ async def forgot_password(*, session: AsyncSession, email: str) -> None:
     if user is None or not user.is_active:
         return
     token = await user_service.new_email_token(
-        session=session, user=user, purpose=RESET,
+        session=session,
+        user=user,
+        purpose=RESET,
         ttl_seconds=min(rt.settings.email_token_ttl_seconds, 3600),
     )
     link = f"{rt.settings.base_url}/auth/reset-password?token={token}"
@@ -101,7 +103,12 @@ async def reset_password(
             session=session, tenant_id=membership.tenant_id, user_id=user.id
         )
         await audit_service.record(
-            session=session, tenant_id=membership.tenant_id, action="auth.password_reset",
-            actor_user_id=user.id, client=client, target_type="user", target_id=user.id,
+            session=session,
+            tenant_id=membership.tenant_id,
+            action="auth.password_reset",
+            actor_user_id=user.id,
+            client=client,
+            target_type="user",
+            target_id=user.id,
         )
     return user

@@ -35,7 +35,7 @@ class SwitchTenantRequest(Input):
 class TokenPair(Output):
     access_token: str
     refresh_token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (a scheme name, not a secret)
     expires_in: int
     tenant_id: uuid.UUID
     role: Literal["owner", "admin", "member"]

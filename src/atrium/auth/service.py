@@ -55,8 +55,13 @@ class AuthService:
         if not invited:
             await recovery.send_verification(session=session, user=user)
         await audit_service.record(
-            session=session, tenant_id=tenant_id, action="auth.registered",
-            actor_user_id=user.id, client=client, target_type="user", target_id=user.id,
+            session=session,
+            tenant_id=tenant_id,
+            action="auth.registered",
+            actor_user_id=user.id,
+            client=client,
+            target_type="user",
+            target_id=user.id,
         )
         return await session_service.issue(
             session=session, user_id=user.id, tenant_id=tenant_id, role=role, client=client
@@ -96,13 +101,15 @@ class AuthService:
         if tenant_id is not None:
             chosen = next((m for m, _ in memberships if m.tenant_id == tenant_id), None)
             if chosen is None:
-                raise Forbidden("You are not a member of that tenant", field="tenant_id")
+                raise NotFound("Tenant not found", field="tenant_id")
             target, role = chosen.tenant_id, Role(chosen.role)
         elif memberships:
             target, role = memberships[0][0].tenant_id, Role(memberships[0][0].role)
         else:
             tenant = await tenant_service.create_with_owner(
-                session=session, owner=user, name=f"{user.full_name or user.email}'s workspace"[:200],
+                session=session,
+                owner=user,
+                name=f"{user.full_name or user.email}'s workspace"[:200],
                 client=client,
             )
             target, role = tenant.id, Role.owner
@@ -110,14 +117,18 @@ class AuthService:
             session=session, user_id=user.id, tenant_id=target, role=role, client=client
         )
         await audit_service.record(
-            session=session, tenant_id=target, action="auth.signed_in", actor_user_id=user.id,
-            client=client, target_type="user", target_id=user.id, details={"method": method},
+            session=session,
+            tenant_id=target,
+            action="auth.signed_in",
+            actor_user_id=user.id,
+            client=client,
+            target_type="user",
+            target_id=user.id,
+            details={"method": method},
         )
         return pair
 
-    async def refresh(
-        self, *, session: AsyncSession, token: str, client: ClientInfo
-    ) -> TokenPair:
+    async def refresh(self, *, session: AsyncSession, token: str, client: ClientInfo) -> TokenPair:
         row = await session_service.take_refresh_token(session=session, token=token)
         found = await tenant_service.membership(
             session=session, tenant_id=row.tenant_id, user_id=row.user_id
@@ -150,12 +161,20 @@ class AuthService:
         if tenant.status != "active":
             raise Forbidden("This tenant is suspended")
         pair = await session_service.issue(
-            session=session, user_id=user_id, tenant_id=tenant_id, role=Role(membership.role),
+            session=session,
+            user_id=user_id,
+            tenant_id=tenant_id,
+            role=Role(membership.role),
             client=client,
         )
         await audit_service.record(
-            session=session, tenant_id=tenant_id, action="auth.switched_tenant",
-            actor_user_id=user_id, client=client, target_type="tenant", target_id=tenant_id,
+            session=session,
+            tenant_id=tenant_id,
+            action="auth.switched_tenant",
+            actor_user_id=user_id,
+            client=client,
+            target_type="tenant",
+            target_id=tenant_id,
         )
         return pair
 

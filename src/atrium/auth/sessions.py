@@ -78,8 +78,13 @@ class SessionService:
             revoked = await refresh_token_repository.revoke_family(
                 session, tenant_id=row.tenant_id, family_id=row.family_id, now=now
             )
-            _log.warning("refresh_token_reuse", family_id=str(row.family_id), revoked=revoked,
-                         tenant_id=str(row.tenant_id), user_id=str(row.user_id))
+            _log.warning(
+                "refresh_token_reuse",
+                family_id=str(row.family_id),
+                revoked=revoked,
+                tenant_id=str(row.tenant_id),
+                user_id=str(row.user_id),
+            )
             # commit=True: the family's revocation must survive this refusal.
             raise Unauthorized("Refresh token was already used; session revoked", commit=True)
         if row.expires_at <= now:

@@ -24,8 +24,9 @@ async def check(email: str, ip: str | None) -> None:
     ]
     blocked = [w for w in waits if w is not None]
     if blocked:
-        raise RateLimited("Too many failed sign-in attempts; try again later",
-                          retry_after=max(blocked))
+        raise RateLimited(
+            "Too many failed sign-in attempts; try again later", retry_after=max(blocked)
+        )
 
 
 async def failed(email: str, ip: str | None) -> None:

@@ -40,7 +40,7 @@ def start(settings: Settings) -> DatabaseUrls:
     import pgserver  # after XDG_RUNTIME_DIR: it picks its runtime folder at import
 
     if _server is None:
-        _server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        _server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
     superuser_uri: str = _server.get_uri("postgres")
     _bootstrap(superuser_uri)
     app_user = settings.database_app_user

@@ -16,7 +16,8 @@ PLATFORM_ADMIN = "current_setting('app.platform_admin', true) = 'on'"
 
 def app_role() -> str:
     role = context.config.attributes.get("app_role", "atrium_app")
-    assert isinstance(role, str) and role.isidentifier()
+    assert isinstance(role, str)
+    assert role.isidentifier()
     return role
 
 

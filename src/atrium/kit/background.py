@@ -25,6 +25,6 @@ class BackgroundTasks:
         if not task.cancelled() and task.exception() is not None:
             _log.error("background_task_failed", task=task.get_name(), exc_info=task.exception())
 
-    async def drain(self, timeout: float = 30.0) -> None:
+    async def drain(self, grace_seconds: float = 30.0) -> None:
         if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
+            await asyncio.wait(set(self._tasks), timeout=grace_seconds)

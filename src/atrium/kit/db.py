@@ -14,13 +14,14 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy import text
 from sqlalchemy.engine import URL
-from atrium.kit.errors import AtriumError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from atrium.kit.errors import AtriumError
 
 _SET_TENANT = text("SELECT set_config('app.tenant_id', :value, true)")
 _SET_USER = text("SELECT set_config('app.user_id', :value, true)")

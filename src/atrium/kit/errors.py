@@ -1,6 +1,6 @@
 """Domain errors. Services raise these; one handler renders them in the project's shape:
 
-    {"error": {"code": "not_found", "message": "...", "field"?: "...", "details"?: [...]}}
+{"error": {"code": "not_found", "message": "...", "field"?: "...", "details"?: [...]}}
 """
 
 from __future__ import annotations

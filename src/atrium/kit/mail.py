@@ -34,8 +34,9 @@ class Mailer:
         s = self._settings
         if s.smtp_host is None:
             # Deliberate: with no SMTP server the log is the only way the link reaches anyone.
-            _log.warning("mail_not_sent_smtp_unconfigured", to=mail.to, subject=mail.subject,
-                         link=mail.link)
+            _log.warning(
+                "mail_not_sent_smtp_unconfigured", to=mail.to, subject=mail.subject, link=mail.link
+            )
             return
         message = EmailMessage()
         message["From"] = s.smtp_from
@@ -49,7 +50,7 @@ class Mailer:
             username=s.smtp_username,
             password=s.smtp_password.get_secret_value() if s.smtp_password else None,
             use_tls=s.smtp_security == "tls",
-            start_tls=True if s.smtp_security == "starttls" else False,
+            start_tls=s.smtp_security == "starttls",
             timeout=s.smtp_timeout_seconds,
         )
         _log.info("mail_sent", subject=mail.subject)

@@ -11,8 +11,8 @@ import time
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
-from limits.storage import storage_from_string
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 
 
 class RateLimiter:

@@ -46,19 +46,20 @@ def _member(membership: Membership, user: User) -> MemberPublic:
         user_id=user.id,
         email=user.email,
         full_name=user.full_name,
-        role=membership.role,  # type: ignore[arg-type]
+        role=membership.role,
         joined_at=membership.created_at,
     )
 
 
 @router.get("/tenants")
-async def list_my_tenants(auth: UserSessionDep, session: SessionDep) -> list[TenantMembershipPublic]:
+async def list_my_tenants(
+    auth: UserSessionDep, session: SessionDep
+) -> list[TenantMembershipPublic]:
     """Every tenant the signed-in user belongs to, with their role in each."""
     assert auth.user_id is not None
     rows = await tenant_service.user_tenants(session=session, user_id=auth.user_id)
     return [
-        TenantMembershipPublic(tenant=TenantPublic.model_validate(t), role=m.role)  # type: ignore[arg-type]
-        for m, t in rows
+        TenantMembershipPublic(tenant=TenantPublic.model_validate(t), role=m.role) for m, t in rows
     ]
 
 
@@ -192,8 +193,11 @@ async def accept_invitation(
         session=session, user=user, token=data.token, client=client
     )
     return await session_service.issue(
-        session=session, user_id=user.id, tenant_id=membership.tenant_id,
-        role=Role(membership.role), client=client,
+        session=session,
+        user_id=user.id,
+        tenant_id=membership.tenant_id,
+        role=Role(membership.role),
+        client=client,
     )
 
 
@@ -211,7 +215,9 @@ async def audit_log(
     )
     return Page(
         items=[AuditEntryPublic.model_validate(r) for r in rows],
-        total=total, limit=limit, offset=offset,
+        total=total,
+        limit=limit,
+        offset=offset,
     )
 
 
@@ -230,6 +236,8 @@ async def admin_list_tenants(
         session=session, auth=auth, limit=limit, offset=offset
     )
     return Page(
-        items=[TenantPublic.model_validate(t) for t in rows], total=total, limit=limit,
+        items=[TenantPublic.model_validate(t) for t in rows],
+        total=total,
+        limit=limit,
         offset=offset,
     )

@@ -29,9 +29,7 @@ class TenantRepository:
         return await session.scalar(select(Tenant).where(Tenant.id == tenant_id))
 
     async def set_plan(self, session: AsyncSession, tenant_id: uuid.UUID, plan_id: str) -> None:
-        await session.execute(
-            update(Tenant).where(Tenant.id == tenant_id).values(plan_id=plan_id)
-        )
+        await session.execute(update(Tenant).where(Tenant.id == tenant_id).values(plan_id=plan_id))
 
     async def rename(self, session: AsyncSession, tenant_id: uuid.UUID, name: str) -> None:
         await session.execute(update(Tenant).where(Tenant.id == tenant_id).values(name=name))
@@ -109,9 +107,7 @@ class TenantRepository:
         return list(await session.scalars(stmt))
 
     async def count_members(self, session: AsyncSession, *, tenant_id: uuid.UUID) -> int:
-        stmt = select(func.count()).select_from(Membership).where(
-            Membership.tenant_id == tenant_id
-        )
+        stmt = select(func.count()).select_from(Membership).where(Membership.tenant_id == tenant_id)
         return await session.scalar(stmt) or 0
 
     async def set_role(

@@ -79,8 +79,12 @@ class TenantService:
         self._require_admin(auth)
         await tenant_repository.rename(session, auth.tenant_id, name)
         await audit_service.record_by(
-            session=session, auth=auth, action="tenant.renamed", client=client,
-            target_type="tenant", target_id=auth.tenant_id,
+            session=session,
+            auth=auth,
+            action="tenant.renamed",
+            client=client,
+            target_type="tenant",
+            target_id=auth.tenant_id,
         )
         return await self.current(session=session, auth=auth)
 
@@ -107,8 +111,12 @@ class TenantService:
         if previous != plan.id:
             await tenant_repository.set_plan(session, auth.tenant_id, plan.id)
             await audit_service.record_by(
-                session=session, auth=auth, action="tenant.plan_changed", client=client,
-                target_type="tenant", target_id=auth.tenant_id,
+                session=session,
+                auth=auth,
+                action="tenant.plan_changed",
+                client=client,
+                target_type="tenant",
+                target_id=auth.tenant_id,
                 details={"from": previous, "to": plan.id},
             )
         return plan
@@ -152,8 +160,13 @@ class TenantService:
         )
         await session.refresh(membership)
         await audit_service.record_by(
-            session=session, auth=auth, action="member.role_changed", client=client,
-            target_type="user", target_id=user_id, details={"from": previous, "to": role},
+            session=session,
+            auth=auth,
+            action="member.role_changed",
+            client=client,
+            target_type="user",
+            target_id=user_id,
+            details={"from": previous, "to": role},
         )
         return membership, user
 
@@ -182,8 +195,12 @@ class TenantService:
             session=session, tenant_id=auth.tenant_id, user_id=user_id
         )
         await audit_service.record_by(
-            session=session, auth=auth, action="member.left" if leaving else "member.removed",
-            client=client, target_type="user", target_id=user_id,
+            session=session,
+            auth=auth,
+            action="member.left" if leaving else "member.removed",
+            client=client,
+            target_type="user",
+            target_id=user_id,
         )
 
     # invitations
@@ -234,8 +251,13 @@ class TenantService:
         )
         tenant = await self.current(session=session, auth=auth)
         await audit_service.record_by(
-            session=session, auth=auth, action="invitation.created", client=client,
-            target_type="invitation", target_id=invitation.id, details={"role": data.role},
+            session=session,
+            auth=auth,
+            action="invitation.created",
+            client=client,
+            target_type="invitation",
+            target_id=invitation.id,
+            details={"role": data.role},
         )
         link = f"{runtime().settings.base_url}/invitations/accept?token={secret.value}"
         mail = Mail(
@@ -277,8 +299,12 @@ class TenantService:
         invitation.revoked_at = utcnow()
         await session.flush()
         await audit_service.record_by(
-            session=session, auth=auth, action="invitation.revoked", client=client,
-            target_type="invitation", target_id=invitation_id,
+            session=session,
+            auth=auth,
+            action="invitation.revoked",
+            client=client,
+            target_type="invitation",
+            target_id=invitation_id,
         )
 
     async def accept_invitation(
@@ -307,15 +333,22 @@ class TenantService:
         )
         if existing is not None:
             raise Conflict("You are already a member of this tenant")
-        membership = Membership(tenant_id=invitation.tenant_id, user_id=user.id, role=invitation.role)
+        membership = Membership(
+            tenant_id=invitation.tenant_id, user_id=user.id, role=invitation.role
+        )
         await tenant_repository.add_membership(session, membership)
         invitation.accepted_at = now
         invitation.accepted_by = user.id
         await session.flush()
         await audit_service.record(
-            session=session, tenant_id=invitation.tenant_id, action="invitation.accepted",
-            actor_user_id=user.id, client=client, target_type="invitation",
-            target_id=invitation.id, details={"role": invitation.role},
+            session=session,
+            tenant_id=invitation.tenant_id,
+            action="invitation.accepted",
+            actor_user_id=user.id,
+            client=client,
+            target_type="invitation",
+            target_id=invitation.id,
+            details={"role": invitation.role},
         )
         return membership
 
@@ -336,4 +369,3 @@ class TenantService:
 
 
 tenant_service = TenantService()
-

@@ -171,7 +171,8 @@ def upgrade() -> None:
     )
     op.execute("CREATE UNIQUE INDEX invitations_token_key ON invitations (tenant_id, token_hash)")
     op.execute(
-        "CREATE UNIQUE INDEX invitations_pending_email_key ON invitations (tenant_id, lower(email)) "
+        "CREATE UNIQUE INDEX invitations_pending_email_key "
+        "ON invitations (tenant_id, lower(email)) "
         "WHERE accepted_at IS NULL AND revoked_at IS NULL"
     )
     enable_tenant_rls("invitations")
@@ -224,12 +225,8 @@ def upgrade() -> None:
     op.execute(
         "CREATE UNIQUE INDEX refresh_tokens_hash_key ON refresh_tokens (tenant_id, token_hash)"
     )
-    op.execute(
-        "CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (tenant_id, family_id)"
-    )
-    op.execute(
-        "CREATE INDEX refresh_tokens_user_idx ON refresh_tokens (tenant_id, user_id)"
-    )
+    op.execute("CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (tenant_id, family_id)")
+    op.execute("CREATE INDEX refresh_tokens_user_idx ON refresh_tokens (tenant_id, user_id)")
     enable_tenant_rls("refresh_tokens")
     grant("refresh_tokens")
 
@@ -240,7 +237,8 @@ def upgrade() -> None:
           user_id uuid NOT NULL
             CONSTRAINT email_tokens_user_id_fkey REFERENCES users (id) ON DELETE CASCADE,
           purpose text NOT NULL
-            CONSTRAINT email_tokens_purpose_check CHECK (purpose IN ('verify_email', 'reset_password')),
+            CONSTRAINT email_tokens_purpose_check
+            CHECK (purpose IN ('verify_email', 'reset_password')),
           token_hash bytea NOT NULL CONSTRAINT email_tokens_hash_key UNIQUE,
           email text NOT NULL,
           created_at timestamptz NOT NULL DEFAULT now(),

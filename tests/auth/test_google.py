@@ -1,0 +1,112 @@
+"""Google sign-in against a local OIDC provider stub (discovery, JWKS, token endpoint)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import psycopg
+
+from tests.oidc_stub import OidcStub
+from tests.support import Api, register, unique_email
+
+
+def google_flow(base_url: str, oidc: OidcStub, identity: dict[str, Any]) -> httpx.Response:
+    oidc.next_identity = identity
+    with httpx.Client(base_url=base_url) as browser:
+        start = browser.get("/auth/google/login")
+        assert start.status_code == 302
+        location = start.headers["location"]
+        assert location.startswith(oidc.issuer + "/authorize")
+        query = parse_qs(urlparse(location).query)
+        assert query["scope"] == ["openid email profile"]
+        assert "nonce" in query and "state" in query
+        consent = httpx.get(location)
+        assert consent.status_code == 302
+        callback = consent.headers["location"]
+        assert callback.startswith(base_url + "/auth/google/callback")
+        return browser.get(callback)
+
+
+def test_google_sign_up_then_sign_in_bound_by_sub(
+    base_url: str, oidc: OidcStub, db: psycopg.Connection[Any]
+) -> None:
+    sub = "1100" + unique_email()[:12]
+    email = unique_email("g")
+    first = google_flow(
+        base_url,
+        oidc,
+        {
+            "sub": sub,
+            "email": email,
+            "email_verified": True,
+            "name": "Grace Hopper",
+            "picture": "https://example.com/grace.png",
+        },
+    )
+    assert first.status_code == 200, first.text
+    tokens = first.json()
+    me = Api(base_url, tokens["access_token"]).get("/auth/me").json()
+    assert me["user"]["email"] == email
+    assert me["user"]["email_verified"] is True
+    assert me["user"]["full_name"] == "Grace Hopper"
+    assert me["role"] == "owner"
+
+    # Same sub, changed e-mail at Google: still the same account (bound by sub).
+    second = google_flow(
+        base_url, oidc, {"sub": sub, "email": unique_email("renamed"), "email_verified": True}
+    )
+    assert second.status_code == 200
+    me2 = Api(base_url, second.json()["access_token"]).get("/auth/me").json()
+    assert me2["user"]["id"] == me["user"]["id"]
+    rows = db.execute(
+        "SELECT user_id::text FROM oauth_identities WHERE subject = %s", (sub,)
+    ).fetchall()
+    assert rows == [(me["user"]["id"],)]
+
+
+def test_google_refuses_unverified_email(
+    base_url: str, oidc: OidcStub, db: psycopg.Connection[Any]
+) -> None:
+    email = unique_email("unverified")
+    r = google_flow(
+        base_url, oidc, {"sub": "unv-1-" + email, "email": email, "email_verified": False}
+    )
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "forbidden"
+    assert db.execute("SELECT count(*) FROM users WHERE email = %s", (email,)).fetchone() == (0,)
+
+
+def test_google_links_verified_existing_account_only(
+    base_url: str, oidc: OidcStub, mailbox: Any
+) -> None:
+    from tests.support import link_token
+
+    acct = register(base_url)
+    # unverified local account with that address: refuse to link
+    r = google_flow(
+        base_url, oidc, {"sub": "link-" + acct.email, "email": acct.email, "email_verified": True}
+    )
+    assert r.status_code == 409
+    token = link_token(mailbox.wait_for(acct.email, subject="Confirm"), "/auth/verify-email")
+    assert httpx.post(f"{base_url}/auth/verify-email", json={"token": token}).status_code == 200
+    r = google_flow(
+        base_url, oidc, {"sub": "link-" + acct.email, "email": acct.email, "email_verified": True}
+    )
+    assert r.status_code == 200
+    assert r.json()["tenant_id"] == acct.tenant_id
+
+
+def test_google_callback_with_forged_state_fails(base_url: str, oidc: OidcStub) -> None:
+    oidc.next_identity = {"sub": "x", "email": unique_email(), "email_verified": True}
+    with httpx.Client(base_url=base_url) as browser:
+        start = browser.get("/auth/google/login")
+        consent = httpx.get(start.headers["location"])
+        callback = consent.headers["location"].replace("state=", "state=forged")
+        r = browser.get(callback)
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "oauth_error"
+    # and without the browser's state cookie at all
+    r = httpx.get(f"{base_url}/auth/google/callback", params={"code": "abc", "state": "def"})
+    assert r.status_code == 400

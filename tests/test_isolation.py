@@ -1,0 +1,106 @@
+"""Two tenants side by side: every endpoint that takes an id, given the other tenant's ids,
+answers 404 exactly like a missing id, and changes nothing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import psycopg
+
+from tests.support import Account, Mailbox, register, unique_email
+
+TENANT_TABLES = ("tenants", "memberships", "invitations", "api_keys", "refresh_tokens", "audit_log")
+
+
+def snapshot(db: psycopg.Connection[Any], tenant_id: str) -> dict[str, list[Any]]:
+    out = {}
+    for table in TENANT_TABLES:
+        column = "id" if table == "tenants" else "tenant_id"
+        rows = db.execute(
+            f"SELECT row_to_json(t)::text FROM {table} t WHERE {column} = %s ORDER BY 1",
+            (tenant_id,),
+        ).fetchall()
+        out[table] = rows
+    return out
+
+
+def populated_tenant(base_url: str, mailbox: Mailbox) -> tuple[Account, dict[str, str]]:
+    owner = register(base_url)
+    key = owner.api.post("/api-keys", json={"name": "b-key"}).json()
+    member_email = unique_email("bm")
+    owner.api.post("/tenants/current/members", json={"email": member_email})
+    from tests.support import link_token
+
+    token = link_token(mailbox.wait_for(member_email, subject="invited"), "/invitations/accept")
+    member = register(base_url, email=member_email, invitation_token=token)
+    pending = owner.api.post("/tenants/current/members", json={"email": unique_email("bp")}).json()
+    ids = {
+        "user_id": member.user_id,
+        "key_id": key["id"],
+        "invitation_id": pending["id"],
+    }
+    return owner, ids
+
+
+def attempts(ids: dict[str, str]) -> list[tuple[str, str, dict[str, Any] | None]]:
+    return [
+        ("PATCH", f"/tenants/current/members/{ids['user_id']}", {"role": "admin"}),
+        ("DELETE", f"/tenants/current/members/{ids['user_id']}", None),
+        ("DELETE", f"/api-keys/{ids['key_id']}", None),
+        ("DELETE", f"/tenants/current/invitations/{ids['invitation_id']}", None),
+    ]
+
+
+def test_foreign_ids_answer_404_and_change_nothing(
+    base_url: str, mailbox: Mailbox, db: psycopg.Connection[Any]
+) -> None:
+    a = register(base_url)
+    b, b_ids = populated_tenant(base_url, mailbox)
+    before = snapshot(db, b.tenant_id)
+    missing = {k: str(uuid.uuid4()) for k in b_ids}
+
+    covered = set()
+    for (method, path, body), (_, missing_path, _) in zip(
+        attempts(b_ids), attempts(missing), strict=True
+    ):
+        foreign = a.api.request(method, path, json=body)
+        absent = a.api.request(method, missing_path, json=body)
+        assert foreign.status_code == 404, (method, path, foreign.text)
+        assert absent.status_code == 404
+        assert foreign.json() == absent.json()
+        covered.add((method, _template(path, b_ids)))
+
+    # switching into, or signing in to, the other tenant
+    assert a.api.post("/auth/switch-tenant", json={"tenant_id": b.tenant_id}).status_code == 404
+    assert snapshot(db, b.tenant_id) == before
+
+    # every route with an id in its path is covered above
+    spec = a.api.get("/openapi.json").json()
+    id_routes = {
+        (method.upper(), path)
+        for path, ops in spec["paths"].items()
+        if "{" in path
+        for method in ops
+    }
+    assert id_routes == covered, id_routes ^ covered
+
+
+def _template(path: str, ids: dict[str, str]) -> str:
+    for name, value in ids.items():
+        path = path.replace(value, "{" + name + "}")
+    return path
+
+
+def test_lists_never_show_the_other_tenant(base_url: str, mailbox: Mailbox) -> None:
+    a = register(base_url)
+    b, b_ids = populated_tenant(base_url, mailbox)
+    a.api.post("/api-keys", json={"name": "a-key"})
+    keys = a.api.get("/api-keys").json()["items"]
+    assert b_ids["key_id"] not in {k["id"] for k in keys}
+    members = a.api.get("/tenants/current/members").json()["items"]
+    assert {m["user_id"] for m in members} == {a.user_id}
+    assert a.api.get("/tenants/current/invitations").json() == []
+    log = a.api.get("/tenants/current/audit-log").json()["items"]
+    assert log and all(e["actor_user_id"] in (a.user_id, None) for e in log)
+    assert b.api.get("/tenants/current").json()["id"] == b.tenant_id
