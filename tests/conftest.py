@@ -84,7 +84,6 @@ def server(
     env = atrium_env(
         **database,
         ATRIUM_PORT=str(port),
-        ATRIUM_ENVIRONMENT="test",
         ATRIUM_LOG_LEVEL="debug",
         ATRIUM_SMTP_HOST="127.0.0.1",
         ATRIUM_SMTP_PORT=str(mailbox.port),  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     data_dir: Path = Path("./.atrium")
     public_url: str | None = None
-    environment: Literal["development", "production", "test"] = "development"
+    forwarded_allow_ips: str = "127.0.0.1"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"
 
@@ -36,7 +36,6 @@ class Settings(BaseSettings):
 
     redis_url: SecretStr | None = None
     secret_key: SecretStr | None = None
-    workers_in_process: bool = True
 
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=30, le=24 * 3600)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)
