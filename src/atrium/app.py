@@ -40,6 +40,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
             yield
         finally:
             await rt.background.drain()
+            await rt.limiter.close()
             await rt.db.dispose()
             install(None)
             _log.info("stopped")

@@ -8,25 +8,39 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+from redis.asyncio import ConnectionPool
 
 
 class RateLimiter:
-    def __init__(self, storage_uri: str = "async+memory://", **options: str) -> None:
+    def __init__(
+        self, storage_uri: str = "async+memory://", *, redis_pool: ConnectionPool | None = None
+    ) -> None:
+        options: dict[str, Any] = {}
+        if redis_pool is not None:
+            options = {"implementation": "redispy", "connection_pool": redis_pool}
         storage = storage_from_string(storage_uri, **options)
         assert isinstance(storage, Storage)
         self.storage = storage
+        self._redis_pool = redis_pool
         self._strategy = MovingWindowRateLimiter(self.storage)
         self._items: dict[str, RateLimitItem] = {}
 
     @classmethod
     def for_redis(cls, redis_url: str) -> RateLimiter:
         scheme, _, rest = redis_url.partition("://")
-        return cls(f"async+{scheme}://{rest}", implementation="redispy")
+        # We own the pool so that shutdown can close its connections.
+        pool = ConnectionPool.from_url(redis_url)
+        return cls(f"async+{scheme}://{rest}", redis_pool=pool)
+
+    async def close(self) -> None:
+        if self._redis_pool is not None:
+            await self._redis_pool.aclose()
 
     def _item(self, rate: str) -> RateLimitItem:
         item = self._items.get(rate)

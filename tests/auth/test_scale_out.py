@@ -1,0 +1,77 @@
+"""Two API replicas on one database sharing Redis: a session from one works on the other,
+and sign-in throttling holds across them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import AtriumProcess, free_port, register
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+
+
+@pytest.fixture(scope="module")
+def replicas(
+    server: AtriumProcess, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[AtriumProcess]]:
+    logs = tmp_path_factory.mktemp("replicas")
+    started = []
+    try:
+        for i in range(2):
+            port = free_port()
+            env = {
+                **server.env,
+                "ATRIUM_PORT": str(port),
+                "ATRIUM_REDIS_URL": REDIS_URL,
+                "ATRIUM_MIGRATE_ON_START": "false",
+                "ATRIUM_LOGIN_RATE_PER_ACCOUNT": "4/minute",
+            }
+            proc = AtriumProcess(env=env, log_path=Path(logs) / f"replica{i}.log", port=port)
+            proc.start()
+            started.append(proc)
+        yield started
+    finally:
+        for proc in started:
+            proc.stop()
+
+
+def test_session_from_one_replica_works_on_the_other(replicas: list[AtriumProcess]) -> None:
+    one, two = replicas
+    acct = register(one.url)
+    me = httpx.get(
+        f"{two.url}/auth/me", headers={"Authorization": f"Bearer {acct.tokens['access_token']}"}
+    )
+    assert me.status_code == 200
+    refreshed = httpx.post(
+        f"{two.url}/auth/refresh", json={"refresh_token": acct.tokens["refresh_token"]}
+    )
+    assert refreshed.status_code == 200
+    # the rotated token is spent on every replica
+    replay = httpx.post(
+        f"{one.url}/auth/refresh", json={"refresh_token": acct.tokens["refresh_token"]}
+    )
+    assert replay.status_code == 401
+
+
+def test_throttle_is_shared_through_redis(replicas: list[AtriumProcess]) -> None:
+    one, two = replicas
+    acct = register(one.url)
+    for i in range(4):
+        target = replicas[i % 2]
+        r = httpx.post(
+            f"{target.url}/auth/login",
+            json={"email": acct.email, "password": "wrong one"},
+            headers={"X-Forwarded-For": f"198.18.0.{i + 1}"},
+        )
+        assert r.status_code == 401
+    for target in (one, two):
+        blocked = httpx.post(
+            f"{target.url}/auth/login",
+            json={"email": acct.email, "password": acct.password},
+            headers={"X-Forwarded-For": "198.18.0.50"},
+        )
+        assert blocked.status_code == 429
