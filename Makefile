@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/pip --disable-pip-version-check
+# llama.cpp is compiled on install. A portable build (AVX2, no AVX-512/AMX): a native build
+# can pick instructions a virtual CPU advertises but cannot run (seen here: SIGILL).
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF
 
 .PHONY: run test lint install install-dev system-deps format clean
 
@@ -38,7 +41,7 @@ format: install-dev
 	$(BIN)/ruff check --fix src tests benchmarks
 
 lock: install-dev
-	$(PIP) freeze --exclude-editable | grep -v '^atrium' > requirements.lock
+	$(PIP) freeze --exclude-editable | grep -v '^atrium' | sed 's/^torch==\(.*\)+cpu$$/torch==\1/' > requirements.lock
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

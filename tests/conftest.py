@@ -8,6 +8,7 @@ server for the run and dropped afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -21,7 +22,16 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from tests.oidc_stub import CLIENT_ID, CLIENT_SECRET, OidcStub
-from tests.support import AtriumProcess, Mailbox, atrium_env, close_clients, free_port
+from tests.providers.fakes import FakeProvider
+from tests.support import (
+    Api,
+    AtriumProcess,
+    Mailbox,
+    atrium_env,
+    close_clients,
+    free_port,
+    unique_email,
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -46,6 +56,43 @@ def oidc() -> Iterator[OidcStub]:
     stub.start()
     yield stub
     stub.stop()
+
+
+# Platform keys of the fake providers. Canaries: they must never leave the server.
+PLATFORM_KEYS = {
+    "openai": "sk-platform-canary-openai-0123456789abcdef",
+    "anthropic": "sk-ant-platform-canary-0123456789abcdef",
+    "gemini": "AIzaPlatformCanaryGemini0123456789",
+}
+
+
+@pytest.fixture(scope="session")
+def fakes() -> Iterator[dict[str, FakeProvider]]:
+    started = {}
+    for kind in ("openai", "anthropic", "gemini"):
+        fake = FakeProvider(kind)  # type: ignore[arg-type]
+        fake.start()
+        started[kind] = fake
+    yield started
+    for fake in started.values():
+        fake.stop()
+
+
+@pytest.fixture(scope="session")
+def models_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("models") / "models.json"
+    path.write_text(
+        json.dumps(
+            {
+                "aliases": {"smart": "openai/gpt-4o"},
+                "fallbacks": {"openai/gpt-4o": ["anthropic/claude-haiku-4-5"]},
+                "prices": {
+                    "openai/gpt-4o-mini": {"input": 0.15, "output": 0.6, "context_window": 128000}
+                },
+            }
+        )
+    )
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +125,8 @@ def server(
     database: dict[str, str],
     mailbox: Mailbox,
     oidc: OidcStub,
+    fakes: dict[str, FakeProvider],
+    models_file: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[AtriumProcess]:
     port = free_port()
@@ -93,6 +142,20 @@ def server(
         ATRIUM_GOOGLE_DISCOVERY_URL=oidc.discovery_url,
         ATRIUM_LOGIN_RATE_PER_ACCOUNT="5/minute",
         ATRIUM_LOGIN_RATE_PER_IP="20/minute",
+        ATRIUM_OPENAI_API_KEY=PLATFORM_KEYS["openai"],
+        ATRIUM_OPENAI_BASE_URL=fakes["openai"].base_url,
+        ATRIUM_ANTHROPIC_API_KEY=PLATFORM_KEYS["anthropic"],
+        ATRIUM_ANTHROPIC_BASE_URL=fakes["anthropic"].base_url,
+        ATRIUM_GEMINI_API_KEY=PLATFORM_KEYS["gemini"],
+        ATRIUM_GEMINI_BASE_URL=fakes["gemini"].base_url,
+        ATRIUM_SCRIPTED_MODELS="true",
+        ATRIUM_MODELS_FILE=str(models_file),
+        ATRIUM_PROVIDER_TIMEOUT_SECONDS="2",
+        ATRIUM_PROVIDER_MAX_RETRIES="2",
+        ATRIUM_PROVIDER_MAX_RETRY_WAIT_SECONDS="2",
+        ATRIUM_PROVIDER_COOLDOWN_FAILURES="3",
+        ATRIUM_PROVIDER_COOLDOWN_SECONDS="3",
+        ATRIUM_USAGE_FLUSH_SECONDS="0.2",
     )
     proc = AtriumProcess(
         env=env, log_path=tmp_path_factory.mktemp("logs") / "atrium.log", port=port
@@ -139,3 +202,29 @@ def app_dsn(server: AtriumProcess, owner_dsn: str) -> str:
 def db(owner_dsn: str) -> Iterator[psycopg.Connection[Any]]:
     with psycopg.connect(owner_dsn, autocommit=True) as conn:
         yield conn
+
+
+@pytest.fixture(scope="session")
+def platform_admin(server: AtriumProcess, base_url: str) -> Api:
+    """A signed-in platform administrator, created with the real CLI."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    email = unique_email("platform")
+    env = {**server.env, "ATRIUM_ADMIN_PASSWORD": "platform admin pw"}
+    done = subprocess.run(
+        [sys.executable, "-m", "atrium.cli", "admin", "create-platform-admin", "--email", email],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    login = httpx.post(
+        f"{base_url}/auth/login", json={"email": email, "password": "platform admin pw"}
+    )
+    assert login.status_code == 200, login.text
+    return Api(base_url, login.json()["access_token"])

@@ -184,3 +184,16 @@ def owner_connect(dsn: str) -> psycopg.Connection[Any]:
 
 def run_async(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+def premium(account: Account) -> Account:
+    """Move the account's tenant to Premium (every model allowed)."""
+    r = account.api.post("/tenants/subscribe", json={"plan_id": "premium"})
+    assert r.status_code == 200, r.text
+    return account
+
+
+def api_key(account: Account, role: str = "member") -> str:
+    r = account.api.post("/api-keys", json={"name": "gateway", "role": role})
+    assert r.status_code == 201, r.text
+    return str(r.json()["key"])

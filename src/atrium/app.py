@@ -16,13 +16,18 @@ from atrium.auth import google
 from atrium.auth.endpoints import router as auth_router
 from atrium.bootstrap import build_runtime
 from atrium.db.urls import DatabaseUrls
+from atrium.gateway.endpoints import router as gateway_router
+from atrium.gateway.errors import openai_error
 from atrium.kit import handlers
+from atrium.kit.handlers import ErrorFamily
 from atrium.kit.http import RequestContextMiddleware
 from atrium.kit.logging import get_logger
 from atrium.kit.runtime import install, runtime
+from atrium.provider_keys.endpoints import router as provider_keys_router
 from atrium.settings import Settings
 from atrium.tenants.endpoints import admin_router
 from atrium.tenants.endpoints import router as tenants_router
+from atrium.usage.endpoints import router as usage_router
 from atrium.users.endpoints import router as users_router
 
 _log = get_logger("atrium.app")
@@ -35,11 +40,14 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         rt = build_runtime(settings, urls)
         install(rt)
+        rt.usage.start()
         _log.info("started", version=__version__, embedded=settings.embedded_database)
         try:
             yield
         finally:
             await rt.background.drain()
+            await rt.usage.close()
+            await rt.providers.close()
             await rt.limiter.close()
             await rt.db.dispose()
             install(None)
@@ -51,7 +59,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         description="Self-hostable, multi-tenant AI assistant and agent platform.",
         lifespan=lifespan,
     )
-    handlers.install(app)
+    handlers.install(app, {"/v1/": ErrorFamily(openai_error, validation_status=400)})
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),
@@ -70,6 +78,9 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         tenants_router,
         admin_router,
         api_keys_router,
+        provider_keys_router,
+        usage_router,
+        gateway_router,
     ):
         app.include_router(router)
 

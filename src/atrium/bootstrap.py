@@ -9,6 +9,7 @@ from atrium.auth.tokens import TokenSigner
 from atrium.db import embedded, migrate
 from atrium.db.urls import DatabaseUrls, external_urls
 from atrium.kit.background import BackgroundTasks
+from atrium.kit.crypto import SecretBox
 from atrium.kit.db import Database
 from atrium.kit.mail import Mailer
 from atrium.kit.ratelimit import RateLimiter
@@ -43,13 +44,20 @@ def build_runtime(settings: Settings, urls: DatabaseUrls) -> Runtime:
         if settings.redis_url
         else RateLimiter()
     )
+    from atrium.providers.service import ProviderService
+    from atrium.usage.recorder import UsageRecorder
+
+    secret = settings.resolved_secret_key()
+    db = Database(urls.app, pool_size=settings.database_pool_size)
+    usage = UsageRecorder(db, flush_seconds=settings.usage_flush_seconds)
     return Runtime(
         settings=settings,
-        db=Database(urls.app, pool_size=settings.database_pool_size),
-        signer=TokenSigner(
-            settings.resolved_secret_key(), ttl_seconds=settings.access_token_ttl_seconds
-        ),
+        db=db,
+        signer=TokenSigner(secret, ttl_seconds=settings.access_token_ttl_seconds),
         mailer=Mailer(settings),
         limiter=limiter,
         background=BackgroundTasks(),
+        secrets=SecretBox(secret, settings.previous_secret_keys()),
+        providers=ProviderService(settings, usage),
+        usage=usage,
     )

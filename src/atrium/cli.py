@@ -149,6 +149,22 @@ def cmd_create_tenant(args: argparse.Namespace) -> None:
     _with_runtime(work)
 
 
+def cmd_rotate_secrets(args: argparse.Namespace) -> None:
+    from atrium.kit.db import set_platform_admin
+    from atrium.provider_keys.service import provider_key_service
+    from atrium.tenants.repository import tenant_repository
+
+    async def work(session: Any) -> None:
+        await set_platform_admin(session)
+        tenants, _ = await tenant_repository.list_all_tenants(session, limit=10_000_000, offset=0)
+        count = await provider_key_service.reseal_all(
+            session=session, tenant_ids=[t.id for t in tenants]
+        )
+        print(f"re-sealed {count} secret(s) under the current ATRIUM_SECRET_KEY")
+
+    _with_runtime(work)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="atrium", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -170,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--plan", choices=["basic", "premium", "gold"], default="basic")
     t.add_argument("--password", help="for a new owner; or ATRIUM_ADMIN_PASSWORD")
     t.set_defaults(func=cmd_create_tenant)
+    admin.add_parser(
+        "rotate-secrets",
+        help="re-encrypt stored secrets under ATRIUM_SECRET_KEY (old keys in "
+        "ATRIUM_SECRET_KEY_PREVIOUS)",
+    ).set_defaults(func=cmd_rotate_secrets)
     return parser
 
 

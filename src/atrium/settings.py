@@ -56,6 +56,45 @@ class Settings(BaseSettings):
     google_client_secret: SecretStr | None = None
     google_discovery_url: str = "https://accounts.google.com/.well-known/openid-configuration"
 
+    secret_key_previous: SecretStr | None = Field(
+        default=None, description="comma-separated earlier secret keys, to open old ciphertexts"
+    )
+
+    # LLM providers: platform keys and base URLs (tenants may bring their own keys too).
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    gemini_api_key: SecretStr | None = None
+    gemini_base_url: str | None = None
+    groq_api_key: SecretStr | None = None
+    groq_base_url: str | None = None
+    deepseek_api_key: SecretStr | None = None
+    deepseek_base_url: str | None = None
+    xai_api_key: SecretStr | None = None
+    xai_base_url: str | None = None
+    openrouter_api_key: SecretStr | None = None
+    openrouter_base_url: str | None = None
+    together_api_key: SecretStr | None = None
+    together_base_url: str | None = None
+    mistral_api_key: SecretStr | None = None
+    mistral_base_url: str | None = None
+    ollama_base_url: str | None = None
+    vllm_api_key: SecretStr | None = None
+    vllm_base_url: str | None = None
+    llamacpp_base_url: str | None = None
+    models_file: Path | None = None
+    default_model: str = "local/smollm2-135m-instruct"
+    provider_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    provider_max_retries: int = Field(default=2, ge=0, le=10)
+    provider_max_retry_wait_seconds: float = Field(default=10.0, ge=0, le=300)
+    provider_cooldown_failures: int = Field(default=3, ge=1, le=100)
+    provider_cooldown_seconds: float = Field(default=30.0, ge=0, le=3600)
+    local_model_context_tokens: int = Field(default=4096, ge=256, le=8192)
+    local_model_threads: int | None = Field(default=None, ge=1, le=256)
+    scripted_models: bool = False
+    usage_flush_seconds: float = Field(default=1.0, gt=0, le=60)
+
     @field_validator("login_rate_per_account", "login_rate_per_ip")
     @classmethod
     def _valid_rate(cls, value: str) -> str:
@@ -66,6 +105,28 @@ class Settings(BaseSettings):
         except ValueError as exc:
             raise ValueError(f"expected {_RATE_HELP}") from exc
         return value
+
+    @field_validator("models_file")
+    @classmethod
+    def _models_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    def provider_key(self, provider: str) -> str | None:
+        secret = getattr(self, f"{provider}_api_key", None)
+        return secret.get_secret_value() if isinstance(secret, SecretStr) else None
+
+    def provider_base_url(self, provider: str) -> str | None:
+        value = getattr(self, f"{provider}_base_url", None)
+        return value if isinstance(value, str) else None
+
+    def previous_secret_keys(self) -> list[str]:
+        if self.secret_key_previous is None:
+            return []
+        return [
+            k.strip() for k in self.secret_key_previous.get_secret_value().split(",") if k.strip()
+        ]
 
     @property
     def embedded_database(self) -> bool:

@@ -180,3 +180,21 @@ def test_cli_create_tenant(server: Any, base_url: str) -> None:
     api = Api(base_url, login.json()["access_token"])
     current = api.get("/tenants/current").json()
     assert current["name"] == "Acme" and current["plan_id"] == "gold"
+
+
+def test_platform_admin_suspends_and_reactivates(base_url: str, platform_admin: Api) -> None:
+    owner = register(base_url)
+    key = owner.api.post("/api-keys", json={"name": "k"}).json()["key"]
+    r = platform_admin.patch(f"/admin/tenants/{owner.tenant_id}", json={"status": "suspended"})
+    assert r.status_code == 200
+    assert r.json()["status"] == "suspended"
+    assert owner.api.get("/tenants/current").status_code == 403
+    assert Api(base_url, key).get("/tenants/current").status_code == 403
+    bad = platform_admin.patch(f"/admin/tenants/{owner.tenant_id}", json={"status": "gone"})
+    assert bad.status_code == 422
+    missing = platform_admin.patch(
+        "/admin/tenants/00000000-0000-0000-0000-000000000000", json={"status": "active"}
+    )
+    assert missing.status_code == 404
+    platform_admin.patch(f"/admin/tenants/{owner.tenant_id}", json={"status": "active"})
+    assert owner.api.get("/tenants/current").status_code == 200

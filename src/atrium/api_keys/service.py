@@ -100,7 +100,11 @@ class ApiKeyService:
             raise Forbidden("This tenant is suspended")
         await api_key_repository.touch(session, tenant_id=key.tenant_id, key_id=key.id, now=now)
         return AuthContext(
-            tenant_id=key.tenant_id, role=Role(key.role), user_id=key.user_id, api_key_id=key.id
+            tenant_id=key.tenant_id,
+            role=Role(key.role),
+            user_id=key.user_id,
+            api_key_id=key.id,
+            plan_id=tenant.plan_id,
         )
 
 

@@ -29,6 +29,7 @@ class AuthContext:
     user_id: uuid.UUID | None
     api_key_id: uuid.UUID | None = None
     is_platform_admin: bool = False
+    plan_id: str = "basic"
 
     @property
     def is_tenant_admin(self) -> bool:

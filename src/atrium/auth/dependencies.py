@@ -19,7 +19,8 @@ from atrium.kit.errors import Forbidden, Unauthorized
 _MAX_CREDENTIAL = 4096
 
 
-def _credential(request: Request) -> str:
+def credential_from(request: Request) -> str:
+    """The presented credential, from `Authorization: Bearer` or `x-api-key`."""
     header = request.headers.get("authorization")
     if header:
         scheme, _, value = header.partition(" ")
@@ -36,7 +37,7 @@ def _credential(request: Request) -> str:
 
 
 async def get_auth(request: Request, session: SessionDep) -> AuthContext:
-    auth = await auth_service.authenticate(session=session, credential=_credential(request))
+    auth = await auth_service.authenticate(session=session, credential=credential_from(request))
     request.state.auth = auth
     structlog.contextvars.bind_contextvars(
         tenant_id=str(auth.tenant_id),

@@ -222,6 +222,7 @@ class AuthService:
             role=Role(membership.role),
             user_id=user.id,
             is_platform_admin=user.is_platform_admin,
+            plan_id=tenant.plan_id,
         )
 
     @staticmethod

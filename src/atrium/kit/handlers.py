@@ -1,8 +1,11 @@
-"""Render every error of the platform API in one shape: {"error": {"code", "message", ...}}."""
+"""Render every error in one shape per API family. The platform API answers
+`{"error": {"code", "message", "field"?, "details"?}}`; a family may register its own
+renderer for a path prefix (the OpenAI-compatible gateway renders OpenAI's shape)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,6 +17,18 @@ from atrium.kit.errors import AtriumError
 from atrium.kit.logging import get_logger
 
 _log = get_logger("atrium.errors")
+
+# (status, code, message, field) -> body
+Renderer = Callable[[int, str, str, str | None], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ErrorFamily:
+    """How one API family (by path prefix) renders errors."""
+
+    render: Renderer
+    validation_status: int = 422
+
 
 _HTTP_CODES = {
     400: "bad_request",
@@ -28,59 +43,91 @@ _HTTP_CODES = {
 }
 
 
-def error_response(
-    status: int,
-    code: str,
-    message: str,
-    headers: Mapping[str, str] | None = None,
-    **extra: Any,
-) -> JSONResponse:
-    error: dict[str, Any] = {"code": code, "message": message, **extra}
-    return JSONResponse({"error": error}, status_code=status, headers=headers)
-
-
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-async def _atrium_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, AtriumError)
-    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+class ErrorRendering:
+    def __init__(self, families: Mapping[str, ErrorFamily]) -> None:
+        self._families = dict(families)
+
+    def _family(self, request: Request) -> ErrorFamily | None:
+        for prefix, family in self._families.items():
+            if request.url.path.startswith(prefix):
+                return family
+        return None
+
+    def respond(
+        self,
+        request: Request,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> JSONResponse:
+        family = self._family(request)
+        if family is not None:
+            return JSONResponse(
+                family.render(status, code, message, field), status_code=status, headers=headers
+            )
+        error: dict[str, Any] = {"code": code, "message": message}
+        if field is not None:
+            error["field"] = field
+        if details is not None:
+            error["details"] = details
+        return JSONResponse({"error": error}, status_code=status, headers=headers)
+
+    async def atrium_error(self, request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, AtriumError)
+        return self.respond(
+            request,
+            exc.status_code,
+            exc.code,
+            exc.message,
+            field=exc.field,
+            details=exc.details,
+            headers=exc.headers,
+        )
+
+    async def validation_error(self, request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = exc.errors()
+        if any(err["type"] == "json_invalid" for err in errors):
+            return self.respond(request, 400, "invalid_json", "The request body is not valid JSON")
+        # Never echo the rejected input back: it may hold a password or a token.
+        details = [
+            {"field": _field(err["loc"]), "message": err["msg"], "type": err["type"]}
+            for err in errors
+        ]
+        first = details[0] if details else {"field": "body", "message": "Invalid request"}
+        family = self._family(request)
+        status = family.validation_status if family else 422
+        return self.respond(
+            request,
+            status,
+            "validation_error",
+            f"{first['field']}: {first['message']}",
+            field=first["field"],
+            details=details,
+        )
+
+    async def http_error(self, request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = _HTTP_CODES.get(exc.status_code, "error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        return self.respond(request, exc.status_code, code, message, headers=exc.headers)
+
+    async def unhandled(self, request: Request, exc: Exception) -> JSONResponse:
+        _log.exception("unhandled_error", error_type=type(exc).__name__)
+        return self.respond(request, 500, "internal_error", "An internal error occurred")
 
 
-async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    # Never echo the rejected input back: it may hold a password or a token.
-    details = [
-        {"field": _field(err["loc"]), "message": err["msg"], "type": err["type"]}
-        for err in exc.errors()
-    ]
-    if any(err["type"] == "json_invalid" for err in exc.errors()):
-        return error_response(400, "invalid_json", "The request body is not valid JSON")
-    first = details[0] if details else {"field": "body", "message": "Invalid request"}
-    return error_response(
-        422,
-        "validation_error",
-        f"{first['field']}: {first['message']}",
-        field=first["field"],
-        details=details,
-    )
-
-
-async def _http_error(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    code = _HTTP_CODES.get(exc.status_code, "error")
-    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-    return error_response(exc.status_code, code, message, headers=exc.headers)
-
-
-async def _unhandled(_: Request, exc: Exception) -> JSONResponse:
-    _log.exception("unhandled_error", error_type=type(exc).__name__)
-    return error_response(500, "internal_error", "An internal error occurred")
-
-
-def install(app: FastAPI) -> None:
-    app.add_exception_handler(AtriumError, _atrium_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unhandled)
+def install(app: FastAPI, families: Mapping[str, ErrorFamily] | None = None) -> None:
+    rendering = ErrorRendering(families or {})
+    app.add_exception_handler(AtriumError, rendering.atrium_error)
+    app.add_exception_handler(RequestValidationError, rendering.validation_error)
+    app.add_exception_handler(StarletteHTTPException, rendering.http_error)
+    app.add_exception_handler(Exception, rendering.unhandled)

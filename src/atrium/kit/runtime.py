@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.auth.tokens import TokenSigner
 from atrium.kit.background import BackgroundTasks
+from atrium.kit.crypto import SecretBox
 from atrium.kit.db import Database
 from atrium.kit.mail import Mailer
 from atrium.kit.ratelimit import RateLimiter
 from atrium.settings import Settings
+
+if TYPE_CHECKING:
+    from atrium.providers.service import ProviderService
+    from atrium.usage.recorder import UsageRecorder
 
 
 @dataclass
@@ -24,6 +29,9 @@ class Runtime:
     mailer: Mailer
     limiter: RateLimiter
     background: BackgroundTasks
+    secrets: SecretBox
+    providers: ProviderService
+    usage: UsageRecorder
 
 
 _runtime: Runtime | None = None

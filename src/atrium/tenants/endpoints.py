@@ -29,6 +29,8 @@ from atrium.tenants.schemas import (
     MemberUpdate,
     PlanPublic,
     SubscribeRequest,
+    TenantAdminPublic,
+    TenantAdminUpdate,
     TenantCreate,
     TenantMembershipPublic,
     TenantPublic,
@@ -230,14 +232,30 @@ async def admin_list_tenants(
     session: SessionDep,
     limit: Annotated[Limit, Query()] = 50,
     offset: Annotated[Offset, Query()] = 0,
-) -> Page[TenantPublic]:
+) -> Page[TenantAdminPublic]:
     """Every tenant on this installation (platform administrators only)."""
     rows, total = await tenant_service.admin_list(
         session=session, auth=auth, limit=limit, offset=offset
     )
     return Page(
-        items=[TenantPublic.model_validate(t) for t in rows],
+        items=[TenantAdminPublic.model_validate(t) for t in rows],
         total=total,
         limit=limit,
         offset=offset,
     )
+
+
+@admin_router.patch("/tenants/{tenant_id}")
+async def admin_update_tenant(
+    tenant_id: uuid.UUID,
+    data: TenantAdminUpdate,
+    auth: PlatformAdminDep,
+    session: SessionDep,
+    client: ClientDep,
+) -> TenantAdminPublic:
+    """Suspend or reactivate a tenant, or allow its provider keys to use private addresses
+    (platform administrators only)."""
+    tenant = await tenant_service.admin_update(
+        session=session, auth=auth, tenant_id=tenant_id, data=data, client=client
+    )
+    return TenantAdminPublic.model_validate(tenant)

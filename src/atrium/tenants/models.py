@@ -28,6 +28,7 @@ class Tenant(Base):
     name: Mapped[str]
     plan_id: Mapped[str]
     status: Mapped[str] = mapped_column(default="active")
+    allow_private_provider_urls: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

@@ -34,6 +34,15 @@ class TenantUpdate(Input):
     name: Name
 
 
+class TenantAdminUpdate(Input):
+    status: Literal["active", "suspended"] | None = None
+    allow_private_provider_urls: bool | None = None
+
+
+class TenantAdminPublic(TenantPublic):
+    allow_private_provider_urls: bool
+
+
 class TenantMembershipPublic(Output):
     tenant: TenantPublic
     role: MemberRole

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +20,7 @@ from atrium.kit.runtime import after_commit, runtime
 from atrium.kit.security import new_tenant_secret, parse_tenant_secret
 from atrium.tenants.models import Invitation, Membership, Plan, Tenant
 from atrium.tenants.repository import tenant_repository
-from atrium.tenants.schemas import InvitationCreate, MemberRole
+from atrium.tenants.schemas import InvitationCreate, MemberRole, TenantAdminUpdate
 from atrium.users.models import User
 from atrium.users.service import user_service
 
@@ -28,6 +29,9 @@ INVITATION_PREFIX = "inv_"
 
 
 class TenantService:
+    def __init__(self) -> None:
+        self._plan_cache: dict[str, dict[str, Any]] = {}
+
     async def create_with_owner(
         self, *, session: AsyncSession, owner: User, name: str, client: ClientInfo | None
     ) -> Tenant:
@@ -93,6 +97,18 @@ class TenantService:
         plan = await tenant_repository.get_plan(session, tenant.plan_id)
         assert plan is not None  # guaranteed by the foreign key
         return plan
+
+    async def plan_limits(self, plan_id: str) -> dict[str, Any]:
+        """A plan's limits. Plans change only with migrations, so each process reads each
+        plan once."""
+        limits = self._plan_cache.get(plan_id)
+        if limits is None:
+            async with runtime().db.transaction() as session:
+                plan = await tenant_repository.get_plan(session, plan_id)
+            if plan is None:
+                raise NotFound("Plan not found")
+            limits = self._plan_cache[plan_id] = dict(plan.limits)
+        return limits
 
     async def list_plans(self, *, session: AsyncSession) -> list[Plan]:
         return await tenant_repository.list_plans(session)
@@ -361,6 +377,38 @@ class TenantService:
             raise Forbidden("Platform administrators only")
         await set_platform_admin(session)
         return await tenant_repository.list_all_tenants(session, limit=limit, offset=offset)
+
+    async def admin_update(
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        tenant_id: uuid.UUID,
+        data: TenantAdminUpdate,
+        client: ClientInfo,
+    ) -> Tenant:
+        """Suspend or reactivate a tenant, or let it use private provider addresses."""
+        if not auth.is_platform_admin:
+            raise Forbidden("Platform administrators only")
+        await set_tenant(session, tenant_id)
+        tenant = await tenant_repository.get_tenant(session, tenant_id)
+        if tenant is None:
+            raise NotFound("Tenant not found")
+        changes = data.model_dump(exclude_unset=True, exclude_none=True)
+        for name, value in changes.items():
+            setattr(tenant, name, value)
+        await session.flush()
+        await audit_service.record(
+            session=session,
+            tenant_id=tenant_id,
+            action="tenant.admin_updated",
+            actor_user_id=auth.user_id,
+            client=client,
+            target_type="tenant",
+            target_id=tenant_id,
+            details=changes,
+        )
+        return tenant
 
     @staticmethod
     def _require_admin(auth: AuthContext) -> None:

@@ -1,0 +1,1240 @@
+"""How much latency Atrium's OpenAI-compatible gateway adds in front of an upstream.
+
+    .venv/bin/python benchmarks/gateway_overhead.py [--duration S] [--rates 100,500,1000]
+                                                    [--stream-rates 100,300,500] [--no-write]
+
+What it does (everything on loopback, every loop bounded in count and time):
+
+1. Starts a zero-latency OpenAI-compatible upstream (a raw asyncio + httptools server in a
+   child process of this script) that answers `POST /v1/chat/completions` with a fixed
+   `chat.completion`, or with a fixed SSE stream when `"stream": true`.
+2. Starts `python -m atrium.cli serve` in a temporary ATRIUM_DATA_DIR (its embedded
+   PostgreSQL starts with it), pointed at that upstream with ATRIUM_OPENAI_BASE_URL.
+   Atrium and its PostgreSQL are pinned to core 0; the upstream and the load generator to
+   core 1.
+3. Registers a user, moves its tenant to the Premium plan, creates an API key.
+4. Runs an open-loop load (requests sent on a fixed schedule, whatever the responses do)
+   at each rate, first straight at the upstream (the baseline), then through Atrium
+   (model `openai/gpt-4o-mini`), non-streamed and streamed. A level stops early, and the
+   higher rates of that target are skipped, once it saturates.
+5. Prints a markdown table and rewrites the "Gateway overhead" section of
+   benchmarks/RESULTS.md (unless --no-write).
+
+All processes it started are stopped on exit, on Ctrl-C and on errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httptools
+import psutil
+
+try:
+    import uvloop
+except ImportError:  # pragma: no cover - uvloop ships with Atrium's dependencies
+    uvloop = None  # type: ignore[assignment]
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+SECTION_START = "<!-- gateway-overhead:start -->"
+SECTION_END = "<!-- gateway-overhead:end -->"
+
+ATRIUM_CORE = 0
+LOAD_CORE = 1
+MODEL_VIA_ATRIUM = "openai/gpt-4o-mini"
+MODEL_DIRECT = "gpt-4o-mini"
+API_KEY = "sk-bench"
+
+# Targets. These are the product's requirements: never relax them here.
+TARGET_P99_ADDED_MS = 3.0
+TARGET_RATE_PLAIN = 500
+TARGET_RATE_STREAM = 300
+TARGET_IDLE_RSS_MB = 200.0
+
+REQUEST_TIMEOUT_S = 10.0  # a response slower than this counts as an error
+DRAIN_TIMEOUT_S = 10.0  # after a level, wait at most this for what is still in flight
+MAX_CONNECTIONS = 256  # the load generator's pool; needing more means the target fell behind
+STARTUP_TIMEOUT_S = 180.0
+
+
+# --------------------------------------------------------------------------------------
+# The zero-latency upstream
+# --------------------------------------------------------------------------------------
+
+CREATED = 1732221000
+RESPONSE_ID = "chatcmpl-bench0000000000000000000000"
+UPSTREAM_MODEL = "gpt-4o-mini-2024-07-18"
+FINGERPRINT = "fp_b3nch00000"
+ANSWER_PIECES = ["The", " capital", " of France", " is", " Paris."]
+USAGE = {
+    "prompt_tokens": 14,
+    "completion_tokens": 7,
+    "total_tokens": 21,
+    "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+    "completion_tokens_details": {
+        "reasoning_tokens": 0,
+        "audio_tokens": 0,
+        "accepted_prediction_tokens": 0,
+        "rejected_prediction_tokens": 0,
+    },
+}
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def _completion_response() -> bytes:
+    body = _dumps(
+        {
+            "id": RESPONSE_ID,
+            "object": "chat.completion",
+            "created": CREATED,
+            "model": UPSTREAM_MODEL,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {
+                        "role": "assistant",
+                        "content": "".join(ANSWER_PIECES),
+                        "refusal": None,
+                        "annotations": [],
+                    },
+                    "logprobs": None,
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": USAGE,
+            "service_tier": "default",
+            "system_fingerprint": FINGERPRINT,
+        }
+    )
+    head = (
+        "HTTP/1.1 200 OK\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "x-request-id: req_bench\r\n"
+        "openai-processing-ms: 0\r\n"
+        "\r\n"
+    ).encode()
+    return head + body
+
+
+def _stream_response(include_usage: bool) -> bytes:
+    """OpenAI's SSE stream: a role chunk, content chunks, a finish chunk, with
+    `include_usage` a usage chunk with empty choices (and `"usage": null` on the others),
+    then `data: [DONE]`. Each event is one HTTP chunk."""
+
+    def chunk(choices: list[dict[str, Any]], usage: Any = ...) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": RESPONSE_ID,
+            "object": "chat.completion.chunk",
+            "created": CREATED,
+            "model": UPSTREAM_MODEL,
+            "service_tier": "default",
+            "system_fingerprint": FINGERPRINT,
+            "choices": choices,
+        }
+        if usage is not ...:
+            out["usage"] = usage
+        elif include_usage:
+            out["usage"] = None
+        return out
+
+    def choice(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        return {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+
+    events = [chunk([choice({"role": "assistant", "content": "", "refusal": None})])]
+    events += [chunk([choice({"content": piece})]) for piece in ANSWER_PIECES]
+    events.append(chunk([choice({}, "stop")]))
+    if include_usage:
+        events.append(chunk([], USAGE))
+    frames = [b"data: " + _dumps(e) + b"\n\n" for e in events] + [b"data: [DONE]\n\n"]
+    body = b"".join(b"%x\r\n%s\r\n" % (len(f), f) for f in frames) + b"0\r\n\r\n"
+    head = (
+        b"HTTP/1.1 200 OK\r\n"
+        b"Content-Type: text/event-stream; charset=utf-8\r\n"
+        b"Transfer-Encoding: chunked\r\n"
+        b"x-request-id: req_bench\r\n"
+        b"openai-processing-ms: 0\r\n"
+        b"\r\n"
+    )
+    return head + body
+
+
+NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+
+class UpstreamProtocol(asyncio.Protocol):
+    COMPLETION = _completion_response()
+    STREAM = _stream_response(include_usage=False)
+    STREAM_USAGE = _stream_response(include_usage=True)
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpRequestParser(self)
+        self.url = b""
+        self.body: list[bytes] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            assert self.transport is not None
+            self.transport.close()
+
+    def on_message_begin(self) -> None:
+        self.url = b""
+        self.body = []
+
+    def on_url(self, url: bytes) -> None:
+        self.url += url
+
+    def on_body(self, body: bytes) -> None:
+        self.body.append(body)
+
+    def on_message_complete(self) -> None:
+        assert self.transport is not None
+        if self.parser.get_method() == b"POST" and self.url.endswith(b"/chat/completions"):
+            try:
+                request = json.loads(b"".join(self.body))
+            except ValueError:
+                request = {}
+            if request.get("stream") is True:
+                options = request.get("stream_options") or {}
+                usage = bool(options.get("include_usage"))
+                self.transport.write(self.STREAM_USAGE if usage else self.STREAM)
+            else:
+                self.transport.write(self.COMPLETION)
+        else:
+            self.transport.write(NOT_FOUND)
+        if not self.parser.should_keep_alive():
+            self.transport.close()
+
+
+def serve_upstream(port: int) -> None:
+    """Run the upstream until killed (the parent kills it; it also exits when orphaned)."""
+    if uvloop is not None:
+        uvloop.install()
+    parent = os.getppid()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(UpstreamProtocol, "127.0.0.1", port, backlog=1024)
+        async with server:
+            while os.getppid() == parent:  # bounded by the parent's life
+                await asyncio.sleep(1.0)
+
+    asyncio.run(main())
+
+
+# --------------------------------------------------------------------------------------
+# The load generator: open loop, keep-alive connection pool, httptools response parser
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Call:
+    scheduled: float  # intended send time (perf_counter)
+    measured: bool  # outside the warm-up
+    stream: bool
+    sent: float = 0.0
+    first: float | None = None  # first content chunk (streams)
+    done: float | None = None
+    status: int = 0
+    error: str | None = None
+    saw_done: bool = False
+    sse: bytearray = field(default_factory=bytearray)
+
+
+class ClientConnection(asyncio.Protocol):
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.call: Call | None = None
+        self.alive = True
+        self.body_len = 0
+        self.tail = b""
+
+    # asyncio
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._fail(f"parse error: {exc}")
+            self.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.alive = False
+        self.pool.forget(self)
+        if self.call is not None:
+            self._fail("connection lost")
+
+    # httptools
+    def on_message_begin(self) -> None:
+        self.body_len = 0
+        self.tail = b""
+
+    def on_headers_complete(self) -> None:
+        if self.call is not None:
+            self.call.status = self.parser.get_status_code()
+
+    def on_body(self, body: bytes) -> None:
+        call = self.call
+        if call is None:
+            return
+        self.body_len += len(body)
+        self.tail = (self.tail + body)[-64:]
+        if call.stream and call.first is None:
+            now = time.perf_counter()
+            call.sse += body
+            while True:
+                end = call.sse.find(b"\n\n")
+                if end < 0:
+                    break
+                event = bytes(call.sse[:end])
+                del call.sse[: end + 2]
+                if not event.startswith(b"data: ") or event == b"data: [DONE]":
+                    continue
+                try:
+                    choices = json.loads(event[6:]).get("choices") or []
+                except ValueError:
+                    continue
+                if any((c.get("delta") or {}).get("content") for c in choices):
+                    call.first = now
+                    call.sse = bytearray()
+                    break
+
+    def on_message_complete(self) -> None:
+        now = time.perf_counter()
+        call = self.call
+        self.call = None
+        if call is not None:
+            call.done = now
+            if call.status != 200:
+                call.error = f"HTTP {call.status}"
+            elif call.stream:
+                call.saw_done = b"data: [DONE]" in self.tail
+                if call.first is None or not call.saw_done:
+                    call.error = "incomplete stream"
+            elif self.body_len == 0:
+                call.error = "empty body"
+            self.pool.finished(call)
+        if self.alive and self.parser.should_keep_alive():
+            self.pool.release(self)
+        else:
+            self.close()
+
+    def _fail(self, reason: str) -> None:
+        call = self.call
+        self.call = None
+        if call is not None and call.done is None:
+            call.done = time.perf_counter()
+            call.error = reason
+            self.pool.finished(call)
+
+    def send(self, call: Call, payload: bytes) -> None:
+        assert self.transport is not None
+        self.call = call
+        call.sent = time.perf_counter()
+        self.transport.write(payload)
+
+    def close(self) -> None:
+        self.alive = False
+        if self.transport is not None:
+            self.transport.close()
+
+
+class Pool:
+    """Keep-alive connections to one host; LIFO so the hot ones stay hot."""
+
+    def __init__(self, port: int, max_connections: int) -> None:
+        self.port = port
+        self.max = max_connections
+        self.idle: list[ClientConnection] = []
+        self.all: set[ClientConnection] = set()
+        self.connecting = 0
+        self.inflight = 0
+        self.calls: list[Call] = []
+
+    def forget(self, conn: ClientConnection) -> None:
+        self.all.discard(conn)
+        with contextlib.suppress(ValueError):
+            self.idle.remove(conn)
+
+    def release(self, conn: ClientConnection) -> None:
+        self.idle.append(conn)
+
+    def finished(self, call: Call) -> None:
+        self.inflight -= 1
+
+    def submit(self, call: Call, payload: bytes) -> bool:
+        """Send now on an idle connection, or open one; False if the pool is exhausted."""
+        while self.idle:
+            conn = self.idle.pop()
+            if conn.alive:
+                self.inflight += 1
+                self.calls.append(call)
+                conn.send(call, payload)
+                return True
+        if len(self.all) + self.connecting >= self.max:
+            return False
+        self.inflight += 1
+        self.calls.append(call)
+        self.connecting += 1
+        asyncio.get_running_loop().create_task(self._connect_and_send(call, payload))
+        return True
+
+    async def _connect_and_send(self, call: Call, payload: bytes) -> None:
+        loop = asyncio.get_running_loop()
+        call.sent = time.perf_counter()
+        try:
+            _, conn = await asyncio.wait_for(
+                loop.create_connection(lambda: ClientConnection(self), "127.0.0.1", self.port),
+                timeout=5.0,
+            )
+        except (OSError, TimeoutError) as exc:
+            call.done = time.perf_counter()
+            call.error = f"connect: {type(exc).__name__}"
+            self.inflight -= 1
+            return
+        finally:
+            self.connecting -= 1
+        self.all.add(conn)
+        started = call.sent
+        conn.send(call, payload)
+        call.sent = started  # the connect time counts: the caller waited for it
+
+    def close(self) -> None:
+        for conn in list(self.all):
+            conn.close()
+        self.idle.clear()
+
+
+def request_bytes(port: int, auth: str, body: dict[str, Any]) -> bytes:
+    data = _dumps(body)
+    head = (
+        "POST /v1/chat/completions HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {auth}\r\n"
+        "Content-Type: application/json\r\n"
+        "Accept: application/json\r\n"
+        f"Content-Length: {len(data)}\r\n"
+        "\r\n"
+    ).encode()
+    return head + data
+
+
+def chat_body(model: str, stream: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": [{"role": "user", "content": "What is the capital of France?"}],
+        "max_tokens": 16,
+        "temperature": 0,
+    }
+    if stream:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    return body
+
+
+@dataclass
+class Level:
+    target: str  # "direct" or "atrium"
+    mode: str  # "plain" or "stream"
+    rate: int
+    duration: float
+    scheduled: int = 0
+    sent: int = 0
+    ok: int = 0
+    errors: int = 0
+    error_kinds: dict[str, int] = field(default_factory=dict)
+    dropped: int = 0  # not sent: the connection pool was exhausted
+    achieved: float = 0.0
+    latency_ms: dict[str, float] = field(default_factory=dict)  # plain: whole; stream: whole
+    ttft_ms: dict[str, float] = field(default_factory=dict)  # streams: first content chunk
+    lag_p99_ms: float = 0.0  # how late the load generator sent (its own schedule keeping)
+    max_connections: int = 0
+    aborted: bool = False
+    rss_max_mb: float | None = None
+    cpu_atrium: float | None = None  # share of one core during the level
+    cpu_postgres: float | None = None
+    saturated: bool = False
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    ordered = sorted(values)
+    n = len(ordered)
+
+    def pick(q: float) -> float:
+        return ordered[min(n - 1, max(0, int(round(q * n + 0.5)) - 1))]  # nearest rank
+
+    return {
+        "p50": pick(0.50),
+        "p95": pick(0.95),
+        "p99": pick(0.99),
+        "max": ordered[-1],
+    }
+
+
+class Watcher:
+    """Samples Atrium's RSS and the CPU time of Atrium and PostgreSQL."""
+
+    def __init__(self, server: psutil.Process, postmaster: psutil.Process | None) -> None:
+        self.server = server
+        self.postmaster = postmaster
+        self.rss_max = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def _pg_procs(self) -> list[psutil.Process]:
+        if self.postmaster is None:
+            return []
+        try:
+            return [self.postmaster, *self.postmaster.children(recursive=True)]
+        except psutil.Error:
+            return []
+
+    def cpu_seconds(self) -> tuple[float, float]:
+        def total(procs: list[psutil.Process]) -> float:
+            out = 0.0
+            for p in procs:
+                with contextlib.suppress(psutil.Error):
+                    t = p.cpu_times()
+                    out += t.user + t.system
+            return out
+
+        return total([self.server]), total(self._pg_procs())
+
+    async def _run(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with contextlib.suppress(psutil.Error):
+                self.rss_max = max(self.rss_max, self.server.memory_info().rss)
+            await asyncio.sleep(0.2)
+
+    def start(self, seconds: float) -> None:
+        self.rss_max = 0
+        self._task = asyncio.get_running_loop().create_task(self._run(seconds))
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        with contextlib.suppress(psutil.Error):
+            self.rss_max = max(self.rss_max, self.server.memory_info().rss)
+
+
+async def run_level(
+    level: Level,
+    port: int,
+    payload: bytes,
+    warmup: float,
+    watcher: Watcher | None,
+) -> Level:
+    loop = asyncio.get_running_loop()
+    pool = Pool(port, MAX_CONNECTIONS)
+    stream = level.mode == "stream"
+    interval = 1.0 / level.rate
+    total = int(round(level.rate * (warmup + level.duration)))
+    warm_count = int(round(level.rate * warmup))
+    level.scheduled = total - warm_count
+    lags: list[float] = []
+    hard_stop = time.perf_counter() + warmup + level.duration + 5.0
+
+    if watcher is not None:
+        watcher.start(warmup + level.duration + DRAIN_TIMEOUT_S + 5)
+    cpu0 = watcher.cpu_seconds() if watcher is not None else None
+    cpu_t0 = time.perf_counter()
+
+    start = time.perf_counter() + 0.05
+    i = 0
+    while i < total:
+        now = time.perf_counter()
+        if now > hard_stop:
+            level.aborted = True
+            break
+        due = start + i * interval
+        if due > now:
+            await asyncio.sleep(due - now)
+            continue
+        # send everything that is due (the event loop's timers are millisecond-grained)
+        while i < total and start + i * interval <= now:
+            scheduled = start + i * interval
+            measured = i >= warm_count
+            call = Call(scheduled=scheduled, measured=measured, stream=stream)
+            if pool.submit(call, payload):
+                if measured:
+                    lags.append(time.perf_counter() - scheduled)
+                    level.sent += 1
+            elif measured:
+                level.dropped += 1
+            i += 1
+        level.max_connections = max(level.max_connections, len(pool.all) + pool.connecting)
+        # saturation: stop the level early rather than pile up an unbounded backlog
+        if level.dropped > max(20, 0.02 * max(1, level.sent)):
+            level.aborted = True
+            break
+        await asyncio.sleep(0)
+
+    sent_until = time.perf_counter()
+    drain_deadline = time.perf_counter() + DRAIN_TIMEOUT_S
+    while pool.inflight > 0 and time.perf_counter() < drain_deadline:
+        await asyncio.sleep(0.01)
+    cpu_t1 = time.perf_counter()
+    cpu1 = watcher.cpu_seconds() if watcher is not None else None
+    if watcher is not None:
+        await watcher.stop()
+        level.rss_max_mb = watcher.rss_max / 2**20
+    if cpu0 is not None and cpu1 is not None:
+        span = cpu_t1 - cpu_t0
+        level.cpu_atrium = (cpu1[0] - cpu0[0]) / span
+        level.cpu_postgres = (cpu1[1] - cpu0[1]) / span
+    pool.close()
+    await asyncio.sleep(0.05)
+
+    measured = [c for c in pool.calls if c.measured]
+    latencies: list[float] = []
+    ttfts: list[float] = []
+    first_sent = min((c.sent for c in measured), default=start)
+    last_done = first_sent
+    for c in measured:
+        if c.done is None:
+            c.error = c.error or "timeout (still in flight)"
+        elif c.error is None and c.done - c.sent > REQUEST_TIMEOUT_S:
+            c.error = "timeout"
+        if c.error is not None:
+            level.errors += 1
+            level.error_kinds[c.error] = level.error_kinds.get(c.error, 0) + 1
+            continue
+        assert c.done is not None
+        level.ok += 1
+        latencies.append((c.done - c.sent) * 1000)
+        if c.first is not None:
+            ttfts.append((c.first - c.sent) * 1000)
+        last_done = max(last_done, c.done)
+    # whatever was never sent (pool exhausted, or the level stopped early) is not delivered
+    level.errors += level.dropped
+    if level.dropped:
+        level.error_kinds["not sent: pool exhausted"] = level.dropped
+    unsent = level.scheduled - level.sent - level.dropped
+    if unsent > 0:
+        level.error_kinds["not sent: level stopped"] = unsent
+    window = max(last_done - first_sent, 1e-9)
+    if level.aborted:
+        window = max(window, sent_until - first_sent)
+    level.achieved = level.ok / window if level.ok else 0.0
+    level.latency_ms = percentiles(latencies)
+    level.ttft_ms = percentiles(ttfts)
+    level.lag_p99_ms = percentiles([x * 1000 for x in lags]).get("p99", 0.0)
+    level.saturated = (
+        level.aborted
+        or level.errors > 0
+        or unsent > 0
+        or level.achieved < 0.9 * level.rate
+    )
+    return level
+
+
+# --------------------------------------------------------------------------------------
+# Processes: the upstream, Atrium, PostgreSQL
+# --------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status < 500:
+                    return
+        except urllib.error.HTTPError as exc:
+            if exc.code < 500:
+                return
+            last = exc
+        except OSError as exc:
+            last = exc
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s ({last})")
+
+
+def wait_port(port: int, timeout: float, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"upstream exited with {proc.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"upstream did not listen on {port} within {timeout:.0f} s")
+
+
+def api(
+    port: int, method: str, path: str, body: Any = None, token: str | None = None
+) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
+    req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        raise RuntimeError(f"{method} {path}: HTTP {exc.code}: {exc.read()[:500]!r}") from None
+
+
+def affinity(pid: int) -> str:
+    try:
+        return ",".join(str(c) for c in sorted(os.sched_getaffinity(pid)))
+    except OSError:
+        return "?"
+
+
+def last_cpu(pid: int) -> str:
+    """The core a process last ran on (field 39 of /proc/PID/stat)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[36]
+    except (OSError, IndexError):
+        return "?"
+
+
+def find_postmaster(data_dir: Path) -> psutil.Process | None:
+    pgdata = str((data_dir / "pg").resolve())
+    pidfile = Path(pgdata) / "postmaster.pid"
+    with contextlib.suppress(OSError, ValueError, psutil.Error):
+        pid = int(pidfile.read_text().splitlines()[0])
+        return psutil.Process(pid)
+    for p in psutil.process_iter(["name", "cmdline"]):
+        with contextlib.suppress(psutil.Error):
+            if pgdata in " ".join(p.info["cmdline"] or []):
+                return p
+    return None
+
+
+@dataclass
+class Processes:
+    upstream: subprocess.Popen[bytes] | None = None
+    atrium: subprocess.Popen[bytes] | None = None
+    postmaster: psutil.Process | None = None
+    data_dir: Path | None = None
+    log_path: Path | None = None
+
+    def stop(self) -> None:
+        for proc, name in ((self.atrium, "atrium"), (self.upstream, "upstream")):
+            if proc is None or proc.poll() is not None:
+                continue
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                print(f"[bench] {name} did not stop on SIGTERM; killing it", file=sys.stderr)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=10)
+        if self.postmaster is not None:
+            # pgserver stops it with the Atrium process; make sure, by pid
+            with contextlib.suppress(psutil.Error):
+                if self.postmaster.is_running():
+                    self.postmaster.send_signal(signal.SIGINT)  # fast shutdown
+                    try:
+                        self.postmaster.wait(timeout=20)
+                    except psutil.TimeoutExpired:
+                        self.postmaster.kill()
+        if self.data_dir is not None and self.data_dir.exists():
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------
+# Reporting
+# --------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    model = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem = psutil.virtual_memory().total / 2**30
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": model,
+        "memory": f"{mem:.1f} GiB",
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+    }
+
+
+def fmt(v: float | None, digits: int = 2) -> str:
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def table(levels: list[Level], mode: str) -> list[str]:
+    metric = "latency" if mode == "plain" else "time to first content chunk"
+    rows = [
+        f"| rate /s | target | {metric} P50 / P95 / P99 (ms) | added P50 / P95 / P99 (ms)"
+        + (" | whole stream P50 / P99 (ms)" if mode == "stream" else "")
+        + " | achieved /s | errors | client lag P99 (ms) | Atrium peak RSS (MB) "
+        "| CPU Atrium / PostgreSQL (core 0) |",
+    ]
+    cols = rows[0].count("|") - 1
+    rows.append("|" + "---|" * cols)
+    by_rate: dict[int, dict[str, Level]] = {}
+    for lv in levels:
+        if lv.mode == mode:
+            by_rate.setdefault(lv.rate, {})[lv.target] = lv
+    for rate in sorted(by_rate):
+        pair = by_rate[rate]
+        direct = pair.get("direct")
+        for target in ("direct", "atrium"):
+            lv = pair.get(target)
+            if lv is None:
+                continue
+            main = lv.latency_ms if mode == "plain" else lv.ttft_ms
+            trio = " / ".join(fmt(main.get(k)) for k in ("p50", "p95", "p99")) if main else "–"
+            added = "–"
+            if target == "atrium" and direct is not None and main:
+                base = direct.latency_ms if mode == "plain" else direct.ttft_ms
+                if base:
+                    added = " / ".join(
+                        fmt(main[k] - base[k]) for k in ("p50", "p95", "p99")
+                    )
+            whole = ""
+            if mode == "stream":
+                whole = " | " + (
+                    f"{fmt(lv.latency_ms.get('p50'))} / {fmt(lv.latency_ms.get('p99'))}"
+                    if lv.latency_ms
+                    else "–"
+                )
+            errs = str(lv.errors)
+            if lv.error_kinds:
+                errs += " (" + ", ".join(f"{k}: {n}" for k, n in lv.error_kinds.items()) + ")"
+            sat = " **saturated**" if lv.saturated else ""
+            cpu = (
+                f"{lv.cpu_atrium * 100:.0f}% / {(lv.cpu_postgres or 0) * 100:.0f}%"
+                if lv.cpu_atrium is not None
+                else "–"
+            )
+            rows.append(
+                f"| {rate} | {target} | {trio} | {added}{whole} | {lv.achieved:.0f}{sat} "
+                f"| {errs} | {fmt(lv.lag_p99_ms)} | {fmt(lv.rss_max_mb, 0)} | {cpu} |"
+            )
+    return rows
+
+
+def find(levels: list[Level], target: str, mode: str, rate: int) -> Level | None:
+    for lv in levels:
+        if (lv.target, lv.mode, lv.rate) == (target, mode, rate):
+            return lv
+    return None
+
+
+def verdicts(levels: list[Level], idle_rss_mb: float) -> list[str]:
+    out = []
+    for mode, rate, label, key in (
+        ("plain", TARGET_RATE_PLAIN, "requests/s non-streamed", "latency_ms"),
+        ("stream", TARGET_RATE_STREAM, "streams/s (time to first content chunk)", "ttft_ms"),
+    ):
+        d, a = find(levels, "direct", mode, rate), find(levels, "atrium", mode, rate)
+        what = f"P99 added latency ≤ {TARGET_P99_ADDED_MS:g} ms at {rate} {label}, no errors"
+        if d is None or a is None:
+            out.append(f"- {what}: **NOT MEASURED** (level not run)")
+            continue
+        base, mine = getattr(d, key), getattr(a, key)
+        if not base or not mine:
+            out.append(f"- {what}: **NOT MET** (no successful responses through Atrium)")
+            continue
+        added = mine["p99"] - base["p99"]
+        problems = []
+        if added > TARGET_P99_ADDED_MS:
+            problems.append(f"P99 added {added:.2f} ms")
+        if a.errors:
+            problems.append(f"{a.errors} errors")
+        if a.achieved < 0.9 * rate:
+            problems.append(f"only {a.achieved:.0f}/s achieved")
+        if d.errors or d.achieved < 0.9 * rate:
+            problems.append("the baseline itself did not hold the rate")
+        state = "met" if not problems else "NOT MET"
+        detail = f"P99 added {added:.2f} ms, {a.errors} errors, {a.achieved:.0f}/s achieved"
+        out.append(f"- {what}: **{state}** ({detail}{'; ' + '; '.join(problems) if problems else ''})")
+    state = "met" if idle_rss_mb < TARGET_IDLE_RSS_MB else "NOT MET"
+    out.append(
+        f"- idle RSS < {TARGET_IDLE_RSS_MB:g} MB: **{state}** ({idle_rss_mb:.0f} MB right after "
+        "start, before any request)"
+    )
+    return out
+
+
+def write_results(section: str) -> None:
+    block = f"{SECTION_START}\n{section.rstrip()}\n{SECTION_END}\n"
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
+    if SECTION_START in text and SECTION_END in text:
+        text = re.sub(
+            re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?",
+            lambda _m: block,
+            text,
+            flags=re.S,
+        )
+    else:
+        text = text.rstrip() + "\n\n" + block
+    RESULTS.write_text(text)
+
+
+# --------------------------------------------------------------------------------------
+# Main
+# --------------------------------------------------------------------------------------
+
+
+def parse_rates(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+@contextlib.contextmanager
+def terminate_on_signal() -> Iterator[None]:
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+def vm_hwm_mb(pid: int) -> float | None:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=12.0, help="seconds measured per level")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per level")
+    parser.add_argument("--rates", default="100,500,1000", help="non-streamed requests/s")
+    parser.add_argument("--stream-rates", default="100,300,500", help="streams/s")
+    parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument("--serve-upstream", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.serve_upstream:
+        serve_upstream(args.serve_upstream)
+        return 0
+
+    if not 1 <= args.duration <= 120 or not 0 <= args.warmup <= 30:
+        parser.error("--duration must be 1..120 s and --warmup 0..30 s")
+    rates, stream_rates = parse_rates(args.rates), parse_rates(args.stream_rates)
+    if any(not 1 <= r <= 5000 for r in rates + stream_rates):
+        parser.error("rates must be 1..5000 per second")
+    if (os.cpu_count() or 1) < 2:
+        parser.error("needs at least 2 cores (Atrium on core 0, the load on core 1)")
+
+    command = " ".join(["python", "benchmarks/gateway_overhead.py", *sys.argv[1:]])
+    os.sched_setaffinity(0, {LOAD_CORE})  # the load generator, and the upstream it spawns
+    procs = Processes()
+    started_at = dt.datetime.now(dt.UTC)
+    try:
+        with terminate_on_signal():
+            return run(args, rates, stream_rates, procs, command, started_at)
+    except KeyboardInterrupt:
+        print("\n[bench] interrupted; stopping what it started", file=sys.stderr)
+        return 130
+    finally:
+        procs.stop()
+
+
+def run(
+    args: argparse.Namespace,
+    rates: list[int],
+    stream_rates: list[int],
+    procs: Processes,
+    command: str,
+    started_at: dt.datetime,
+) -> int:
+    log = lambda msg: print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)  # noqa: E731
+
+    up_port, atrium_port = free_port(), free_port()
+    procs.upstream = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--serve-upstream", str(up_port)],
+        start_new_session=True,
+    )
+    wait_port(up_port, 20, procs.upstream)
+    log(f"upstream on 127.0.0.1:{up_port} (pid {procs.upstream.pid}, cores {affinity(procs.upstream.pid)})")
+
+    procs.data_dir = Path(tempfile.mkdtemp(prefix="atrium-bench-"))
+    procs.log_path = procs.data_dir / "atrium.log"
+    env = {
+        **os.environ,
+        "ATRIUM_DATA_DIR": str(procs.data_dir),
+        "ATRIUM_PORT": str(atrium_port),
+        "ATRIUM_HOST": "127.0.0.1",
+        "ATRIUM_OPENAI_API_KEY": API_KEY,
+        "ATRIUM_OPENAI_BASE_URL": f"http://127.0.0.1:{up_port}/v1",
+        "ATRIUM_LOG_LEVEL": "warning",
+    }
+    env.pop("XDG_RUNTIME_DIR", None)  # Atrium points pgserver's runtime dir into the data dir
+    python = ROOT / ".venv" / "bin" / "python"
+    if not python.exists():
+        python = Path(sys.executable)
+    t0 = time.monotonic()
+    log_file = procs.log_path.open("wb")
+    procs.atrium = subprocess.Popen(
+        ["taskset", "-c", str(ATRIUM_CORE), str(python), "-m", "atrium.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    wait_http(f"http://127.0.0.1:{atrium_port}/healthz", STARTUP_TIMEOUT_S, procs.atrium)
+    startup_s = time.monotonic() - t0
+    server = psutil.Process(procs.atrium.pid)  # taskset execs python: same pid
+    time.sleep(1.0)
+    idle_rss_mb = server.memory_info().rss / 2**20
+    log(f"Atrium up in {startup_s:.1f} s (pid {server.pid}, cores {affinity(server.pid)}); idle RSS {idle_rss_mb:.0f} MB")
+
+    procs.postmaster = find_postmaster(procs.data_dir)
+    pg_note = "PostgreSQL not found"
+    if procs.postmaster is not None:
+        pg = [procs.postmaster, *procs.postmaster.children(recursive=True)]
+        before = sorted({affinity(p.pid) for p in pg})
+        ran_on = sorted({last_cpu(p.pid) for p in pg})
+        pinned = []
+        for p in pg:
+            r = subprocess.run(
+                ["taskset", "-a", "-p", "-c", str(ATRIUM_CORE), str(p.pid)],
+                capture_output=True,
+                check=False,
+            )
+            pinned.append(r.returncode == 0)
+        after = sorted({affinity(p.pid) for p in pg})
+        pg_note = (
+            f"PostgreSQL (postmaster pid {procs.postmaster.pid}, {len(pg)} processes) allowed cores "
+            f"{'/'.join(before)} when found (it inherits Atrium's affinity), last ran on core(s) "
+            f"{'/'.join(ran_on)}; pinned with `taskset -a -p -c {ATRIUM_CORE}`: "
+            f"{'all' if all(pinned) else 'NOT all'} -> cores {'/'.join(after)} (new backends "
+            "inherit the postmaster's affinity)"
+        )
+    log(pg_note)
+
+    # tenant on the Premium plan, with an API key
+    tokens = api(
+        atrium_port,
+        "POST",
+        "/auth/register",
+        {"email": "bench@example.com", "password": "correct horse battery", "full_name": "Bench"},
+    )
+    access = tokens["access_token"]
+    api(atrium_port, "POST", "/tenants/subscribe", {"plan_id": "premium"}, access)
+    key = api(atrium_port, "POST", "/api-keys", {"name": "bench"}, access)["key"]
+    setup_rss_mb = server.memory_info().rss / 2**20
+    log(f"tenant on Premium, API key {key[:8]}…; RSS after setup {setup_rss_mb:.0f} MB")
+
+    # check both paths once, in full, before timing anything
+    for stream in (False, True):
+        got = api_chat(atrium_port, key, chat_body(MODEL_VIA_ATRIUM, stream))
+        want = api_chat(up_port, API_KEY, chat_body(MODEL_DIRECT, stream))
+        log(f"sanity ({'stream' if stream else 'plain'}): atrium {len(got)} B, direct {len(want)} B")
+
+    if uvloop is not None:
+        uvloop.install()
+    watcher = Watcher(server, procs.postmaster)
+    levels: list[Level] = []
+    deadline = time.monotonic() + 9 * 60  # whole run bounded, whatever the options
+
+    async def campaign() -> None:
+        # warm Atrium's code paths and its connection pools before the first level
+        warm = Level("atrium", "plain", 100, 3.0)
+        await run_level(warm, atrium_port, request_bytes(atrium_port, key, chat_body(MODEL_VIA_ATRIUM, False)), 0, None)
+        warm = Level("atrium", "stream", 50, 2.0)
+        await run_level(warm, atrium_port, request_bytes(atrium_port, key, chat_body(MODEL_VIA_ATRIUM, True)), 0, None)
+        for mode, mode_rates in (("plain", rates), ("stream", stream_rates)):
+            stream = mode == "stream"
+            payloads = {
+                "direct": (up_port, request_bytes(up_port, API_KEY, chat_body(MODEL_DIRECT, stream))),
+                "atrium": (atrium_port, request_bytes(atrium_port, key, chat_body(MODEL_VIA_ATRIUM, stream))),
+            }
+            stopped: set[str] = set()
+            for rate in sorted(mode_rates):
+                for target in ("direct", "atrium"):
+                    if target in stopped:
+                        log(f"{mode} {rate}/s {target}: skipped (saturated at a lower rate)")
+                        continue
+                    if time.monotonic() > deadline:
+                        log(f"{mode} {rate}/s {target}: skipped (time budget spent)")
+                        continue
+                    port, payload = payloads[target]
+                    lv = await run_level(
+                        Level(target, mode, rate, args.duration),
+                        port,
+                        payload,
+                        args.warmup,
+                        watcher if target == "atrium" else None,
+                    )
+                    levels.append(lv)
+                    main = lv.latency_ms if mode == "plain" else lv.ttft_ms
+                    log(
+                        f"{mode} {rate}/s {target}: p50 {fmt(main.get('p50'))} p99 {fmt(main.get('p99'))} ms, "
+                        f"achieved {lv.achieved:.0f}/s, errors {lv.errors} {lv.error_kinds or ''}, "
+                        f"lag p99 {lv.lag_p99_ms:.2f} ms, conns {lv.max_connections}"
+                        + (f", CPU atrium {lv.cpu_atrium * 100:.0f}% pg {(lv.cpu_postgres or 0) * 100:.0f}%" if lv.cpu_atrium is not None else "")
+                        + (" SATURATED" if lv.saturated else "")
+                    )
+                    if lv.saturated:
+                        stopped.add(target)
+                    await asyncio.sleep(1.0)  # let the backlog and the usage writer settle
+
+    asyncio.run(campaign())
+
+    peak_rss_mb = vm_hwm_mb(server.pid)
+    finished_at = dt.datetime.now(dt.UTC)
+    log_text = procs.log_path.read_text(errors="replace") if procs.log_path.exists() else ""
+    problems = summarise_log(log_text)
+
+    m = machine()
+    lines = [
+        "## Gateway overhead (OpenAI-compatible `/v1/chat/completions`)",
+        "",
+        f"Run {started_at:%Y-%m-%d %H:%M} – {finished_at:%H:%M} UTC with `{command}` "
+        f"(from the repository root, `.venv/bin/python`).",
+        "",
+        f"- machine: {m['nproc']} cores, {m['cpu']}, {m['memory']} memory, Linux {m['kernel']}, "
+        f"Python {m['python']}",
+        f"- layout: Atrium (`python -m atrium.cli serve`, one uvicorn process, uvloop + httptools) "
+        f"pinned to core {ATRIUM_CORE}; {pg_note}. The zero-latency upstream (raw asyncio + "
+        f"httptools, keep-alive) and the open-loop load generator (raw asyncio + httptools, "
+        f"keep-alive pool of up to {MAX_CONNECTIONS} connections) on core {LOAD_CORE}",
+        f"- each level: {args.warmup:g} s warm-up, then {args.duration:g} s measured; requests "
+        "are sent on a fixed schedule whatever the responses do; latency is from the moment a "
+        "request is written (including connect time on a new connection) to its last byte; "
+        "`client lag` is how late the generator itself sent (its schedule keeping); a level is "
+        "saturated when under 90% of the rate is delivered, or any request fails, is late past "
+        f"{REQUEST_TIMEOUT_S:g} s or cannot be sent, and the higher rates of that target are then "
+        "skipped",
+        f"- through Atrium: model `{MODEL_VIA_ATRIUM}`, `Authorization: Bearer atr_…` (an API key of "
+        "a Premium tenant); direct: the same body with model `gpt-4o-mini`. Streams ask for "
+        "`stream_options.include_usage`; the upstream sends a role chunk, 5 content chunks, a "
+        "finish chunk, a usage chunk, `[DONE]`",
+        f"- Atrium start-up to a healthy `/healthz`: {startup_s:.1f} s (new data dir: initdb + "
+        "migrations); RSS idle right after start "
+        f"{idle_rss_mb:.0f} MB, after the tenant setup {setup_rss_mb:.0f} MB, peak over the whole "
+        f"run (VmHWM) {fmt(peak_rss_mb, 0)} MB",
+        "",
+        "### Non-streamed",
+        "",
+        *table(levels, "plain"),
+        "",
+        "### Streamed (latency column: time to first content chunk)",
+        "",
+        *table(levels, "stream"),
+        "",
+        "### Targets",
+        "",
+        *verdicts(levels, idle_rss_mb),
+        "",
+    ]
+    if problems:
+        lines += ["### Atrium's log during the run (warnings and errors)", "", *problems, ""]
+    section = "\n".join(lines)
+    print()
+    print(section)
+    if not args.no_write:
+        write_results(section)
+        log(f"wrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+def summarise_log(text: str) -> list[str]:
+    counts: dict[str, int] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            rec = json.loads(line)
+            level = str(rec.get("level", "")).lower()
+            if level not in ("warning", "error", "critical", "exception"):
+                continue
+            key = f"{level}: {rec.get('event', '?')}"
+        except ValueError:
+            if not re.search(r"(?i)error|warn|traceback", line):
+                continue
+            key = line[:160]
+        counts[key] = counts.get(key, 0) + 1
+    return [f"- `{k}` × {n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])[:15]]
+
+
+def api_chat(port: int, key: str, body: dict[str, Any]) -> bytes:
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/chat/completions",
+        data=json.dumps(body).encode(),
+        method="POST",
+    )
+    req.add_header("content-type", "application/json")
+    req.add_header("authorization", f"Bearer {key}")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            data = r.read()
+    except urllib.error.HTTPError as exc:
+        raise RuntimeError(f"chat on {port}: HTTP {exc.code}: {exc.read()[:500]!r}") from None
+    if body.get("stream"):
+        if b"data: [DONE]" not in data or b'"content":"The"' not in data:
+            raise RuntimeError(f"chat stream on {port} looks wrong: {data[:300]!r}")
+    elif json.loads(data)["choices"][0]["message"]["content"] != "".join(ANSWER_PIECES):
+        raise RuntimeError(f"chat on {port} looks wrong: {data[:300]!r}")
+    return data
+
+
+if __name__ == "__main__":
+    sys.exit(main())

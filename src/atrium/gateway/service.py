@@ -1,0 +1,140 @@
+"""The OpenAI-compatible gateway: who may call which model, then the provider layer."""
+
+from __future__ import annotations
+
+import base64
+import json
+import struct
+from collections.abc import AsyncIterator
+from typing import Any
+
+from atrium.auth.context import AuthContext
+from atrium.gateway.errors import UpstreamFailed, openai_error
+from atrium.gateway.schemas import ChatCompletionRequest, EmbeddingRequest
+from atrium.kit.errors import BadRequest
+from atrium.kit.runtime import runtime
+from atrium.provider_keys.service import provider_key_service
+from atrium.providers.catalog import PROVIDERS
+from atrium.providers.router import Deployment
+from atrium.providers.service import Caller
+from atrium.providers.types import Credentials, Json, UpstreamError
+from atrium.tenants.service import tenant_service
+
+
+async def caller_for(auth: AuthContext, request_id: str | None) -> Caller:
+    limits = await tenant_service.plan_limits(auth.plan_id)
+    allowed = limits.get("allowed_models") or []
+    return Caller(
+        tenant_id=auth.tenant_id,
+        user_id=auth.user_id,
+        api_key_id=auth.api_key_id,
+        allowed_models=[str(p) for p in allowed],
+        request_id=request_id,
+    )
+
+
+async def deployments_for(model: str, caller: Caller) -> list[Deployment]:
+    providers = runtime().providers
+    model_id = providers.resolve(model, caller)
+
+    async def tenant_credentials(provider: str) -> Credentials | None:
+        if PROVIDERS[provider].kind in ("local", "scripted"):
+            return None
+        async with runtime().db.transaction() as session:
+            return await provider_key_service.credentials(
+                session=session, tenant_id=caller.tenant_id, provider=provider
+            )
+
+    return await providers.deployments(model_id, caller, tenant_credentials)
+
+
+async def chat(request: ChatCompletionRequest, caller: Caller) -> Json:
+    deployments = await deployments_for(request.model, caller)
+    try:
+        result = await runtime().providers.complete(deployments, request.upstream_body(), caller)
+    except UpstreamError as error:
+        raise UpstreamFailed(error) from None
+    result["model"] = deployments[0].model_id if not result.get("model") else result["model"]
+    return result
+
+
+async def chat_stream(request: ChatCompletionRequest, caller: Caller) -> AsyncIterator[bytes]:
+    """SSE frames as OpenAI sends them. Failures before the first chunk raise (so the client
+    gets a proper HTTP error); later failures end the stream with an error event."""
+    deployments = await deployments_for(request.model, caller)
+    include_usage = bool(request.stream_options and request.stream_options.include_usage)
+    chunks = runtime().providers.stream(deployments, request.upstream_body(), caller)
+    try:
+        first = await anext(chunks)
+    except StopAsyncIteration:
+        first = None
+    except UpstreamError as error:
+        raise UpstreamFailed(error) from None
+    return _frames(first, chunks, include_usage)
+
+
+async def _frames(
+    first: Json | None, chunks: AsyncIterator[Json], include_usage: bool
+) -> AsyncIterator[bytes]:
+    try:
+        if first is not None and (include_usage or first.get("choices")):
+            yield _frame(first)
+        async for item in chunks:
+            if not item.get("choices") and not include_usage:
+                continue  # the usage chunk, which this client did not ask for
+            if not include_usage:
+                item.pop("usage", None)
+            yield _frame(item)
+    except UpstreamError as error:
+        failed = UpstreamFailed(error)
+        yield _frame(openai_error(failed.status_code, failed.code, failed.message, None))
+        return
+    finally:
+        await chunks.aclose()  # type: ignore[attr-defined]
+    yield b"data: [DONE]\n\n"
+
+
+def _frame(data: Json) -> bytes:
+    return b"data: " + json.dumps(data, separators=(",", ":")).encode() + b"\n\n"
+
+
+async def embeddings(request: EmbeddingRequest, caller: Caller) -> Json:
+    texts = request.texts()
+    if texts is None:
+        raise BadRequest("Token arrays are not supported as input; send strings", field="input")
+    deployments = await deployments_for(request.model, caller)
+    try:
+        result = await runtime().providers.embed(deployments, texts, caller)
+    except UpstreamError as error:
+        raise UpstreamFailed(error) from None
+    data: list[dict[str, Any]] = []
+    for index, vector in enumerate(result.vectors):
+        if request.dimensions:
+            vector = vector[: request.dimensions]
+        embedding: Any = vector
+        if request.encoding_format == "base64":
+            embedding = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+        data.append({"object": "embedding", "index": index, "embedding": embedding})
+    return {
+        "object": "list",
+        "data": data,
+        "model": deployments[0].model_id,
+        "usage": {
+            "prompt_tokens": result.usage.input_tokens,
+            "total_tokens": result.usage.input_tokens,
+        },
+    }
+
+
+async def models(caller: Caller, auth: AuthContext) -> Json:
+    async with runtime().db.transaction() as session:
+        tenant_providers = await provider_key_service.providers_with_keys(
+            session=session, tenant_id=auth.tenant_id
+        )
+    ids = runtime().providers.available_models(caller, tenant_providers)
+    return {
+        "object": "list",
+        "data": [
+            {"id": m, "object": "model", "created": 0, "owned_by": m.partition("/")[0]} for m in ids
+        ],
+    }

@@ -1,0 +1,40 @@
+"""HTTP for tenants' own provider keys."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from atrium.auth.dependencies import AuthDep, TenantAdminDep
+from atrium.kit.deps import ClientDep, SessionDep
+from atrium.provider_keys.schemas import ProviderKeyCreate, ProviderKeyPublic
+from atrium.provider_keys.service import provider_key_service
+
+router = APIRouter(prefix="/provider-keys", tags=["provider-keys"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_provider_key(
+    data: ProviderKeyCreate, auth: TenantAdminDep, session: SessionDep, client: ClientDep
+) -> ProviderKeyPublic:
+    """Store the tenant's own key for a provider (owners and admins). It is encrypted at rest
+    and never shown again; calls to that provider then use it instead of the platform's."""
+    key = await provider_key_service.create(session=session, auth=auth, data=data, client=client)
+    return ProviderKeyPublic.model_validate(key)
+
+
+@router.get("")
+async def list_provider_keys(auth: AuthDep, session: SessionDep) -> list[ProviderKeyPublic]:
+    """The tenant's provider keys, without their secrets."""
+    keys = await provider_key_service.list_keys(session=session, auth=auth)
+    return [ProviderKeyPublic.model_validate(k) for k in keys]
+
+
+@router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_provider_key(
+    key_id: uuid.UUID, auth: AuthDep, session: SessionDep, client: ClientDep
+) -> Response:
+    """Delete a provider key."""
+    await provider_key_service.delete(session=session, auth=auth, key_id=key_id, client=client)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

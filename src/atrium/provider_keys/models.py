@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import LargeBinary
+from sqlalchemy.orm import Mapped, mapped_column
+
+from atrium.kit.models import Base, created_at_column
+
+
+class ProviderKey(Base):
+    __tablename__ = "provider_keys"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    provider: Mapped[str]
+    base_url: Mapped[str | None]
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    key_hint: Mapped[str]
+    created_by: Mapped[uuid.UUID | None]
+    created_at: Mapped[dt.datetime] = created_at_column()

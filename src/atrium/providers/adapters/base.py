@@ -1,0 +1,67 @@
+"""The interface every provider adapter implements, and helpers they share."""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from typing import Generic, Protocol, TypeVar
+
+from atrium.providers.types import ChatCall, Credentials, Embeddings, Json
+
+T = TypeVar("T")
+
+# Shapes of provider secrets that an upstream error message might quote back.
+_SECRET_SHAPES = re.compile(
+    r"(sk-[A-Za-z0-9_\-*]{6,}|sk-ant-[A-Za-z0-9_\-*]{6,}|AIza[0-9A-Za-z_\-]{10,}|"
+    r"gsk_[A-Za-z0-9*]{6,}|xai-[A-Za-z0-9*]{6,}|[Bb]earer\s+\S+)"
+)
+
+
+class Adapter(Protocol):
+    """A provider behind OpenAI's chat-completions format."""
+
+    name: str
+
+    async def complete(self, call: ChatCall, creds: Credentials) -> Json:
+        """A whole `chat.completion` object (with `usage`)."""
+        ...
+
+    def stream(self, call: ChatCall, creds: Credentials) -> AsyncIterator[Json]:
+        """`chat.completion.chunk` objects; the last one carries `usage` (empty choices)."""
+        ...
+
+    async def embed(
+        self, model: str, inputs: list[str], creds: Credentials, timeout_seconds: float
+    ) -> Embeddings: ...
+
+
+def scrub(message: str, creds: Credentials | None = None) -> str:
+    """Remove anything credential-like from a provider's error text."""
+    if creds is not None and creds.api_key:
+        message = message.replace(creds.api_key, "[redacted]")
+    return _SECRET_SHAPES.sub("[redacted]", message)[:500]
+
+
+class ClientCache(Generic[T]):
+    """SDK clients keyed by (base URL, key), least recently used dropped past `size`, so each
+    tenant's BYOK client keeps its connection pool without the cache growing forever."""
+
+    def __init__(self, factory: Callable[[Credentials], T], size: int = 256) -> None:
+        self._factory = factory
+        self._size = size
+        self._clients: OrderedDict[tuple[str | None, str | None], T] = OrderedDict()
+
+    def get(self, creds: Credentials) -> T:
+        key = (creds.base_url, creds.api_key)
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = self._factory(creds)
+            if len(self._clients) > self._size:
+                self._clients.popitem(last=False)
+        else:
+            self._clients.move_to_end(key)
+        return client
+
+    def values(self) -> list[T]:
+        return list(self._clients.values())

@@ -1,0 +1,142 @@
+"""OpenAI and every OpenAI-compatible server (Groq, DeepSeek, xAI, OpenRouter, Together,
+Mistral, Ollama, vLLM, llama.cpp server), on the official `openai` SDK."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx2
+import openai
+import pydantic
+
+from atrium.providers.adapters.base import ClientCache, scrub
+from atrium.providers.types import (
+    ChatCall,
+    Credentials,
+    Embeddings,
+    ErrorKind,
+    Json,
+    UpstreamError,
+    Usage,
+)
+
+
+def _retry_after(response: httpx2.Response | None) -> float | None:
+    if response is None:
+        return None
+    value = response.headers.get("retry-after-ms")
+    if value:
+        try:
+            return float(value) / 1000
+        except ValueError:
+            pass
+    value = response.headers.get("retry-after")
+    if value:
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def translate_error(exc: Exception, provider: str, creds: Credentials) -> UpstreamError:
+    if isinstance(exc, openai.APITimeoutError):
+        return UpstreamError(ErrorKind.timeout, "The provider timed out", provider=provider)
+    if isinstance(exc, openai.APIConnectionError):
+        return UpstreamError(
+            ErrorKind.connection, "Could not reach the provider", provider=provider
+        )
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        body_message = exc.message
+        if status == 429:
+            kind = ErrorKind.rate_limited
+        elif status >= 500:
+            kind = ErrorKind.server
+        elif status in (401, 403):
+            kind = ErrorKind.auth
+            body_message = "The provider rejected the credential"
+        else:
+            kind = ErrorKind.bad_request
+        return UpstreamError(
+            kind,
+            scrub(body_message, creds),
+            status=status,
+            retry_after=_retry_after(exc.response),
+            provider=provider,
+        )
+    if isinstance(exc, (httpx2.TimeoutException,)):
+        return UpstreamError(ErrorKind.timeout, "The provider timed out", provider=provider)
+    if isinstance(exc, (httpx2.HTTPError, openai.APIError)):
+        return UpstreamError(
+            ErrorKind.connection, "The connection to the provider failed", provider=provider
+        )
+    if isinstance(exc, (ValueError, pydantic.ValidationError)):
+        return UpstreamError(
+            ErrorKind.malformed, "The provider sent a malformed response", provider=provider
+        )
+    raise exc
+
+
+class OpenAICompatibleAdapter:
+    def __init__(self, name: str, *, default_base_url: str | None) -> None:
+        self.name = name
+        self._default_base_url = default_base_url
+        self._clients: ClientCache[openai.AsyncOpenAI] = ClientCache(self._client)
+
+    def _client(self, creds: Credentials) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(
+            # Local servers (Ollama, vLLM) accept any key; the SDK insists on one.
+            api_key=creds.api_key or "unused",
+            base_url=creds.base_url or self._default_base_url,
+            max_retries=0,  # the router retries, with fallbacks and cooldowns
+        )
+
+    def _request(self, call: ChatCall) -> dict[str, Any]:
+        body = {
+            k: v for k, v in call.body.items() if k not in ("model", "stream", "stream_options")
+        }
+        return {"model": call.model, "timeout": call.timeout, **body}
+
+    async def complete(self, call: ChatCall, creds: Credentials) -> Json:
+        try:
+            result = await self._clients.get(creds).chat.completions.create(**self._request(call))
+            data: Json = result.to_dict()
+        except Exception as exc:
+            raise translate_error(exc, self.name, creds) from None
+        if not data.get("choices"):
+            raise UpstreamError(
+                ErrorKind.malformed, "The provider returned no choices", provider=self.name
+            )
+        return data
+
+    async def stream(self, call: ChatCall, creds: Credentials) -> AsyncIterator[Json]:
+        try:
+            stream = await self._clients.get(creds).chat.completions.create(
+                **self._request(call), stream=True, stream_options={"include_usage": True}
+            )
+            async with stream:
+                async for chunk in stream:
+                    yield chunk.to_dict()
+        except UpstreamError:
+            raise
+        except Exception as exc:
+            raise translate_error(exc, self.name, creds) from None
+
+    async def embed(
+        self, model: str, inputs: list[str], creds: Credentials, timeout_seconds: float
+    ) -> Embeddings:
+        try:
+            result = await self._clients.get(creds).embeddings.create(
+                model=model, input=inputs, encoding_format="float", timeout=timeout_seconds
+            )
+        except Exception as exc:
+            raise translate_error(exc, self.name, creds) from None
+        ordered = sorted(result.data, key=lambda d: d.index)
+        usage = Usage(input_tokens=result.usage.prompt_tokens if result.usage else 0)
+        return Embeddings(vectors=[list(d.embedding) for d in ordered], usage=usage)
+
+    async def close(self) -> None:
+        for client in self._clients.values():
+            await client.close()
