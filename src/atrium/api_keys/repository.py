@@ -12,7 +12,7 @@ from atrium.api_keys.models import ApiKey
 from atrium.tenants.models import Tenant
 
 # last_used_at is advisory; writing it at most once a minute keeps hot keys off the WAL.
-_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+TOUCH_INTERVAL = dt.timedelta(minutes=1)
 
 
 class ApiKeyRepository:
@@ -74,7 +74,7 @@ class ApiKeyRepository:
             .where(
                 ApiKey.tenant_id == tenant_id,
                 ApiKey.id == key_id,
-                or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - _TOUCH_INTERVAL),
+                or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - TOUCH_INTERVAL),
             )
             .values(last_used_at=now)
         )

@@ -8,7 +8,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.api_keys.models import ApiKey
-from atrium.api_keys.repository import api_key_repository
+from atrium.api_keys.repository import TOUCH_INTERVAL, api_key_repository
 from atrium.api_keys.schemas import ApiKeyCreate
 from atrium.audit.service import audit_service
 from atrium.auth.context import ADMIN_ROLES, AuthContext, Role
@@ -98,7 +98,8 @@ class ApiKeyService:
         key, tenant = found
         if tenant.status != "active":
             raise Forbidden("This tenant is suspended")
-        await api_key_repository.touch(session, tenant_id=key.tenant_id, key_id=key.id, now=now)
+        if key.last_used_at is None or now - key.last_used_at > TOUCH_INTERVAL:
+            await api_key_repository.touch(session, tenant_id=key.tenant_id, key_id=key.id, now=now)
         return AuthContext(
             tenant_id=key.tenant_id,
             role=Role(key.role),

@@ -12,58 +12,51 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from atrium.auth.context import AuthContext
 from atrium.auth.dependencies import credential_from
-from atrium.auth.service import auth_service
 from atrium.gateway import service
 from atrium.gateway.schemas import ChatCompletionRequest, EmbeddingRequest
-from atrium.kit.runtime import runtime
-from atrium.providers.service import Caller
 
 router = APIRouter(prefix="/v1", tags=["gateway"])
 
 
-async def gateway_caller(request: Request) -> tuple[AuthContext, Caller]:
-    async with runtime().db.transaction() as session:
-        auth = await auth_service.authenticate(session=session, credential=credential_from(request))
-    structlog.contextvars.bind_contextvars(
-        tenant_id=str(auth.tenant_id),
-        user_id=str(auth.user_id) if auth.user_id else None,
-        api_key_id=str(auth.api_key_id) if auth.api_key_id else None,
+async def gateway_call(request: Request) -> service.GatewayCall:
+    call = await service.authenticate(
+        credential_from(request), request.scope.get("state", {}).get("request_id")
     )
-    request_id = request.scope.get("state", {}).get("request_id")
-    return auth, await service.caller_for(auth, request_id)
+    structlog.contextvars.bind_contextvars(
+        tenant_id=str(call.auth.tenant_id),
+        user_id=str(call.auth.user_id) if call.auth.user_id else None,
+        api_key_id=str(call.auth.api_key_id) if call.auth.api_key_id else None,
+    )
+    return call
 
 
-CallerDep = Annotated[tuple[AuthContext, Caller], Depends(gateway_caller)]
+CallDep = Annotated[service.GatewayCall, Depends(gateway_call)]
 
 
 @router.post("/chat/completions", response_model=None)
 async def chat_completions(
-    body: ChatCompletionRequest, who: CallerDep
+    body: ChatCompletionRequest, call: CallDep
 ) -> JSONResponse | StreamingResponse:
     """Chat completions in OpenAI's format, streamed (SSE) or not, on any configured
     provider. The model is `provider/model`, an alias, or a known model name."""
-    _, caller = who
     if body.stream:
-        frames = await service.chat_stream(body, caller)
+        frames = await service.chat_stream(body, call)
         return StreamingResponse(
             frames,
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    return JSONResponse(await service.chat(body, caller))
+    return JSONResponse(await service.chat(body, call))
 
 
 @router.get("/models")
-async def list_models(who: CallerDep) -> JSONResponse:
+async def list_models(call: CallDep) -> JSONResponse:
     """The models this tenant may use, in OpenAI's list shape."""
-    auth, caller = who
-    return JSONResponse(await service.models(caller, auth))
+    return JSONResponse(service.models(call))
 
 
 @router.post("/embeddings")
-async def create_embeddings(body: EmbeddingRequest, who: CallerDep) -> JSONResponse:
+async def create_embeddings(body: EmbeddingRequest, call: CallDep) -> JSONResponse:
     """Embeddings in OpenAI's format (`float` or `base64`)."""
-    _, caller = who
-    return JSONResponse(await service.embeddings(body, caller))
+    return JSONResponse(await service.embeddings(body, call))

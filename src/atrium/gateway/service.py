@@ -6,50 +6,64 @@ import base64
 import json
 import struct
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from atrium.auth.context import AuthContext
+from atrium.auth.service import auth_service
 from atrium.gateway.errors import UpstreamFailed, openai_error
 from atrium.gateway.schemas import ChatCompletionRequest, EmbeddingRequest
 from atrium.kit.errors import BadRequest
 from atrium.kit.runtime import runtime
+from atrium.provider_keys.models import ProviderKey
 from atrium.provider_keys.service import provider_key_service
-from atrium.providers.catalog import PROVIDERS
 from atrium.providers.router import Deployment
 from atrium.providers.service import Caller
 from atrium.providers.types import Credentials, Json, UpstreamError
 from atrium.tenants.service import tenant_service
 
 
-async def caller_for(auth: AuthContext, request_id: str | None) -> Caller:
+@dataclass(frozen=True, slots=True)
+class GatewayCall:
+    """An authenticated gateway caller, with the tenant's stored provider keys (sealed)."""
+
+    auth: AuthContext
+    caller: Caller
+    tenant_keys: dict[str, ProviderKey]
+
+
+async def authenticate(credential: str, request_id: str | None) -> GatewayCall:
+    """Everything a gateway call needs from the database, in one short transaction, so no
+    connection is held while a model works."""
+    async with runtime().db.transaction() as session:
+        auth = await auth_service.authenticate(session=session, credential=credential)
+        keys = await provider_key_service.tenant_keys(session=session, tenant_id=auth.tenant_id)
     limits = await tenant_service.plan_limits(auth.plan_id)
     allowed = limits.get("allowed_models") or []
-    return Caller(
+    caller = Caller(
         tenant_id=auth.tenant_id,
         user_id=auth.user_id,
         api_key_id=auth.api_key_id,
         allowed_models=[str(p) for p in allowed],
         request_id=request_id,
     )
+    return GatewayCall(auth=auth, caller=caller, tenant_keys=keys)
 
 
-async def deployments_for(model: str, caller: Caller) -> list[Deployment]:
+async def deployments_for(model: str, call: GatewayCall) -> list[Deployment]:
     providers = runtime().providers
-    model_id = providers.resolve(model, caller)
+    model_id = providers.resolve(model, call.caller)
 
     async def tenant_credentials(provider: str) -> Credentials | None:
-        if PROVIDERS[provider].kind in ("local", "scripted"):
-            return None
-        async with runtime().db.transaction() as session:
-            return await provider_key_service.credentials(
-                session=session, tenant_id=caller.tenant_id, provider=provider
-            )
+        key = call.tenant_keys.get(provider)
+        return provider_key_service.open(key) if key is not None else None
 
-    return await providers.deployments(model_id, caller, tenant_credentials)
+    return await providers.deployments(model_id, call.caller, tenant_credentials)
 
 
-async def chat(request: ChatCompletionRequest, caller: Caller) -> Json:
-    deployments = await deployments_for(request.model, caller)
+async def chat(request: ChatCompletionRequest, call: GatewayCall) -> Json:
+    caller = call.caller
+    deployments = await deployments_for(request.model, call)
     try:
         result = await runtime().providers.complete(deployments, request.upstream_body(), caller)
     except UpstreamError as error:
@@ -58,10 +72,11 @@ async def chat(request: ChatCompletionRequest, caller: Caller) -> Json:
     return result
 
 
-async def chat_stream(request: ChatCompletionRequest, caller: Caller) -> AsyncIterator[bytes]:
+async def chat_stream(request: ChatCompletionRequest, call: GatewayCall) -> AsyncIterator[bytes]:
     """SSE frames as OpenAI sends them. Failures before the first chunk raise (so the client
     gets a proper HTTP error); later failures end the stream with an error event."""
-    deployments = await deployments_for(request.model, caller)
+    caller = call.caller
+    deployments = await deployments_for(request.model, call)
     include_usage = bool(request.stream_options and request.stream_options.include_usage)
     chunks = runtime().providers.stream(deployments, request.upstream_body(), caller)
     try:
@@ -98,13 +113,13 @@ def _frame(data: Json) -> bytes:
     return b"data: " + json.dumps(data, separators=(",", ":")).encode() + b"\n\n"
 
 
-async def embeddings(request: EmbeddingRequest, caller: Caller) -> Json:
+async def embeddings(request: EmbeddingRequest, call: GatewayCall) -> Json:
     texts = request.texts()
     if texts is None:
         raise BadRequest("Token arrays are not supported as input; send strings", field="input")
-    deployments = await deployments_for(request.model, caller)
+    deployments = await deployments_for(request.model, call)
     try:
-        result = await runtime().providers.embed(deployments, texts, caller)
+        result = await runtime().providers.embed(deployments, texts, call.caller)
     except UpstreamError as error:
         raise UpstreamFailed(error) from None
     data: list[dict[str, Any]] = []
@@ -126,12 +141,8 @@ async def embeddings(request: EmbeddingRequest, caller: Caller) -> Json:
     }
 
 
-async def models(caller: Caller, auth: AuthContext) -> Json:
-    async with runtime().db.transaction() as session:
-        tenant_providers = await provider_key_service.providers_with_keys(
-            session=session, tenant_id=auth.tenant_id
-        )
-    ids = runtime().providers.available_models(caller, tenant_providers)
+def models(call: GatewayCall) -> Json:
+    ids = runtime().providers.available_models(call.caller, set(call.tenant_keys))
     return {
         "object": "list",
         "data": [

@@ -32,14 +32,6 @@ class ProviderKeyRepository:
         )
         return await session.scalar(stmt)
 
-    async def for_provider(
-        self, session: AsyncSession, *, tenant_id: uuid.UUID, provider: str
-    ) -> ProviderKey | None:
-        stmt = select(ProviderKey).where(
-            ProviderKey.tenant_id == tenant_id, ProviderKey.provider == provider
-        )
-        return await session.scalar(stmt)
-
     async def delete(
         self, session: AsyncSession, *, tenant_id: uuid.UUID, key_id: uuid.UUID
     ) -> None:

@@ -97,17 +97,19 @@ class ProviderKeyService:
             details={"provider": key.provider},
         )
 
-    async def credentials(
-        self, *, session: AsyncSession, tenant_id: uuid.UUID, provider: str
-    ) -> Credentials | None:
-        """The tenant's own credential for `provider`, decrypted, or None."""
+    async def tenant_keys(
+        self, *, session: AsyncSession, tenant_id: uuid.UUID
+    ) -> dict[str, ProviderKey]:
+        """The tenant's stored keys by provider, still sealed."""
         await set_tenant(session, tenant_id)
-        key = await provider_key_repository.for_provider(
-            session, tenant_id=tenant_id, provider=provider
+        keys = await provider_key_repository.list(session, tenant_id=tenant_id)
+        return {k.provider: k for k in keys}
+
+    def open(self, key: ProviderKey) -> Credentials:
+        """Decrypt a stored key for one call; the plaintext is never stored or logged."""
+        secret = runtime().secrets.open(
+            key.ciphertext, context=_context(key.tenant_id, key.provider)
         )
-        if key is None:
-            return None
-        secret = runtime().secrets.open(key.ciphertext, context=_context(tenant_id, provider))
         return Credentials(api_key=secret, base_url=key.base_url, source="tenant")
 
     async def providers_with_keys(self, *, session: AsyncSession, tenant_id: uuid.UUID) -> set[str]:

@@ -13,11 +13,8 @@ from fnmatch import fnmatchcase
 
 from atrium.kit.errors import Forbidden, NotFound
 from atrium.providers import metrics
-from atrium.providers.adapters.anthropic import AnthropicAdapter
 from atrium.providers.adapters.base import Adapter
-from atrium.providers.adapters.gemini import GeminiAdapter
 from atrium.providers.adapters.local import LocalAdapter
-from atrium.providers.adapters.openai_compat import OpenAICompatibleAdapter
 from atrium.providers.adapters.scripted import ScriptedAdapter
 from atrium.providers.catalog import PROVIDERS, Catalog
 from atrium.providers.router import Deployment, RetryPolicy, Router, StreamResult
@@ -63,20 +60,28 @@ class ProviderService:
             context_tokens=settings.local_model_context_tokens,
             threads=settings.local_model_threads,
         )
-        self._adapters: dict[str, Adapter] = {}
-        for name, spec in PROVIDERS.items():
+        self._adapters: dict[str, Adapter] = {"local": self.local, "scripted": ScriptedAdapter()}
+
+    def adapter(self, provider: str) -> Adapter:
+        """The adapter for a provider, built on first use: each SDK weighs tens of megabytes,
+        so an instance that never calls Gemini never loads google-genai."""
+        adapter = self._adapters.get(provider)
+        if adapter is None:
+            spec = PROVIDERS[provider]
             if spec.kind == "openai":
-                self._adapters[name] = OpenAICompatibleAdapter(
-                    name, default_base_url=spec.default_base_url
-                )
+                from atrium.providers.adapters.openai_compat import OpenAICompatibleAdapter
+
+                adapter = OpenAICompatibleAdapter(provider, default_base_url=spec.default_base_url)
             elif spec.kind == "anthropic":
-                self._adapters[name] = AnthropicAdapter()
-            elif spec.kind == "gemini":
-                self._adapters[name] = GeminiAdapter()
-            elif spec.kind == "local":
-                self._adapters[name] = self.local
-            elif spec.kind == "scripted":
-                self._adapters[name] = ScriptedAdapter()
+                from atrium.providers.adapters.anthropic import AnthropicAdapter
+
+                adapter = AnthropicAdapter()
+            else:
+                from atrium.providers.adapters.gemini import GeminiAdapter
+
+                adapter = GeminiAdapter()
+            self._adapters[provider] = adapter
+        return adapter
 
     def platform_credentials(self, provider: str) -> Credentials | None:
         spec = PROVIDERS[provider]
@@ -122,7 +127,7 @@ class ProviderService:
                     model_id=resolved,
                     provider=provider,
                     model=model,
-                    adapter=self._adapters[provider],
+                    adapter=self.adapter(provider),
                     creds=creds,
                     tenant_scope=str(caller.tenant_id) if creds.source == "tenant" else None,
                 )
