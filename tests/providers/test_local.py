@@ -32,14 +32,13 @@ def test_local_model_streams_a_real_answer(client: openai.OpenAI) -> None:
             seed=1,
             stream_options={"include_usage": True},
             messages=[
-                {"role": "system", "content": "You are a helpful assistant."},
-                {"role": "user", "content": "What is the capital of France?"},
+                {"role": "user", "content": "What is 2+2?"},
             ],
         )
     )
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert len(text.strip()) > 0
-    assert "paris" in text.lower()
+    assert "4" in text  # the 135M model does arithmetic this small (temperature 0)
     assert sum(1 for c in chunks if c.choices and c.choices[0].delta.content) > 3
     usage = chunks[-1].usage
     assert usage is not None and usage.prompt_tokens > 5 and 0 < usage.completion_tokens <= 24
@@ -55,15 +54,23 @@ def test_local_model_plain_and_json_mode(client: openai.OpenAI) -> None:
     )
     assert plain.choices[0].message.content
     assert plain.usage is not None and plain.usage.completion_tokens > 0
+    # The schema becomes a llama.cpp grammar: the output is valid JSON of that shape.
+    schema = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name"],
+        "properties": {"name": {"type": "string", "maxLength": 20}},
+    }
     as_json = client.chat.completions.create(
         model="local",
-        max_tokens=48,
+        max_tokens=100,
         temperature=0,
-        response_format={"type": "json_object"},
+        response_format={"type": "json_schema", "json_schema": {"name": "p", "schema": schema}},
         messages=[{"role": "user", "content": "Give a JSON object with a key name."}],
     )
     parsed = json.loads(as_json.choices[0].message.content or "")
-    assert isinstance(parsed, dict)
+    assert set(parsed) == {"name"}
+    assert isinstance(parsed["name"], str)
 
 
 def test_local_embeddings(client: openai.OpenAI) -> None:

@@ -187,9 +187,12 @@ class Router:
                 text: list[str] = []
                 delivered = False
                 try:
-                    chunks = _idle_timeout(
-                        deployment.adapter.stream(call, deployment.creds), self.policy.timeout
+                    # A model on this machine's CPU may need longer than a network provider
+                    # to load and to produce a token while other work shares the cores.
+                    idle = max(
+                        self.policy.timeout, getattr(deployment.adapter, "min_idle_seconds", 0)
                     )
+                    chunks = _idle_timeout(deployment.adapter.stream(call, deployment.creds), idle)
                     async for item in chunks:
                         if item.get("usage"):
                             usage = Usage.from_openai(item["usage"])

@@ -63,6 +63,8 @@ def _plain_messages(messages: list[Json]) -> list[Json]:
 
 class LocalAdapter:
     name = "local"
+    # Loading the model and generating on a shared CPU can stall longer than a network call.
+    min_idle_seconds = 120.0
 
     def __init__(self, *, context_tokens: int = 4096, threads: int | None = None) -> None:
         self._context_tokens = context_tokens
