@@ -12,6 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from atrium import __version__
 from atrium.api_keys.endpoints import router as api_keys_router
+from atrium.assistants.endpoints import router as assistants_router
 from atrium.auth import google
 from atrium.auth.endpoints import router as auth_router
 from atrium.bootstrap import build_runtime
@@ -27,6 +28,7 @@ from atrium.provider_keys.endpoints import router as provider_keys_router
 from atrium.settings import Settings
 from atrium.tenants.endpoints import admin_router
 from atrium.tenants.endpoints import router as tenants_router
+from atrium.threads.endpoints import router as threads_router
 from atrium.usage.endpoints import router as usage_router
 from atrium.users.endpoints import router as users_router
 
@@ -41,11 +43,13 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         rt = build_runtime(settings, urls)
         install(rt)
         rt.usage.start()
+        await rt.agents.open()
         _log.info("started", version=__version__, embedded=settings.embedded_database)
         try:
             yield
         finally:
             await rt.background.drain()
+            await rt.agents.close()
             await rt.usage.close()
             await rt.providers.close()
             await rt.limiter.close()
@@ -81,6 +85,8 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         provider_keys_router,
         usage_router,
         gateway_router,
+        assistants_router,
+        threads_router,
     ):
         app.include_router(router)
 

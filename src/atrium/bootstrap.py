@@ -6,7 +6,7 @@ import psycopg
 from psycopg import sql
 
 from atrium.auth.tokens import TokenSigner
-from atrium.db import embedded, migrate
+from atrium.db import embedded, libraries, migrate
 from atrium.db.urls import DatabaseUrls, external_urls
 from atrium.kit.background import BackgroundTasks
 from atrium.kit.crypto import SecretBox
@@ -26,6 +26,10 @@ def database_urls(settings: Settings) -> DatabaseUrls:
 
 def run_migrations(settings: Settings, urls: DatabaseUrls) -> None:
     migrate.upgrade(urls.owner, app_role=settings.database_app_user)
+    libraries.apply(
+        urls.owner.set(drivername="postgresql").render_as_string(hide_password=False),
+        settings.database_app_user,
+    )
     password = settings.database_app_password
     if password is not None and settings.database_app_url is None:
         owner = urls.owner.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -44,6 +48,7 @@ def build_runtime(settings: Settings, urls: DatabaseUrls) -> Runtime:
         if settings.redis_url
         else RateLimiter()
     )
+    from atrium.agents.runtime import AgentRuntime
     from atrium.providers.service import ProviderService
     from atrium.usage.recorder import UsageRecorder
 
@@ -60,4 +65,8 @@ def build_runtime(settings: Settings, urls: DatabaseUrls) -> Runtime:
         secrets=SecretBox(secret, settings.previous_secret_keys()),
         providers=ProviderService(settings, usage),
         usage=usage,
+        agents=AgentRuntime(
+            urls.app.set(drivername="postgresql").render_as_string(hide_password=False),
+            pool_size=settings.database_pool_size,
+        ),
     )

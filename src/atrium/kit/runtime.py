@@ -17,6 +17,7 @@ from atrium.kit.ratelimit import RateLimiter
 from atrium.settings import Settings
 
 if TYPE_CHECKING:
+    from atrium.agents.runtime import AgentRuntime
     from atrium.providers.service import ProviderService
     from atrium.usage.recorder import UsageRecorder
 
@@ -32,6 +33,7 @@ class Runtime:
     secrets: SecretBox
     providers: ProviderService
     usage: UsageRecorder
+    agents: AgentRuntime
 
 
 _runtime: Runtime | None = None

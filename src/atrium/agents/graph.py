@@ -1,0 +1,180 @@
+"""Atrium's `agent` graph: model -> tools -> model ... until the model answers.
+
+Tools follow their assistant's policy: `allow` runs, `deny` is never offered to the model,
+`ask` pauses the run (a LangGraph interrupt) until a person approves, rejects or edits the
+call; the decision arrives as `command: {"resume": ...}`. Tool errors go back to the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, TypedDict
+
+from langchain_core.messages import AnyMessage, SystemMessage, ToolMessage
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.message import add_messages
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import interrupt
+
+from atrium.agents.chat_model import AtriumChatModel
+from atrium.agents.tools import BUILTIN_TOOLS, ToolError
+from atrium.providers.router import Deployment
+from atrium.providers.service import Caller
+
+TOOL_TIMEOUT_SECONDS = 30.0
+
+
+class AgentState(TypedDict):
+    messages: Annotated[list[AnyMessage], add_messages]
+
+
+@dataclass
+class ToolRecord:
+    call_id: str
+    name: str
+    input: dict[str, Any]
+    output: str
+    status: str
+    latency_ms: int
+    approval: str | None
+
+
+@dataclass
+class RunContext:
+    """What one run of the graph works with (not checkpointed)."""
+
+    caller: Caller
+    deployments: list[Deployment]
+    instructions: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    tool_policies: dict[str, str] = field(default_factory=dict)
+    tool_log: list[ToolRecord] = field(default_factory=list)
+    on_tool: Callable[[ToolRecord], None] | None = None
+
+    def tool_definitions(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "type": "function",
+                "function": {
+                    "name": tool.name,
+                    "description": tool.description,
+                    "parameters": tool.parameters,
+                },
+            }
+            for name, policy in self.tool_policies.items()
+            if policy != "deny" and (tool := BUILTIN_TOOLS.get(name)) is not None
+        ]
+
+
+async def call_model(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    messages: list[AnyMessage] = list(state["messages"])
+    if ctx.instructions:
+        messages = [SystemMessage(ctx.instructions), *messages]
+    model = AtriumChatModel(
+        deployments=ctx.deployments,
+        caller=ctx.caller,
+        temperature=ctx.temperature,
+        max_tokens=ctx.max_tokens,
+        tools=ctx.tool_definitions() or None,
+    )
+    response = await model.ainvoke(messages)
+    return {"messages": [response]}
+
+
+def _decision(value: Any) -> tuple[str, dict[str, Any] | None, str | None]:
+    """(action, edited args, reason) from a person's resume value."""
+    if value is True or value in ("approve", "approved", "yes"):
+        return "approved", None, None
+    if value is False or value in ("reject", "rejected", "no"):
+        return "rejected", None, None
+    if isinstance(value, dict):
+        action = str(value.get("action", "approve"))
+        if action in ("approve", "approved"):
+            return "approved", None, None
+        if action == "edit" and isinstance(value.get("args"), dict):
+            return "edited", value["args"], None
+        return "rejected", None, str(value.get("reason") or "") or None
+    return "rejected", None, None
+
+
+async def call_tools(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    ctx = runtime.context
+    last = state["messages"][-1]
+    results: list[ToolMessage] = []
+    for call in getattr(last, "tool_calls", []) or []:
+        name, args, call_id = call["name"], dict(call.get("args") or {}), call["id"] or ""
+        policy = ctx.tool_policies.get(name)
+        tool = BUILTIN_TOOLS.get(name)
+        approval: str | None = None
+        if tool is None or policy in (None, "deny"):
+            results.append(
+                ToolMessage(
+                    f"Error: the tool {name!r} is not available",
+                    tool_call_id=call_id,
+                    name=name,
+                    status="error",
+                )
+            )
+            continue
+        if policy == "ask":
+            answer = interrupt(
+                {
+                    "type": "tool_approval",
+                    "question": f"Allow the tool {name}?",
+                    "tool_call": {"id": call_id, "name": name, "args": args},
+                }
+            )
+            approval, edited, reason = _decision(answer)
+            if approval == "rejected":
+                text = "The user rejected this tool call" + (f": {reason}" if reason else ".")
+                record = ToolRecord(call_id, name, args, text, "rejected", 0, approval)
+                _record(ctx, record)
+                results.append(ToolMessage(text, tool_call_id=call_id, name=name, status="error"))
+                continue
+            if edited is not None:
+                args = edited
+        started = time.perf_counter()
+        try:
+            output = await asyncio.wait_for(tool.run(args), TOOL_TIMEOUT_SECONDS)
+            status = "success"
+        except (ToolError, TimeoutError) as exc:
+            output, status = f"Error: {exc or 'the tool timed out'}", "error"
+        latency = int((time.perf_counter() - started) * 1000)
+        _record(ctx, ToolRecord(call_id, name, args, output, status, latency, approval))
+        results.append(
+            ToolMessage(
+                output,
+                tool_call_id=call_id,
+                name=name,
+                status="error" if status == "error" else "success",
+            )
+        )
+    return {"messages": results}
+
+
+def _record(ctx: RunContext, record: ToolRecord) -> None:
+    ctx.tool_log.append(record)
+    if ctx.on_tool is not None:
+        ctx.on_tool(record)
+
+
+def _route(state: AgentState) -> str:
+    last = state["messages"][-1]
+    return "tools" if getattr(last, "tool_calls", None) else END
+
+
+def build(checkpointer: BaseCheckpointSaver[Any] | None) -> CompiledStateGraph[Any, Any, Any, Any]:
+    graph = StateGraph(AgentState, context_schema=RunContext)
+    graph.add_node("model", call_model)
+    graph.add_node("tools", call_tools)
+    graph.add_edge(START, "model")
+    graph.add_conditional_edges("model", _route, ["tools", END])
+    graph.add_edge("tools", "model")
+    return graph.compile(checkpointer=checkpointer)

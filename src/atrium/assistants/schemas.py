@@ -1,0 +1,116 @@
+"""Assistant bodies, shaped like LangGraph's Agent Server (so `langgraph-sdk` works) with
+Atrium's assistant fields also accepted at the top level."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from atrium.agents.spec import AssistantContext, ToolSpec
+
+Name = Annotated[str, StringConstraints(max_length=200)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RunConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tags: (
+        Annotated[list[Annotated[str, StringConstraints(max_length=100)]], Field(max_length=50)]
+        | None
+    ) = None
+    recursion_limit: Annotated[int, Field(ge=1, le=1000)] | None = None
+    configurable: dict[str, Any] | None = None
+
+
+class _AssistantFields(_Input):
+    # Atrium's assistant fields, accepted at the top level as well as in `context`.
+    instructions: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+    model: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
+    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
+    max_tokens: Annotated[int, Field(ge=1, le=100_000)] | None = None
+    tools: Annotated[list[ToolSpec], Field(max_length=64)] | None = None
+    knowledge_bases: Annotated[list[uuid.UUID], Field(max_length=32)] | None = None
+    max_steps: Annotated[int, Field(ge=1, le=100)] | None = None
+
+
+class AssistantCreate(_AssistantFields):
+    graph_id: Annotated[str, StringConstraints(max_length=100)] | None = "agent"
+    assistant_id: uuid.UUID | None = None
+    if_exists: Literal["raise", "do_nothing"] = "raise"
+    config: RunConfig | None = None
+    context: AssistantContext | None = None
+    metadata: dict[str, Any] | None = None
+    name: Name | None = None
+    description: Description | None = None
+
+
+class AssistantUpdate(_AssistantFields):
+    graph_id: Annotated[str, StringConstraints(max_length=100)] | None = None
+    config: RunConfig | None = None
+    context: AssistantContext | None = None
+    metadata: dict[str, Any] | None = None
+    name: Name | None = None
+    description: Description | None = None
+
+
+SortBy = Literal["assistant_id", "graph_id", "name", "created_at", "updated_at"]
+
+
+class AssistantSearch(_Input):
+    metadata: dict[str, Any] | None = None
+    graph_id: Annotated[str, StringConstraints(max_length=100)] | None = None
+    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    limit: Annotated[int, Field(ge=1, le=1000)] = 10
+    offset: Annotated[int, Field(ge=0)] = 0
+    sort_by: SortBy | None = None
+    sort_order: Literal["asc", "desc"] | None = None
+    select: list[str] | None = None
+
+
+class AssistantCount(_Input):
+    metadata: dict[str, Any] | None = None
+    graph_id: Annotated[str, StringConstraints(max_length=100)] | None = None
+    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class VersionsQuery(_Input):
+    metadata: dict[str, Any] | None = None
+    limit: Annotated[int, Field(ge=1, le=1000)] = 10
+    offset: Annotated[int, Field(ge=0)] = 0
+
+
+class SetLatest(_Input):
+    version: Annotated[int, Field(ge=1)]
+
+
+class AssistantPublic(BaseModel):
+    assistant_id: uuid.UUID
+    graph_id: str
+    name: str
+    description: str | None
+    config: dict[str, Any]
+    context: dict[str, Any]
+    metadata: dict[str, Any]
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class AssistantVersionPublic(BaseModel):
+    assistant_id: uuid.UUID
+    graph_id: str
+    name: str
+    description: str | None
+    config: dict[str, Any]
+    context: dict[str, Any]
+    metadata: dict[str, Any]
+    version: int
+    created_at: dt.datetime

@@ -1,0 +1,252 @@
+"""Assistants: instructions, model, tools and knowledge, versioned on every change.
+
+A graph name used as an id (`"agent"`) resolves, as on LangGraph's Agent Server, to the
+tenant's system assistant for that graph, created on first use.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atrium.agents.spec import CONTEXT_FIELDS, GRAPH_ID, AssistantContext, system_assistant_id
+from atrium.assistants.models import Assistant, AssistantVersion
+from atrium.assistants.repository import assistant_repository
+from atrium.assistants.schemas import (
+    AssistantCreate,
+    AssistantSearch,
+    AssistantUpdate,
+    VersionsQuery,
+)
+from atrium.auth.context import AuthContext
+from atrium.kit.errors import BadRequest, Conflict, NotFound, QuotaExceeded
+from atrium.kit.models import utcnow
+from atrium.kit.runtime import runtime
+from atrium.tenants.service import tenant_service
+
+GRAPHS = frozenset({GRAPH_ID})
+
+
+def _merge_context(data: AssistantCreate | AssistantUpdate, base: dict[str, Any]) -> dict[str, Any]:
+    context = dict(base)
+    if data.context is not None:
+        context.update(data.context.model_dump(exclude_none=True, mode="json"))
+    top = data.model_dump(include=set(CONTEXT_FIELDS), exclude_none=True, mode="json")
+    context.update(top)
+    return AssistantContext.model_validate(context).model_dump(exclude_none=True, mode="json")
+
+
+def _check_graph(graph_id: str | None) -> str:
+    graph = graph_id or GRAPH_ID
+    if graph not in GRAPHS:
+        raise BadRequest(
+            f"Unknown graph `{graph}`; available: {', '.join(sorted(GRAPHS))}", field="graph_id"
+        )
+    return graph
+
+
+def parse_assistant_ref(ref: str) -> uuid.UUID:
+    """An assistant id, or a graph name standing for that graph's system assistant."""
+    if ref in GRAPHS:
+        return system_assistant_id(ref)
+    try:
+        return uuid.UUID(ref)
+    except ValueError:
+        raise NotFound("Assistant not found") from None
+
+
+class AssistantService:
+    async def create(
+        self, *, session: AsyncSession, auth: AuthContext, data: AssistantCreate
+    ) -> Assistant:
+        graph = _check_graph(data.graph_id)
+        assistant_id = data.assistant_id or uuid.uuid4()
+        existing = await assistant_repository.get(
+            session, tenant_id=auth.tenant_id, assistant_id=assistant_id
+        )
+        if existing is not None:
+            if data.if_exists == "do_nothing":
+                return existing
+            raise Conflict(f"Assistant {assistant_id} already exists", field="assistant_id")
+        await self._check_quota(session=session, auth=auth)
+        config = data.config.model_dump(exclude_none=True) if data.config else {}
+        assistant = Assistant(
+            tenant_id=auth.tenant_id,
+            id=assistant_id,
+            graph_id=graph,
+            name=data.name or "Untitled",
+            description=data.description,
+            config=config,
+            context=_merge_context(data, {}),
+            metadata_=data.metadata or {},
+            version=1,
+            created_by=auth.user_id,
+        )
+        try:
+            async with session.begin_nested():
+                await assistant_repository.add(session, assistant)
+        except IntegrityError as exc:
+            raise Conflict(f"Assistant {assistant_id} already exists") from exc
+        await self._snapshot(session, assistant)
+        return assistant
+
+    async def _check_quota(self, *, session: AsyncSession, auth: AuthContext) -> None:
+        limits = await tenant_service.plan_limits(auth.plan_id)
+        limit = limits.get("max_assistants")
+        if isinstance(limit, int):
+            count = await assistant_repository.count(session, tenant_id=auth.tenant_id)
+            if count >= limit:
+                raise QuotaExceeded(f"Your plan allows {limit} assistants")
+
+    async def _snapshot(self, session: AsyncSession, assistant: Assistant) -> None:
+        await assistant_repository.add_version(
+            session,
+            AssistantVersion(
+                tenant_id=assistant.tenant_id,
+                assistant_id=assistant.id,
+                version=assistant.version,
+                graph_id=assistant.graph_id,
+                name=assistant.name,
+                description=assistant.description,
+                config=assistant.config,
+                context=assistant.context,
+                metadata_=assistant.metadata_,
+            ),
+        )
+
+    async def get(
+        self, *, session: AsyncSession, auth: AuthContext, ref: str, lock: bool = False
+    ) -> Assistant:
+        assistant_id = parse_assistant_ref(ref)
+        assistant = await assistant_repository.get(
+            session, tenant_id=auth.tenant_id, assistant_id=assistant_id, lock=lock
+        )
+        if assistant is None and ref in GRAPHS:
+            assistant = await self._system_assistant(session=session, auth=auth, graph=ref)
+        if assistant is None:
+            raise NotFound("Assistant not found")
+        return assistant
+
+    async def _system_assistant(
+        self, *, session: AsyncSession, auth: AuthContext, graph: str
+    ) -> Assistant:
+        assistant = Assistant(
+            tenant_id=auth.tenant_id,
+            id=system_assistant_id(graph),
+            graph_id=graph,
+            name=graph,
+            description=None,
+            config={},
+            context={"model": runtime().settings.default_model},
+            metadata_={"created_by": "system"},
+            version=1,
+        )
+        try:
+            async with session.begin_nested():
+                await assistant_repository.add(session, assistant)
+                await self._snapshot(session, assistant)
+        except IntegrityError:  # created concurrently by another request
+            found = await assistant_repository.get(
+                session, tenant_id=auth.tenant_id, assistant_id=assistant.id
+            )
+            assert found is not None
+            return found
+        return assistant
+
+    async def update(
+        self, *, session: AsyncSession, auth: AuthContext, ref: str, data: AssistantUpdate
+    ) -> Assistant:
+        assistant = await self.get(session=session, auth=auth, ref=ref, lock=True)
+        if data.graph_id is not None:
+            assistant.graph_id = _check_graph(data.graph_id)
+        if data.config is not None:
+            assistant.config = data.config.model_dump(exclude_none=True)
+        assistant.context = _merge_context(data, assistant.context)
+        if data.metadata:
+            assistant.metadata_ = {**assistant.metadata_, **data.metadata}
+        if data.name:
+            assistant.name = data.name
+        if data.description:
+            assistant.description = data.description
+        latest = await assistant_repository.max_version(
+            session, tenant_id=auth.tenant_id, assistant_id=assistant.id
+        )
+        assistant.version = latest + 1
+        assistant.updated_at = utcnow()
+        await session.flush()
+        await self._snapshot(session, assistant)
+        return assistant
+
+    async def delete(self, *, session: AsyncSession, auth: AuthContext, ref: str) -> None:
+        assistant = await self.get(session=session, auth=auth, ref=ref)
+        await assistant_repository.delete(
+            session, tenant_id=auth.tenant_id, assistant_id=assistant.id
+        )
+
+    async def search(
+        self, *, session: AsyncSession, auth: AuthContext, query: AssistantSearch
+    ) -> tuple[list[Assistant], int]:
+        return await assistant_repository.search(
+            session,
+            tenant_id=auth.tenant_id,
+            metadata=query.metadata,
+            graph_id=query.graph_id,
+            name=query.name,
+            limit=query.limit,
+            offset=query.offset,
+            sort_by=query.sort_by or "created_at",
+            descending=(query.sort_order or "desc") == "desc",
+        )
+
+    async def count(
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        metadata: dict[str, Any] | None,
+        graph_id: str | None,
+        name: str | None,
+    ) -> int:
+        return await assistant_repository.count(
+            session, tenant_id=auth.tenant_id, metadata=metadata, graph_id=graph_id, name=name
+        )
+
+    async def versions(
+        self, *, session: AsyncSession, auth: AuthContext, ref: str, query: VersionsQuery
+    ) -> list[AssistantVersion]:
+        assistant = await self.get(session=session, auth=auth, ref=ref)
+        rows = await assistant_repository.versions(
+            session,
+            tenant_id=auth.tenant_id,
+            assistant_id=assistant.id,
+            metadata=query.metadata,
+            limit=query.limit,
+            offset=query.offset,
+        )
+        return rows
+
+    async def set_latest(
+        self, *, session: AsyncSession, auth: AuthContext, ref: str, version: int
+    ) -> Assistant:
+        assistant = await self.get(session=session, auth=auth, ref=ref, lock=True)
+        snapshot = await assistant_repository.get_version(
+            session, tenant_id=auth.tenant_id, assistant_id=assistant.id, version=version
+        )
+        if snapshot is None:
+            raise NotFound(f"Assistant version {version} not found", field="version")
+        assistant.version = snapshot.version
+        assistant.graph_id = snapshot.graph_id
+        assistant.name = snapshot.name
+        assistant.description = snapshot.description
+        assistant.config = snapshot.config
+        assistant.context = snapshot.context
+        assistant.metadata_ = snapshot.metadata_
+        assistant.updated_at = utcnow()
+        await session.flush()
+        return assistant
+
+
+assistant_service = AssistantService()

@@ -1,0 +1,109 @@
+"""SQL for threads (isolated by row-level security; visibility by owner in the service)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atrium.threads.models import Thread
+
+_SORT = {
+    "thread_id": Thread.id,
+    "status": Thread.status,
+    "created_at": Thread.created_at,
+    "updated_at": Thread.updated_at,
+    "state_updated_at": Thread.updated_at,
+}
+
+
+def _filters(
+    tenant_id: uuid.UUID,
+    user_id: uuid.UUID | None,
+    metadata: dict[str, Any] | None,
+    values: dict[str, Any] | None,
+    status: str | None,
+    ids: list[uuid.UUID] | None,
+) -> list[Any]:
+    where: list[Any] = [Thread.tenant_id == tenant_id]
+    if user_id is not None:
+        where.append(Thread.user_id == user_id)
+    if metadata:
+        where.append(Thread.metadata_.contains(metadata))
+    if values:
+        where.append(Thread.values.contains(values))
+    if status:
+        where.append(Thread.status == status)
+    if ids:
+        where.append(Thread.id.in_(ids))
+    return where
+
+
+class ThreadRepository:
+    async def add(self, session: AsyncSession, thread: Thread) -> None:
+        session.add(thread)
+        await session.flush()
+
+    async def get(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: uuid.UUID,
+        thread_id: uuid.UUID,
+        lock: bool = False,
+    ) -> Thread | None:
+        stmt = select(Thread).where(Thread.tenant_id == tenant_id, Thread.id == thread_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        return await session.scalar(stmt)
+
+    async def delete(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, thread_id: uuid.UUID
+    ) -> None:
+        await session.execute(
+            delete(Thread).where(Thread.tenant_id == tenant_id, Thread.id == thread_id)
+        )
+
+    async def search(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: uuid.UUID,
+        user_id: uuid.UUID | None,
+        metadata: dict[str, Any] | None,
+        values: dict[str, Any] | None,
+        status: str | None,
+        ids: list[uuid.UUID] | None,
+        limit: int,
+        offset: int,
+        sort_by: str,
+        descending: bool,
+    ) -> list[Thread]:
+        where = _filters(tenant_id, user_id, metadata, values, status, ids)
+        column = _SORT[sort_by]
+        rows = await session.scalars(
+            select(Thread)
+            .where(*where)
+            .order_by(column.desc() if descending else column.asc(), Thread.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows)
+
+    async def count(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: uuid.UUID,
+        user_id: uuid.UUID | None,
+        metadata: dict[str, Any] | None,
+        values: dict[str, Any] | None,
+        status: str | None,
+    ) -> int:
+        where = _filters(tenant_id, user_id, metadata, values, status, None)
+        return await session.scalar(select(func.count()).select_from(Thread).where(*where)) or 0
+
+
+thread_repository = ThreadRepository()

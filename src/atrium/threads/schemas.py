@@ -1,0 +1,83 @@
+"""Thread bodies, shaped like LangGraph's Agent Server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Status = Literal["idle", "busy", "interrupted", "error"]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ThreadCreate(_Input):
+    thread_id: uuid.UUID | None = None
+    metadata: dict[str, Any] | None = None
+    if_exists: Literal["raise", "do_nothing"] = "raise"
+    ttl: dict[str, Any] | None = None
+    supersteps: list[dict[str, Any]] | None = None
+
+
+class ThreadUpdate(_Input):
+    metadata: dict[str, Any] | None = None
+    ttl: dict[str, Any] | None = None
+
+
+class ThreadSearch(_Input):
+    metadata: dict[str, Any] | None = None
+    values: dict[str, Any] | None = None
+    ids: Annotated[list[uuid.UUID], Field(max_length=1000)] | None = None
+    status: Status | None = None
+    limit: Annotated[int, Field(ge=1, le=1000)] = 10
+    offset: Annotated[int, Field(ge=0)] = 0
+    sort_by: (
+        Literal["thread_id", "status", "created_at", "updated_at", "state_updated_at"] | None
+    ) = None
+    sort_order: Literal["asc", "desc"] | None = None
+    select: list[str] | None = None
+    extract: dict[str, str] | None = None
+
+
+class ThreadCount(_Input):
+    metadata: dict[str, Any] | None = None
+    values: dict[str, Any] | None = None
+    status: Status | None = None
+
+
+class StateUpdate(_Input):
+    values: dict[str, Any] | list[Any] | None = None
+    as_node: Annotated[str, Field(max_length=100)] | None = None
+    checkpoint: dict[str, Any] | None = None
+    checkpoint_id: str | None = None
+
+
+class HistoryQuery(_Input):
+    limit: Annotated[int, Field(ge=1, le=1000)] = 10
+    before: str | dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+    checkpoint: dict[str, Any] | None = None
+    select: list[str] | None = None
+
+
+class CheckpointQuery(_Input):
+    checkpoint: dict[str, Any]
+    subgraphs: bool = False
+    select: list[str] | None = None
+
+
+class ThreadPublic(BaseModel):
+    thread_id: uuid.UUID
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    state_updated_at: dt.datetime
+    metadata: dict[str, Any]
+    status: Status
+    config: dict[str, Any]
+    values: dict[str, Any] | None
+    interrupts: dict[str, Any]
+    error: dict[str, Any] | None

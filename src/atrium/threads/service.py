@@ -1,0 +1,214 @@
+"""Threads: a tenant's conversations. Members see their own threads, owners and admins see
+every thread of the tenant. Checkpoints are touched only after the thread row (guarded by
+row-level security) proves the thread is the caller's."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atrium.agents.runtime import jsonable, state_json, thread_config
+from atrium.auth.context import AuthContext
+from atrium.kit.errors import BadRequest, Conflict, NotFound
+from atrium.kit.models import utcnow
+from atrium.kit.runtime import runtime
+from atrium.threads.models import Thread
+from atrium.threads.repository import thread_repository
+from atrium.threads.schemas import (
+    HistoryQuery,
+    StateUpdate,
+    ThreadCount,
+    ThreadCreate,
+    ThreadSearch,
+)
+
+
+def parse_thread_id(ref: str | uuid.UUID) -> uuid.UUID:
+    if isinstance(ref, uuid.UUID):
+        return ref
+    try:
+        return uuid.UUID(ref)
+    except ValueError:
+        raise NotFound("Thread not found") from None
+
+
+def _owner_filter(auth: AuthContext) -> uuid.UUID | None:
+    """The user whose threads the caller may see, or None for all of the tenant's."""
+    return None if auth.is_tenant_admin else auth.user_id
+
+
+class ThreadService:
+    async def create(
+        self, *, session: AsyncSession, auth: AuthContext, data: ThreadCreate
+    ) -> Thread:
+        thread_id = data.thread_id or uuid.uuid4()
+        existing = await thread_repository.get(
+            session, tenant_id=auth.tenant_id, thread_id=thread_id
+        )
+        if existing is not None:
+            if data.if_exists == "do_nothing" and self._visible(auth, existing):
+                return existing
+            raise Conflict(f"Thread {thread_id} already exists", field="thread_id")
+        thread = Thread(
+            tenant_id=auth.tenant_id,
+            id=thread_id,
+            user_id=auth.user_id,
+            status="idle",
+            metadata_=data.metadata or {},
+            values=None,
+            interrupts={},
+            error=None,
+        )
+        try:
+            async with session.begin_nested():
+                await thread_repository.add(session, thread)
+        except IntegrityError as exc:
+            raise Conflict(f"Thread {thread_id} already exists", field="thread_id") from exc
+        return thread
+
+    @staticmethod
+    def _visible(auth: AuthContext, thread: Thread) -> bool:
+        owner = _owner_filter(auth)
+        return owner is None or thread.user_id == owner
+
+    async def get(
+        self, *, session: AsyncSession, auth: AuthContext, ref: str | uuid.UUID, lock: bool = False
+    ) -> Thread:
+        thread = await thread_repository.get(
+            session, tenant_id=auth.tenant_id, thread_id=parse_thread_id(ref), lock=lock
+        )
+        if thread is None or not self._visible(auth, thread):
+            raise NotFound("Thread not found")
+        return thread
+
+    async def update(
+        self, *, session: AsyncSession, auth: AuthContext, ref: str, metadata: dict[str, Any] | None
+    ) -> Thread:
+        thread = await self.get(session=session, auth=auth, ref=ref, lock=True)
+        if metadata:
+            thread.metadata_ = {**thread.metadata_, **metadata}
+        thread.updated_at = utcnow()
+        await session.flush()
+        return thread
+
+    async def delete(self, *, session: AsyncSession, auth: AuthContext, ref: str) -> None:
+        thread = await self.get(session=session, auth=auth, ref=ref, lock=True)
+        await thread_repository.delete(session, tenant_id=auth.tenant_id, thread_id=thread.id)
+        await runtime().agents.delete_thread(auth.tenant_id, thread.id)
+
+    async def search(
+        self, *, session: AsyncSession, auth: AuthContext, query: ThreadSearch
+    ) -> list[Thread]:
+        return await thread_repository.search(
+            session,
+            tenant_id=auth.tenant_id,
+            user_id=_owner_filter(auth),
+            metadata=query.metadata,
+            values=query.values,
+            status=query.status,
+            ids=query.ids,
+            limit=query.limit,
+            offset=query.offset,
+            sort_by=query.sort_by or "created_at",
+            descending=(query.sort_order or "desc") == "desc",
+        )
+
+    async def count(self, *, session: AsyncSession, auth: AuthContext, query: ThreadCount) -> int:
+        return await thread_repository.count(
+            session,
+            tenant_id=auth.tenant_id,
+            user_id=_owner_filter(auth),
+            metadata=query.metadata,
+            values=query.values,
+            status=query.status,
+        )
+
+    async def copy(self, *, session: AsyncSession, auth: AuthContext, ref: str) -> Thread:
+        """A new thread with the same metadata and the source's latest state."""
+        source = await self.get(session=session, auth=auth, ref=ref)
+        copy = Thread(
+            tenant_id=auth.tenant_id,
+            id=uuid.uuid4(),
+            user_id=auth.user_id,
+            status="idle",
+            metadata_=dict(source.metadata_),
+            values=source.values,
+            interrupts={},
+            error=None,
+        )
+        await thread_repository.add(session, copy)
+        agents = runtime().agents
+        snapshot = await agents.state(auth.tenant_id, source.id)
+        if snapshot.values:
+            await agents.graph.aupdate_state(
+                thread_config(auth.tenant_id, copy.id), snapshot.values, as_node="model"
+            )
+        return copy
+
+    async def state(
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        ref: str,
+        checkpoint_id: str | None = None,
+    ) -> dict[str, Any]:
+        thread = await self.get(session=session, auth=auth, ref=ref)
+        snapshot = await runtime().agents.state(auth.tenant_id, thread.id, checkpoint_id)
+        if checkpoint_id and snapshot.config is None:
+            raise NotFound("Checkpoint not found")
+        return state_json(thread.id, snapshot)
+
+    async def update_state(
+        self, *, session: AsyncSession, auth: AuthContext, ref: str, data: StateUpdate
+    ) -> dict[str, Any]:
+        thread = await self.get(session=session, auth=auth, ref=ref, lock=True)
+        if thread.status == "busy":
+            raise Conflict("The thread has a run in progress")
+        checkpoint_id = data.checkpoint_id or (data.checkpoint or {}).get("checkpoint_id")
+        config = thread_config(auth.tenant_id, thread.id, checkpoint_id)
+        try:
+            new_config = await runtime().agents.graph.aupdate_state(
+                config, data.values, as_node=data.as_node or "model"
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadRequest(f"Cannot update the state: {exc}", field="values") from exc
+        snapshot = await runtime().agents.state(auth.tenant_id, thread.id)
+        thread.values = jsonable(snapshot.values)
+        thread.updated_at = utcnow()
+        await session.flush()
+        checkpoint = {
+            "thread_id": str(thread.id),
+            "checkpoint_ns": "",
+            "checkpoint_id": new_config["configurable"].get("checkpoint_id"),
+        }
+        return {
+            "checkpoint": checkpoint,
+            "configurable": checkpoint,
+            "checkpoint_id": checkpoint["checkpoint_id"],
+        }
+
+    async def history(
+        self, *, session: AsyncSession, auth: AuthContext, ref: str, query: HistoryQuery
+    ) -> list[dict[str, Any]]:
+        thread = await self.get(session=session, auth=auth, ref=ref)
+        before = query.before
+        before_config = None
+        if before:
+            before_id = before if isinstance(before, str) else before.get("checkpoint_id")
+            before_config = thread_config(auth.tenant_id, thread.id, before_id)
+        states = []
+        async for snapshot in runtime().agents.graph.aget_state_history(
+            thread_config(auth.tenant_id, thread.id),
+            filter=query.metadata or None,
+            before=before_config,
+            limit=query.limit,
+        ):
+            states.append(state_json(thread.id, snapshot))
+        return states
+
+
+thread_service = ThreadService()
