@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,7 +17,7 @@ from atrium.api_keys.endpoints import router as api_keys_router
 from atrium.assistants.endpoints import router as assistants_router
 from atrium.auth import google
 from atrium.auth.endpoints import router as auth_router
-from atrium.bootstrap import build_runtime
+from atrium.bootstrap import build_runtime, run_worker
 from atrium.db.urls import DatabaseUrls
 from atrium.gateway.endpoints import router as gateway_router
 from atrium.gateway.errors import openai_error
@@ -25,6 +27,7 @@ from atrium.kit.http import RequestContextMiddleware
 from atrium.kit.logging import get_logger
 from atrium.kit.runtime import install, runtime
 from atrium.provider_keys.endpoints import router as provider_keys_router
+from atrium.runs.endpoints import router as runs_router
 from atrium.settings import Settings
 from atrium.tenants.endpoints import admin_router
 from atrium.tenants.endpoints import router as tenants_router
@@ -44,11 +47,20 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         install(rt)
         rt.usage.start()
         await rt.agents.open()
+        await rt.queue.open_async()
+        worker = None
+        if settings.workers_in_process:
+            worker = asyncio.create_task(run_worker(rt, settings.run_concurrency))
         _log.info("started", version=__version__, embedded=settings.embedded_database)
         try:
             yield
         finally:
             await rt.background.drain()
+            if worker is not None:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            await rt.queue.close_async()
             await rt.agents.close()
             await rt.usage.close()
             await rt.providers.close()
@@ -87,6 +99,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         gateway_router,
         assistants_router,
         threads_router,
+        runs_router,
     ):
         app.include_router(router)
 

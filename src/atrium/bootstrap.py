@@ -50,9 +50,12 @@ def build_runtime(settings: Settings, urls: DatabaseUrls) -> Runtime:
     )
     from atrium.agents.runtime import AgentRuntime
     from atrium.providers.service import ProviderService
+    from atrium.runs.bus import RunBus
+    from atrium.runs.tasks import make_queue
     from atrium.usage.recorder import UsageRecorder
 
     secret = settings.resolved_secret_key()
+    app_dsn = urls.app.set(drivername="postgresql").render_as_string(hide_password=False)
     db = Database(urls.app, pool_size=settings.database_pool_size)
     usage = UsageRecorder(db, flush_seconds=settings.usage_flush_seconds)
     return Runtime(
@@ -65,8 +68,20 @@ def build_runtime(settings: Settings, urls: DatabaseUrls) -> Runtime:
         secrets=SecretBox(secret, settings.previous_secret_keys()),
         providers=ProviderService(settings, usage),
         usage=usage,
-        agents=AgentRuntime(
-            urls.app.set(drivername="postgresql").render_as_string(hide_password=False),
-            pool_size=settings.database_pool_size,
-        ),
+        agents=AgentRuntime(app_dsn, pool_size=settings.database_pool_size),
+        queue=make_queue(app_dsn),
+        runs_bus=RunBus(),
+        runs_registry={},
+    )
+
+
+async def run_worker(rt: Runtime, concurrency: int) -> None:
+    """Execute queued runs until cancelled (inside `atrium serve`, or as `atrium worker`)."""
+    from atrium.runs.tasks import QUEUE
+
+    await rt.queue.run_worker_async(
+        queues=[QUEUE],
+        concurrency=concurrency,
+        install_signal_handlers=False,
+        name="atrium-worker",
     )

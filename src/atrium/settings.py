@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     local_model_threads: int | None = Field(default=None, ge=1, le=256)
     scripted_models: bool = False
     usage_flush_seconds: float = Field(default=1.0, gt=0, le=60)
+    workers_in_process: bool = True
+    run_concurrency: int = Field(default=20, ge=1, le=1000)
 
     @field_validator("login_rate_per_account", "login_rate_per_ip")
     @classmethod

@@ -7,6 +7,7 @@ has proved that the thread belongs to the caller's tenant (a RLS-guarded row loo
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Any
 
@@ -47,6 +48,8 @@ def jsonable(value: Any) -> Any:
         return [jsonable(v) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:
         return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     dump = getattr(value, "model_dump", None)
     if callable(dump):
         return jsonable(dump(mode="json"))

@@ -63,6 +63,12 @@ class Database:
             await session.commit()
             self._run_after_commit(session)
 
+    async def commit(self, session: AsyncSession) -> None:
+        """Commit now (e.g. before waiting for a worker) and start the after-commit work;
+        the session opens a new transaction if it is used again."""
+        await session.commit()
+        self._run_after_commit(session)
+
     @staticmethod
     def _run_after_commit(session: AsyncSession) -> None:
         pending = session.info.pop("after_commit", [])

@@ -15,6 +15,7 @@ class Base(DeclarativeBase):
     metadata = MetaData()
     type_annotation_map = {
         dict[str, Any]: JSONB,
+        Any: JSONB,
         uuid.UUID: UUID(as_uuid=True),
         dt.datetime: DateTime(timezone=True),
     }

@@ -17,8 +17,14 @@ from atrium.kit.ratelimit import RateLimiter
 from atrium.settings import Settings
 
 if TYPE_CHECKING:
+    import asyncio
+    import uuid
+
+    import procrastinate
+
     from atrium.agents.runtime import AgentRuntime
     from atrium.providers.service import ProviderService
+    from atrium.runs.bus import RunBus
     from atrium.usage.recorder import UsageRecorder
 
 
@@ -34,6 +40,10 @@ class Runtime:
     providers: ProviderService
     usage: UsageRecorder
     agents: AgentRuntime
+    queue: procrastinate.App
+    runs_bus: RunBus
+    # Runs executing in this process, so a cancel arriving here stops them at once.
+    runs_registry: dict[uuid.UUID, asyncio.Task[Any]]
 
 
 _runtime: Runtime | None = None

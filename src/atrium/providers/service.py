@@ -40,6 +40,8 @@ class Caller:
     allowed_models: list[str]
     assistant_id: uuid.UUID | None = None
     request_id: str | None = None
+    # Called with every metered call (its outcome and cost), e.g. to total a run's usage.
+    on_usage: Callable[[CallOutcome, Decimal], None] | None = None
 
 
 class ProviderService:
@@ -193,6 +195,8 @@ class ProviderService:
         metrics.TOKENS.labels(*labels, "input").inc(outcome.usage.input_tokens)
         metrics.TOKENS.labels(*labels, "output").inc(outcome.usage.output_tokens)
         metrics.COST.labels(*labels).inc(float(cost))
+        if caller.on_usage is not None:
+            caller.on_usage(outcome, cost)
         metrics.LATENCY.labels(*labels).observe(outcome.latency_s)
         if outcome.ttft_s is not None:
             metrics.TTFT.labels(*labels).observe(outcome.ttft_s)

@@ -110,6 +110,13 @@ class TenantService:
             limits = self._plan_cache[plan_id] = dict(plan.limits)
         return limits
 
+    async def plan_id_of(self, *, session: AsyncSession, tenant_id: uuid.UUID) -> str:
+        """The plan of a tenant whose context this transaction already has."""
+        tenant = await tenant_repository.get_tenant(session, tenant_id)
+        if tenant is None:
+            raise NotFound("Tenant not found")
+        return tenant.plan_id
+
     async def list_plans(self, *, session: AsyncSession) -> list[Plan]:
         return await tenant_repository.list_plans(session)
 

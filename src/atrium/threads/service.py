@@ -84,6 +84,12 @@ class ThreadService:
             raise NotFound("Thread not found")
         return thread
 
+    async def get_any(
+        self, *, session: AsyncSession, tenant_id: uuid.UUID, thread_id: uuid.UUID
+    ) -> Thread | None:
+        """A thread of the tenant in context, whoever owns it (for workers and internals)."""
+        return await thread_repository.get(session, tenant_id=tenant_id, thread_id=thread_id)
+
     async def update(
         self, *, session: AsyncSession, auth: AuthContext, ref: str, metadata: dict[str, Any] | None
     ) -> Thread:

@@ -1,0 +1,257 @@
+"""HTTP for runs, shaped like LangGraph's Agent Server: background, streamed (SSE) and
+waited runs, joins, resumable streams and cancellation."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Response, status
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from atrium.auth.context import AuthContext
+from atrium.auth.dependencies import AuthDep
+from atrium.kit.db import set_tenant
+from atrium.kit.deps import SessionDep
+from atrium.kit.runtime import runtime
+from atrium.runs import modes, sse
+from atrium.runs.models import Run
+from atrium.runs.schemas import CancelMany, RunCreate
+from atrium.runs.service import run_service
+from atrium.threads.repository import thread_repository
+
+router = APIRouter(tags=["runs"])
+
+
+def public(run: Run) -> dict[str, Any]:
+    return {
+        "run_id": str(run.id),
+        "thread_id": str(run.thread_id),
+        "assistant_id": str(run.assistant_id),
+        "created_at": run.created_at.isoformat(),
+        "updated_at": run.updated_at.isoformat(),
+        "status": run.status,
+        "metadata": run.metadata_,
+        "multitask_strategy": run.multitask_strategy,
+        "kwargs": {k: v for k, v in run.kwargs.items() if v is not None},
+        "assistant_version": run.assistant_version,
+        "model": run.model,
+        "usage": {
+            "input_tokens": run.input_tokens,
+            "output_tokens": run.output_tokens,
+            "cost_usd": str(run.cost_usd),
+        },
+        "error": run.error,
+    }
+
+
+def _paths(run: Run, stateless: bool) -> tuple[str | None, str]:
+    if stateless:
+        return None, f"/runs/{run.id}"
+    base = f"/threads/{run.thread_id}/runs/{run.id}"
+    return f"{base}/stream", base
+
+
+async def _stream(auth: AuthContext, run: Run, stateless: bool) -> StreamingResponse:
+    kwargs = run.kwargs
+
+    async def cancel_on_disconnect() -> None:
+        if kwargs.get("on_disconnect") == "cancel":
+            async with runtime().db.transaction() as session:
+                await set_tenant(session, auth.tenant_id)
+                await run_service.cancel_run(
+                    session=session, tenant_id=auth.tenant_id, run_id=run.id
+                )
+
+    async def cleanup() -> None:
+        if stateless and kwargs.get("on_completion") == "delete":
+            await _delete_thread(auth, run.thread_id)
+
+    body = sse.follow(
+        auth.tenant_id,
+        run.id,
+        after=0,
+        wanted=None,
+        on_disconnect=cancel_on_disconnect,
+        on_done=cleanup,
+    )
+    location, content_location = _paths(run, stateless)
+    return sse.response(body, location=location, content_location=content_location)
+
+
+async def _delete_thread(auth: AuthContext, thread_id: uuid.UUID) -> None:
+    async with runtime().db.transaction() as session:
+        await set_tenant(session, auth.tenant_id)
+        await thread_repository.delete(session, tenant_id=auth.tenant_id, thread_id=thread_id)
+    await runtime().agents.delete_thread(auth.tenant_id, thread_id)
+
+
+@router.post("/threads/{thread_id}/runs")
+async def create_run(
+    thread_id: str, data: RunCreate, auth: AuthDep, session: SessionDep
+) -> JSONResponse:
+    """Start a background run on a thread."""
+    run, _ = await run_service.create(session=session, auth=auth, thread_ref=thread_id, data=data)
+    return JSONResponse(public(run), headers={"Content-Location": _paths(run, False)[1]})
+
+
+@router.post("/threads/{thread_id}/runs/stream")
+async def stream_run(
+    thread_id: str, data: RunCreate, auth: AuthDep, session: SessionDep
+) -> StreamingResponse:
+    """Start a run and stream its events (SSE)."""
+    run, _ = await run_service.create(session=session, auth=auth, thread_ref=thread_id, data=data)
+    return await _stream(auth, run, stateless=False)
+
+
+@router.post("/threads/{thread_id}/runs/wait")
+async def wait_run(
+    thread_id: str, data: RunCreate, auth: AuthDep, session: SessionDep
+) -> JSONResponse:
+    """Start a run and answer with its final state when it ends."""
+    run, _ = await run_service.create(session=session, auth=auth, thread_ref=thread_id, data=data)
+    await runtime().db.commit(session)
+    output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
+    base = _paths(run, False)[1]
+    return JSONResponse(output, headers={"Location": f"{base}/join", "Content-Location": base})
+
+
+@router.post("/runs")
+async def create_stateless_run(data: RunCreate, auth: AuthDep, session: SessionDep) -> JSONResponse:
+    """Start a background run on a new, temporary thread."""
+    run, _ = await run_service.create(session=session, auth=auth, thread_ref=None, data=data)
+    return JSONResponse(public(run), headers={"Content-Location": f"/runs/{run.id}"})
+
+
+@router.post("/runs/stream")
+async def stream_stateless_run(
+    data: RunCreate, auth: AuthDep, session: SessionDep
+) -> StreamingResponse:
+    """Run on a temporary thread and stream its events."""
+    run, _ = await run_service.create(session=session, auth=auth, thread_ref=None, data=data)
+    return await _stream(auth, run, stateless=True)
+
+
+@router.post("/runs/wait")
+async def wait_stateless_run(data: RunCreate, auth: AuthDep, session: SessionDep) -> JSONResponse:
+    """Run on a temporary thread and answer with the final state."""
+    run, _ = await run_service.create(session=session, auth=auth, thread_ref=None, data=data)
+    await runtime().db.commit(session)
+    output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
+    if data.on_completion == "delete":
+        await _delete_thread(auth, run.thread_id)
+    return JSONResponse(output, headers={"Content-Location": f"/runs/{run.id}"})
+
+
+@router.post("/runs/cancel", status_code=status.HTTP_204_NO_CONTENT)
+async def cancel_runs(
+    data: CancelMany,
+    auth: AuthDep,
+    session: SessionDep,
+    action: Annotated[Literal["interrupt", "rollback"], Query()] = "interrupt",
+) -> Response:
+    """Cancel several runs: by thread and ids, or every pending or running one."""
+    await run_service.cancel_many(
+        session=session,
+        auth=auth,
+        thread_id=data.thread_id,
+        run_ids=data.run_ids,
+        status=data.status,
+        action=action,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/threads/{thread_id}/runs")
+async def list_runs(
+    thread_id: str,
+    auth: AuthDep,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 10,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+) -> list[dict[str, Any]]:
+    """The thread's runs, newest first."""
+    runs = await run_service.list_for_thread(
+        session=session, auth=auth, thread_ref=thread_id, status=status_, limit=limit, offset=offset
+    )
+    return [public(r) for r in runs]
+
+
+@router.get("/threads/{thread_id}/runs/{run_id}")
+async def get_run(
+    thread_id: str, run_id: str, auth: AuthDep, session: SessionDep
+) -> dict[str, Any]:
+    """One run: status, assistant version, model, usage and error."""
+    return public(
+        await run_service.get(session=session, auth=auth, thread_ref=thread_id, run_ref=run_id)
+    )
+
+
+@router.delete("/threads/{thread_id}/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_run(thread_id: str, run_id: str, auth: AuthDep, session: SessionDep) -> Response:
+    """Delete a finished run."""
+    await run_service.delete(session=session, auth=auth, thread_ref=thread_id, run_ref=run_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/threads/{thread_id}/runs/{run_id}/join")
+async def join_run(thread_id: str, run_id: str, auth: AuthDep, session: SessionDep) -> JSONResponse:
+    """Wait for the run to end and answer with the thread's final state."""
+    run = await run_service.get(session=session, auth=auth, thread_ref=thread_id, run_ref=run_id)
+    await runtime().db.commit(session)
+    output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
+    return JSONResponse(
+        output, headers={"Location": f"/threads/{run.thread_id}/runs/{run.id}/join"}
+    )
+
+
+@router.get("/threads/{thread_id}/runs/{run_id}/stream")
+async def join_stream(
+    thread_id: str,
+    run_id: str,
+    auth: AuthDep,
+    session: SessionDep,
+    stream_mode: Annotated[list[str] | None, Query()] = None,
+    cancel_on_disconnect: Annotated[bool, Query()] = False,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    """Join a run's event stream; with `Last-Event-ID`, replay what came after that id."""
+    run = await run_service.get(session=session, auth=auth, thread_ref=thread_id, run_ref=run_id)
+    requested = [m for m in (stream_mode or []) if m]
+    wanted = modes.parse(requested) if requested else None
+    after = sse.parse_last_event_id(last_event_id)
+    if not last_event_id:
+        # Without an id, a joining client gets what happens from now on (as LangGraph does).
+        after = await run_service.last_seq(session=session, run=run)
+    await runtime().db.commit(session)
+
+    async def cancel() -> None:
+        if cancel_on_disconnect:
+            async with runtime().db.transaction() as s:
+                await set_tenant(s, auth.tenant_id)
+                await run_service.cancel_run(session=s, tenant_id=auth.tenant_id, run_id=run.id)
+
+    body = sse.follow(auth.tenant_id, run.id, after=after, wanted=wanted, on_disconnect=cancel)
+    location, content_location = _paths(run, False)
+    return sse.response(body, location=location, content_location=content_location)
+
+
+@router.post("/threads/{thread_id}/runs/{run_id}/cancel", response_model=None)
+async def cancel_run(
+    thread_id: str,
+    run_id: str,
+    auth: AuthDep,
+    session: SessionDep,
+    wait: Annotated[bool, Query()] = False,
+    action: Annotated[Literal["interrupt", "rollback"], Query()] = "interrupt",
+) -> Response:
+    """Cancel a run; it stops within a second wherever it executes."""
+    run = await run_service.cancel(
+        session=session, auth=auth, thread_ref=thread_id, run_ref=run_id, action=action
+    )
+    if not wait:
+        return Response(status_code=status.HTTP_202_ACCEPTED)
+    await runtime().db.commit(session)
+    output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
+    return JSONResponse(output)

@@ -1,0 +1,400 @@
+"""Executes one run on a worker: claims it, runs the graph with the PostgreSQL checkpointer,
+writes every event with a sequence number (so any process can stream or resume it), and
+records status, usage and tool calls. A run whose worker died is claimed again and continues
+from its last checkpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, cast
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.errors import GraphRecursionError
+from langgraph.types import Command
+
+from atrium.agents.graph import RunContext, ToolRecord
+from atrium.agents.runtime import interrupts_of, jsonable, thread_config
+from atrium.assistants.repository import assistant_repository
+from atrium.kit.db import set_tenant
+from atrium.kit.errors import AtriumError
+from atrium.kit.logging import get_logger
+from atrium.kit.models import utcnow
+from atrium.kit.runtime import runtime
+from atrium.provider_keys.service import provider_key_service
+from atrium.providers.service import Caller
+from atrium.providers.types import CallOutcome, UpstreamError
+from atrium.runs.models import ToolCall
+from atrium.runs.repository import run_repository
+from atrium.tenants.service import tenant_service
+from atrium.threads.repository import thread_repository
+
+_log = get_logger("atrium.runs")
+FLUSH_SECONDS = 0.02
+CANCEL_POLL_SECONDS = 0.25
+DEFAULT_MAX_STEPS = 25
+
+
+class EventWriter:
+    """Numbers events and writes them in small batches; wakes readers after each batch."""
+
+    def __init__(self, tenant_id: uuid.UUID, run_id: uuid.UUID, last_seq: int) -> None:
+        self.tenant_id, self.run_id, self.seq = tenant_id, run_id, last_seq
+        self._buffer: list[dict[str, Any]] = []
+        self._lock = asyncio.Lock()
+
+    def emit(self, event: str, data: Any) -> None:
+        self.seq += 1
+        self._buffer.append(
+            {
+                "tenant_id": self.tenant_id,
+                "run_id": self.run_id,
+                "seq": self.seq,
+                "event": event,
+                "data": data,
+            }
+        )
+
+    async def flush(self) -> None:
+        async with self._lock:
+            rows, self._buffer = self._buffer, []
+            if not rows:
+                return
+            async with runtime().db.transaction() as session:
+                await set_tenant(session, self.tenant_id)
+                await run_repository.add_events(session, rows)
+            runtime().runs_bus.notify(self.run_id)
+
+    async def flush_periodically(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            await self.flush()
+
+
+@dataclass
+class Totals:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost: Decimal = Decimal(0)
+    model: str | None = None
+    tools: list[ToolRecord] = field(default_factory=list)
+
+    def add(self, outcome: CallOutcome, cost: Decimal) -> None:
+        self.input_tokens += outcome.usage.input_tokens
+        self.output_tokens += outcome.usage.output_tokens
+        self.cost += cost
+        self.model = outcome.model
+
+
+@dataclass
+class Claim:
+    run: Any
+    context: RunContext
+    totals: Totals
+    last_seq: int
+    graph_input: Any
+    config: dict[str, Any]
+    modes: list[str]
+    interrupt_before: Any
+    interrupt_after: Any
+
+
+async def _claim(tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
+    rt = runtime()
+    async with rt.db.transaction() as session:
+        await set_tenant(session, tenant_id)
+        run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id, lock=True)
+        if run is None or run.status not in ("pending", "running"):
+            return None  # finished, cancelled or deleted meanwhile
+        thread = await thread_repository.get(
+            session, tenant_id=tenant_id, thread_id=run.thread_id, lock=True
+        )
+        if thread is None:
+            return None
+        version = await assistant_repository.get_version(
+            session,
+            tenant_id=tenant_id,
+            assistant_id=run.assistant_id,
+            version=run.assistant_version,
+        )
+        fields = dict(version.context) if version is not None else {}
+        keys = await provider_key_service.tenant_keys(session=session, tenant_id=tenant_id)
+        plan_id = await tenant_service.plan_id_of(session=session, tenant_id=tenant_id)
+        totals = Totals()
+        try:
+            context = await _context(run, fields, keys, plan_id, totals)
+        except AtriumError as exc:
+            # The assistant cannot run (model not allowed or not configured): fail the run.
+            error = {"error": exc.code, "message": exc.message}
+            run.status, run.error, run.finished_at = "error", error, utcnow()
+            thread.status, thread.error = "error", error
+            last = await run_repository.last_seq(session, tenant_id=tenant_id, run_id=run_id)
+            await run_repository.add_events(
+                session,
+                [
+                    {
+                        "tenant_id": tenant_id,
+                        "run_id": run_id,
+                        "seq": last + 1,
+                        "event": "error",
+                        "data": error,
+                    }
+                ],
+            )
+            rt.runs_bus.notify(run_id)
+            return None
+        run.status, run.started_at, run.attempt = "running", utcnow(), run.attempt + 1
+        run.updated_at = utcnow()
+        thread.status, thread.updated_at = "busy", utcnow()
+        last_seq = await run_repository.last_seq(session, tenant_id=tenant_id, run_id=run_id)
+        await session.flush()
+
+    kwargs = run.kwargs
+    command = kwargs.get("command")
+    graph_input: Any = kwargs.get("input")
+    if command:
+        graph_input = Command(
+            resume=command.get("resume"),
+            update=command.get("update"),
+            goto=command.get("goto") or (),
+        )
+    steps = int(fields.get("max_steps") or DEFAULT_MAX_STEPS)
+    user_config = kwargs.get("config") or {}
+    config: dict[str, Any] = {
+        **thread_config(tenant_id, run.thread_id),
+        "recursion_limit": user_config.get("recursion_limit") or steps * 2 + 1,
+        "tags": user_config.get("tags") or [],
+        "metadata": {
+            "run_id": str(run_id),
+            "assistant_id": str(run.assistant_id),
+            "graph_id": "agent",
+            "thread_id": str(run.thread_id),
+            "run_attempt": run.attempt,
+        },
+    }
+    return Claim(
+        run=run,
+        context=context,
+        totals=totals,
+        last_seq=last_seq,
+        graph_input=graph_input,
+        config=config,
+        modes=list(kwargs.get("stream_mode") or ["values"]),
+        interrupt_before=kwargs.get("interrupt_before"),
+        interrupt_after=kwargs.get("interrupt_after"),
+    )
+
+
+async def _context(
+    run: Any, fields: dict[str, Any], keys: dict[str, Any], plan_id: str, totals: Totals
+) -> RunContext:
+    rt = runtime()
+    limits = await tenant_service.plan_limits(plan_id)
+    caller = Caller(
+        tenant_id=run.tenant_id,
+        user_id=run.user_id,
+        api_key_id=run.api_key_id,
+        allowed_models=[str(p) for p in limits.get("allowed_models") or []],
+        assistant_id=run.assistant_id,
+        request_id=str(run.id),
+        on_usage=totals.add,
+    )
+    model_id = rt.providers.resolve(str(fields.get("model") or rt.settings.default_model), caller)
+
+    async def tenant_credentials(provider: str) -> Any:
+        key = keys.get(provider)
+        return provider_key_service.open(key) if key is not None else None
+
+    deployments = await rt.providers.deployments(model_id, caller, tenant_credentials)
+    tools = fields.get("tools") or []
+    return RunContext(
+        caller=caller,
+        deployments=deployments,
+        instructions=fields.get("instructions"),
+        temperature=fields.get("temperature"),
+        max_tokens=fields.get("max_tokens"),
+        tool_policies={t["name"]: t.get("policy", "allow") for t in tools},
+    )
+
+
+async def execute(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
+    claim = await _claim(tenant_id, run_id)
+    if claim is None:
+        return
+    rt = runtime()
+    run = claim.run
+    writer = EventWriter(tenant_id, run_id, claim.last_seq)
+    if run.attempt > 1:
+        writer.emit("metadata", {"run_id": str(run_id), "attempt": run.attempt})
+    flusher = asyncio.create_task(writer.flush_periodically())
+    work = asyncio.current_task()
+    assert work is not None
+    watcher = asyncio.create_task(_watch_cancel(tenant_id, run_id, work))
+    rt.runs_registry[run_id] = work
+    started = time.perf_counter()
+    outcome: tuple[str, dict[str, Any] | None] = ("success", None)
+    try:
+        await _stream(claim, writer)
+    except asyncio.CancelledError:
+        outcome = ("interrupted", None)
+        if not _cancel_requested(watcher):
+            raise  # the worker itself is stopping: leave the run to be picked up again
+    except GraphRecursionError:
+        outcome = (
+            "error",
+            {"error": "StepLimitReached", "message": "The run reached the assistant's step limit"},
+        )
+    except UpstreamError as exc:
+        outcome = ("error", {"error": "UpstreamError", "message": exc.message})
+    except AtriumError as exc:
+        outcome = ("error", {"error": exc.code, "message": exc.message})
+    except Exception as exc:  # a run must end with a status, whatever broke inside it
+        _log.exception("run_failed", run_id=str(run_id))
+        outcome = ("error", {"error": type(exc).__name__, "message": "An internal error occurred"})
+    finally:
+        watcher.cancel()
+        rt.runs_registry.pop(run_id, None)
+    flusher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await flusher
+    await _finish(claim, writer, outcome, time.perf_counter() - started)
+
+
+def _cancel_requested(watcher: asyncio.Task[bool]) -> bool:
+    return watcher.done() and not watcher.cancelled() and watcher.result()
+
+
+async def _watch_cancel(tenant_id: uuid.UUID, run_id: uuid.UUID, work: asyncio.Task[Any]) -> bool:
+    """Cancel the run's task when someone, on any process, asks to cancel the run."""
+    while True:
+        await asyncio.sleep(CANCEL_POLL_SECONDS)
+        async with runtime().db.transaction() as session:
+            await set_tenant(session, tenant_id)
+            action = await run_repository.cancel_requested(
+                session, tenant_id=tenant_id, run_id=run_id
+            )
+        if action:
+            work.cancel()
+            return True
+
+
+async def _stream(claim: Claim, writer: EventWriter) -> None:
+    run = claim.run
+    graph = runtime().agents.graph
+    internal = {"values", "updates"}
+    wanted = set(claim.modes)
+    if wanted & {"messages", "messages-tuple"}:
+        internal.add("messages")
+    if "custom" in wanted:
+        internal.add("custom")
+    if "debug" in wanted:
+        internal.add("debug")
+    partial: dict[str, dict[str, Any]] = {}
+    stream: Any = graph.astream(
+        claim.graph_input,
+        cast(RunnableConfig, claim.config),
+        context=claim.context,
+        stream_mode=cast(Any, sorted(internal)),
+        interrupt_before=claim.interrupt_before,
+        interrupt_after=claim.interrupt_after,
+    )
+    async for mode, chunk in stream:
+        if mode == "values" and "values" in wanted:
+            writer.emit("values", jsonable(chunk))
+        elif mode == "updates":
+            if "updates" in wanted:
+                writer.emit("updates", jsonable(chunk))
+            if "__interrupt__" in chunk and "values" in wanted:
+                state = await graph.aget_state(cast(RunnableConfig, claim.config))
+                values = jsonable(state.values) or {}
+                writer.emit(
+                    "values",
+                    {
+                        **values,
+                        "__interrupt__": jsonable(
+                            [{"value": i.value, "id": i.id} for i in chunk["__interrupt__"]]
+                        ),
+                    },
+                )
+        elif mode == "messages":
+            message, metadata = chunk
+            meta = jsonable({**metadata, "thread_id": str(run.thread_id)})
+            data = jsonable(message)
+            if "messages-tuple" in wanted:
+                writer.emit("messages", [data, meta])
+            if "messages" in wanted:
+                key = str(data.get("id"))
+                if key not in partial:
+                    writer.emit("messages/metadata", {key: {"metadata": meta}})
+                    partial[key] = {**data, "content": ""}
+                accumulated = partial[key]
+                if isinstance(data.get("content"), str):
+                    accumulated["content"] = str(accumulated.get("content", "")) + data["content"]
+                writer.emit("messages/partial", [accumulated])
+        elif mode in ("custom", "debug") and mode in wanted:
+            writer.emit(mode, jsonable(chunk))
+
+
+async def _finish(
+    claim: Claim, writer: EventWriter, outcome: tuple[str, dict[str, Any] | None], elapsed: float
+) -> None:
+    rt = runtime()
+    run = claim.run
+    status, error = outcome
+    snapshot = await rt.agents.state(run.tenant_id, run.thread_id)
+    interrupts = interrupts_of(snapshot)
+    if status == "success" and interrupts:
+        status = "interrupted"
+    if error is not None:
+        writer.emit("error", error)
+    await writer.flush()
+    async with rt.db.transaction() as session:
+        await set_tenant(session, run.tenant_id)
+        row = await run_repository.get(session, tenant_id=run.tenant_id, run_id=run.id, lock=True)
+        thread = await thread_repository.get(
+            session, tenant_id=run.tenant_id, thread_id=run.thread_id, lock=True
+        )
+        if row is not None:
+            row.status = status
+            row.error = error
+            row.finished_at = row.updated_at = utcnow()
+            row.input_tokens = claim.totals.input_tokens
+            row.output_tokens = claim.totals.output_tokens
+            row.cost_usd = claim.totals.cost
+            row.model = claim.totals.model
+        if thread is not None:
+            thread.values = jsonable(snapshot.values) if snapshot.values else thread.values
+            thread.status = (
+                "error" if status == "error" else ("interrupted" if interrupts else "idle")
+            )
+            thread.interrupts = {
+                task.id: [{"value": jsonable(i.value), "id": i.id} for i in task.interrupts]
+                for task in snapshot.tasks
+                if task.interrupts
+            }
+            thread.error = error
+            thread.updated_at = utcnow()
+        if claim.context.tool_log and row is not None:
+            await run_repository.add_tool_calls(
+                session,
+                [
+                    ToolCall(
+                        tenant_id=run.tenant_id,
+                        run_id=run.id,
+                        call_id=t.call_id,
+                        name=t.name,
+                        input=jsonable(t.input),
+                        output=t.output[:20_000],
+                        status=t.status,
+                        latency_ms=t.latency_ms,
+                        approval=t.approval,
+                    )
+                    for t in claim.context.tool_log
+                ],
+            )
+    rt.runs_bus.notify(run.id)
+    _log.info("run_finished", run_id=str(run.id), status=status, seconds=round(elapsed, 3))

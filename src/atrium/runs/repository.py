@@ -1,0 +1,142 @@
+"""SQL for runs, their events and their tool calls (isolated by row-level security)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atrium.runs.models import Run, RunEvent, ToolCall
+
+ACTIVE = ("pending", "running")
+
+
+class RunRepository:
+    async def add(self, session: AsyncSession, run: Run) -> None:
+        session.add(run)
+        await session.flush()
+
+    async def get(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, run_id: uuid.UUID, lock: bool = False
+    ) -> Run | None:
+        stmt = select(Run).where(Run.tenant_id == tenant_id, Run.id == run_id)
+        if lock:
+            stmt = stmt.with_for_update()
+        return await session.scalar(stmt)
+
+    async def list_for_thread(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: uuid.UUID,
+        thread_id: uuid.UUID,
+        status: str | None,
+        limit: int,
+        offset: int,
+    ) -> list[Run]:
+        where: list[Any] = [Run.tenant_id == tenant_id, Run.thread_id == thread_id]
+        if status:
+            where.append(Run.status == status)
+        rows = await session.scalars(
+            select(Run)
+            .where(*where)
+            .order_by(Run.created_at.desc(), Run.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        return list(rows)
+
+    async def active_for_thread(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, thread_id: uuid.UUID
+    ) -> list[Run]:
+        rows = await session.scalars(
+            select(Run)
+            .where(Run.tenant_id == tenant_id, Run.thread_id == thread_id, Run.status.in_(ACTIVE))
+            .order_by(Run.created_at)
+        )
+        return list(rows)
+
+    async def active(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: uuid.UUID,
+        thread_id: uuid.UUID | None,
+        run_ids: list[uuid.UUID] | None,
+        status: str | None,
+    ) -> list[Run]:
+        where: list[Any] = [Run.tenant_id == tenant_id]
+        if thread_id is not None:
+            where.append(Run.thread_id == thread_id)
+        if run_ids:
+            where.append(Run.id.in_(run_ids))
+        if status in ("pending", "running"):
+            where.append(Run.status == status)
+        else:
+            where.append(Run.status.in_(ACTIVE))
+        return list(await session.scalars(select(Run).where(*where)))
+
+    async def delete(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, run_id: uuid.UUID
+    ) -> None:
+        await session.execute(delete(Run).where(Run.tenant_id == tenant_id, Run.id == run_id))
+
+    async def request_cancel(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, run_id: uuid.UUID, action: str
+    ) -> None:
+        await session.execute(
+            update(Run)
+            .where(Run.tenant_id == tenant_id, Run.id == run_id)
+            .values(cancel_action=action)
+        )
+
+    async def cancel_requested(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, run_id: uuid.UUID
+    ) -> str | None:
+        return await session.scalar(
+            select(Run.cancel_action).where(Run.tenant_id == tenant_id, Run.id == run_id)
+        )
+
+    # events
+
+    async def add_events(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            await session.execute(insert(RunEvent), rows)
+
+    async def events_after(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: uuid.UUID,
+        run_id: uuid.UUID,
+        after: int,
+        limit: int = 1000,
+    ) -> list[RunEvent]:
+        rows = await session.scalars(
+            select(RunEvent)
+            .where(RunEvent.tenant_id == tenant_id, RunEvent.run_id == run_id, RunEvent.seq > after)
+            .order_by(RunEvent.seq)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def last_seq(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, run_id: uuid.UUID
+    ) -> int:
+        return (
+            await session.scalar(
+                select(func.coalesce(func.max(RunEvent.seq), 0)).where(
+                    RunEvent.tenant_id == tenant_id, RunEvent.run_id == run_id
+                )
+            )
+            or 0
+        )
+
+    async def add_tool_calls(self, session: AsyncSession, rows: list[ToolCall]) -> None:
+        session.add_all(rows)
+        await session.flush()
+
+
+run_repository = RunRepository()

@@ -1,0 +1,275 @@
+"""Runs: one turn of an assistant on a thread, queued durably and executed by a worker.
+
+One thread has at most one active run; a new run on a busy thread follows its
+`multitask_strategy`: reject (409), enqueue (after the active one), interrupt or rollback
+(cancel the active one first).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atrium.assistants.service import assistant_service
+from atrium.auth.context import AuthContext
+from atrium.kit.db import set_tenant
+from atrium.kit.errors import BadRequest, Conflict, NotFound
+from atrium.kit.models import utcnow
+from atrium.kit.runtime import after_commit, runtime
+from atrium.runs import modes, tasks
+from atrium.runs.models import Run
+from atrium.runs.repository import ACTIVE, run_repository
+from atrium.runs.schemas import RunCreate
+from atrium.threads.models import Thread
+from atrium.threads.schemas import ThreadCreate
+from atrium.threads.service import thread_service
+
+TERMINAL = ("success", "error", "timeout", "interrupted")
+POLL_SECONDS = 0.5
+
+
+class RunService:
+    async def create(
+        self, *, session: AsyncSession, auth: AuthContext, thread_ref: str | None, data: RunCreate
+    ) -> tuple[Run, Thread]:
+        stream_modes = modes.parse(data.stream_mode)
+        if data.command is not None and data.command.resume is not None and thread_ref is None:
+            raise BadRequest("A command needs a thread to resume", field="command")
+        thread = await self._thread(session=session, auth=auth, ref=thread_ref, data=data)
+        assistant = await assistant_service.get(session=session, auth=auth, ref=data.assistant_id)
+        resuming = data.command is not None and data.command.resume is not None
+        if resuming and thread.status != "interrupted":
+            raise BadRequest(
+                "The thread has nothing to resume: it is not interrupted", field="command"
+            )
+        active = await run_repository.active_for_thread(
+            session, tenant_id=auth.tenant_id, thread_id=thread.id
+        )
+        if active:
+            if data.multitask_strategy == "reject":
+                raise Conflict(
+                    "Thread is already running a task. Wait for it to finish or "
+                    "choose a different multitask strategy."
+                )
+            if data.multitask_strategy in ("interrupt", "rollback"):
+                for other in active:
+                    await self._cancel(session=session, run=other, action=data.multitask_strategy)
+        run = Run(
+            tenant_id=auth.tenant_id,
+            id=uuid.uuid4(),
+            thread_id=thread.id,
+            assistant_id=assistant.id,
+            assistant_version=assistant.version,
+            user_id=auth.user_id,
+            api_key_id=auth.api_key_id,
+            status="pending",
+            multitask_strategy=data.multitask_strategy,
+            metadata_={
+                **(data.metadata or {}),
+                "assistant_id": str(assistant.id),
+                "graph_id": assistant.graph_id,
+            },
+            kwargs={
+                "input": data.input,
+                "command": data.command.model_dump(exclude_none=True) if data.command else None,
+                "config": data.config or {},
+                "stream_mode": stream_modes,
+                "stream_resumable": data.stream_resumable,
+                "interrupt_before": data.interrupt_before,
+                "interrupt_after": data.interrupt_after,
+                "webhook": data.webhook,
+                "on_disconnect": data.on_disconnect,
+                "on_completion": data.on_completion,
+                "after_seconds": data.after_seconds,
+            },
+        )
+        await run_repository.add(session, run)
+        # The first event exists before any worker picks the run up, so a client streaming a
+        # queued run hears from it at once.
+        await run_repository.add_events(
+            session,
+            [
+                {
+                    "tenant_id": auth.tenant_id,
+                    "run_id": run.id,
+                    "seq": 1,
+                    "event": "metadata",
+                    "data": {"run_id": str(run.id), "attempt": 1},
+                }
+            ],
+        )
+
+        async def enqueue() -> None:
+            await tasks.enqueue(
+                runtime().queue,
+                tenant_id=auth.tenant_id,
+                thread_id=thread.id,
+                run_id=run.id,
+                after_seconds=data.after_seconds,
+            )
+
+        after_commit(session, enqueue, name="runs.enqueue")
+        return run, thread
+
+    async def _thread(
+        self, *, session: AsyncSession, auth: AuthContext, ref: str | None, data: RunCreate
+    ) -> Thread:
+        if ref is None:
+            return await thread_service.create(
+                session=session, auth=auth, data=ThreadCreate(metadata={"stateless": True})
+            )
+        try:
+            return await thread_service.get(session=session, auth=auth, ref=ref, lock=True)
+        except NotFound:
+            if data.if_not_exists != "create":
+                raise
+        return await thread_service.create(
+            session=session, auth=auth, data=ThreadCreate(thread_id=uuid.UUID(ref))
+        )
+
+    async def _cancel(self, *, session: AsyncSession, run: Run, action: str) -> None:
+        if run.status == "pending":
+            run.status, run.finished_at, run.updated_at = "interrupted", utcnow(), utcnow()
+            run.cancel_action = action
+            await session.flush()
+            runtime().runs_bus.notify(run.id)
+            return
+        await run_repository.request_cancel(
+            session, tenant_id=run.tenant_id, run_id=run.id, action=action
+        )
+        task = runtime().runs_registry.get(run.id)
+        if task is not None:
+            task.cancel()
+
+    async def cancel_run(
+        self,
+        *,
+        session: AsyncSession,
+        tenant_id: uuid.UUID,
+        run_id: uuid.UUID,
+        action: str = "interrupt",
+    ) -> None:
+        """Cancel a run by id (its stream's client went away and asked for that)."""
+        run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id, lock=True)
+        if run is not None and run.status in ACTIVE:
+            await self._cancel(session=session, run=run, action=action)
+
+    async def last_seq(self, *, session: AsyncSession, run: Run) -> int:
+        return await run_repository.last_seq(session, tenant_id=run.tenant_id, run_id=run.id)
+
+    async def get(
+        self, *, session: AsyncSession, auth: AuthContext, thread_ref: str, run_ref: str
+    ) -> Run:
+        thread = await thread_service.get(session=session, auth=auth, ref=thread_ref)
+        run = await run_repository.get(session, tenant_id=auth.tenant_id, run_id=_uuid(run_ref))
+        if run is None or run.thread_id != thread.id:
+            raise NotFound("Run not found")
+        return run
+
+    async def list_for_thread(
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        thread_ref: str,
+        status: str | None,
+        limit: int,
+        offset: int,
+    ) -> list[Run]:
+        thread = await thread_service.get(session=session, auth=auth, ref=thread_ref)
+        return await run_repository.list_for_thread(
+            session,
+            tenant_id=auth.tenant_id,
+            thread_id=thread.id,
+            status=status,
+            limit=limit,
+            offset=offset,
+        )
+
+    async def delete(
+        self, *, session: AsyncSession, auth: AuthContext, thread_ref: str, run_ref: str
+    ) -> None:
+        run = await self.get(session=session, auth=auth, thread_ref=thread_ref, run_ref=run_ref)
+        if run.status in ACTIVE:
+            raise Conflict("The run is still active; cancel it first")
+        await run_repository.delete(session, tenant_id=auth.tenant_id, run_id=run.id)
+
+    async def cancel(
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        thread_ref: str,
+        run_ref: str,
+        action: str,
+    ) -> Run:
+        run = await self.get(session=session, auth=auth, thread_ref=thread_ref, run_ref=run_ref)
+        if run.status not in ACTIVE:
+            raise NotFound("No matching runs to cancel")
+        await self._cancel(session=session, run=run, action=action)
+        return run
+
+    async def cancel_many(
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        thread_id: uuid.UUID | None,
+        run_ids: list[uuid.UUID] | None,
+        status: str | None,
+        action: str,
+    ) -> int:
+        if status is not None and (thread_id is not None or run_ids):
+            raise BadRequest("Give either a status, or a thread and run ids", field="status")
+        if thread_id is not None:
+            await thread_service.get(session=session, auth=auth, ref=thread_id)
+        runs = await run_repository.active(
+            session, tenant_id=auth.tenant_id, thread_id=thread_id, run_ids=run_ids, status=status
+        )
+        if not runs:
+            raise NotFound("No matching runs to cancel")
+        for run in runs:
+            await self._cancel(session=session, run=run, action=action)
+        return len(runs)
+
+    async def wait_for(self, *, tenant_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, Any]:
+        """Block until the run ends (woken by its completion), then return its output."""
+        rt = runtime()
+        while True:
+            async with rt.db.transaction() as session:
+                await set_tenant(session, tenant_id)
+                run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id)
+                if run is None:
+                    raise NotFound("Run not found")
+                if run.status in TERMINAL:
+                    return await self._output(session, run)
+            await rt.runs_bus.wait(run_id, POLL_SECONDS)
+
+    async def _output(self, session: AsyncSession, run: Run) -> dict[str, Any]:
+        if run.status == "error":
+            return {"__error__": run.error or {"error": "Error", "message": "The run failed"}}
+        events = await run_repository.events_after(
+            session, tenant_id=run.tenant_id, run_id=run.id, after=0, limit=100_000
+        )
+        values = [e.data for e in events if e.event == "values"]
+        if values:
+            return dict(values[-1])
+        thread = await thread_service.get_any(
+            session=session, tenant_id=run.tenant_id, thread_id=run.thread_id
+        )
+        output: dict[str, Any] = dict(thread.values or {}) if thread else {}
+        if thread is not None and thread.interrupts:
+            output["__interrupt__"] = [i for group in thread.interrupts.values() for i in group]
+        return output
+
+
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound("Run not found") from None
+
+
+run_service = RunService()

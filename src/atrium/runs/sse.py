@@ -1,0 +1,92 @@
+"""Server-sent events of a run, read from its stored events: `event`, `data`, `id` (the
+event's sequence number), so a client resumes with `Last-Event-ID` on any API process
+without loss or duplication. Comment heartbeats keep idle connections open."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
+
+from fastapi.responses import StreamingResponse
+
+from atrium.kit.db import set_tenant
+from atrium.kit.runtime import runtime
+from atrium.runs import modes as stream_modes
+from atrium.runs.repository import ACTIVE, run_repository
+
+HEARTBEAT_SECONDS = 5.0
+WAIT_SECONDS = 0.5
+
+
+def frame(event: str, data: Any, seq: int | None) -> bytes:
+    text = f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'), default=str)}\n"
+    if seq is not None:
+        text += f"id: {seq}\n"
+    return (text + "\n").encode()
+
+
+def parse_last_event_id(value: str | None) -> int:
+    if not value:
+        return 0
+    try:
+        return max(0, int(value.rsplit("-", 1)[-1]))
+    except ValueError:
+        return 0
+
+
+async def follow(
+    tenant_id: uuid.UUID,
+    run_id: uuid.UUID,
+    *,
+    after: int,
+    wanted: list[str] | None,
+    on_disconnect: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    on_done: Callable[[], Coroutine[Any, Any, None]] | None = None,
+) -> AsyncIterator[bytes]:
+    rt = runtime()
+    last = after
+    idle = 0.0
+    done = False
+    try:
+        while True:
+            async with rt.db.transaction() as session:
+                await set_tenant(session, tenant_id)
+                events = await run_repository.events_after(
+                    session, tenant_id=tenant_id, run_id=run_id, after=last
+                )
+                run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id)
+            for event in events:
+                last = event.seq
+                if stream_modes.wanted(event.event, wanted):
+                    yield frame(event.event, event.data, event.seq)
+            if events:
+                idle = 0.0
+                continue  # there may be more: read again before waiting
+            if run is None or run.status not in ACTIVE:
+                done = True
+                break
+            await rt.runs_bus.wait(run_id, WAIT_SECONDS)
+            idle += WAIT_SECONDS
+            if idle >= HEARTBEAT_SECONDS:
+                idle = 0.0
+                yield b": heartbeat\n\n"
+    finally:
+        if not done and on_disconnect is not None:
+            await on_disconnect()
+    if on_done is not None:
+        await on_done()
+
+
+def response(
+    body: AsyncIterator[bytes], *, location: str | None, content_location: str
+) -> StreamingResponse:
+    headers = {
+        "Cache-Control": "no-store",
+        "X-Accel-Buffering": "no",
+        "Content-Location": content_location,
+    }
+    if location:
+        headers["Location"] = location
+    return StreamingResponse(body, media_type="text/event-stream; charset=utf-8", headers=headers)
