@@ -1103,9 +1103,9 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=12.0, help="seconds measured per level")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds of warm-up per level")
     parser.add_argument(
-        "--rates", default="25,100,500,1000", help="non-streamed requests/s, comma-separated"
+        "--rates", default="25,50,100,500,1000", help="non-streamed requests/s, comma-separated"
     )
-    parser.add_argument("--stream-rates", default="25,100,300,500", help="streams/s")
+    parser.add_argument("--stream-rates", default="25,50,100,300,500", help="streams/s")
     parser.add_argument(
         "--capacity-seconds",
         type=float,
@@ -1461,7 +1461,7 @@ def summarise_log(text: str) -> list[str]:
                 continue
             key = line[:160]
         counts[key] = counts.get(key, 0) + 1
-    return [f"- `{k}`: {n} times" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])[:15]]
+    return [f"- `{k}` ({n}x)" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])[:15]]
 
 
 def api_chat(port: int, key: str, body: dict[str, Any]) -> bytes:

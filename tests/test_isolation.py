@@ -10,7 +10,20 @@ import psycopg
 
 from tests.support import Account, Mailbox, register, unique_email
 
-TENANT_TABLES = ("tenants", "memberships", "invitations", "api_keys", "refresh_tokens", "audit_log")
+TENANT_TABLES = (
+    "tenants",
+    "memberships",
+    "invitations",
+    "api_keys",
+    "refresh_tokens",
+    "audit_log",
+    "provider_keys",
+    "assistants",
+    "assistant_versions",
+    "threads",
+    "runs",
+    "run_events",
+)
 
 
 def snapshot(db: psycopg.Connection[Any], tenant_id: str) -> dict[str, list[Any]]:
@@ -38,11 +51,30 @@ def populated_tenant(base_url: str, mailbox: Mailbox) -> tuple[Account, dict[str
     provider_key = owner.api.post(
         "/provider-keys", json={"provider": "groq", "api_key": "gsk_b_tenant_secret_0001"}
     ).json()
+    owner.api.post("/tenants/subscribe", json={"plan_id": "premium"})
+    assistant = owner.api.post(
+        "/assistants", json={"graph_id": "agent", "context": {"model": "scripted/fast"}}
+    ).json()
+    thread = owner.api.post("/threads", json={}).json()
+    waited = owner.api.post(
+        f"/threads/{thread['thread_id']}/runs/wait",
+        json={
+            "assistant_id": assistant["assistant_id"],
+            "input": {"messages": [{"role": "user", "content": "hi"}]},
+        },
+    )
+    assert waited.status_code == 200, waited.text
+    run = owner.api.get(f"/threads/{thread['thread_id']}/runs").json()[0]
+    state = owner.api.get(f"/threads/{thread['thread_id']}/state").json()
     ids = {
         "user_id": member.user_id,
         "key_id": key["id"],
         "invitation_id": pending["id"],
         "provider_key_id": provider_key["id"],
+        "assistant_id": assistant["assistant_id"],
+        "thread_id": thread["thread_id"],
+        "run_id": run["run_id"],
+        "checkpoint_id": state["checkpoint"]["checkpoint_id"],
     }
     return owner, ids
 
@@ -54,7 +86,9 @@ PLATFORM_ROUTES = {("PATCH", "/admin/tenants/{tenant_id}")}
 
 def attempts(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | None]]:
     """(method, route template, concrete path, body) for every route that takes an id."""
-    return [
+    a, t, r, c = ids["assistant_id"], ids["thread_id"], ids["run_id"], ids["checkpoint_id"]
+    run_body = {"assistant_id": "agent", "input": {"messages": []}}
+    out: list[tuple[str, str, str, dict[str, Any] | None]] = [
         (
             "PATCH",
             "/tenants/current/members/{user_id}",
@@ -75,7 +109,43 @@ def attempts(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | 
             None,
         ),
         ("DELETE", "/provider-keys/{key_id}", f"/provider-keys/{ids['provider_key_id']}", None),
+        ("GET", "/assistants/{assistant_id}", f"/assistants/{a}", None),
+        ("PATCH", "/assistants/{assistant_id}", f"/assistants/{a}", {"name": "stolen"}),
+        ("DELETE", "/assistants/{assistant_id}", f"/assistants/{a}", None),
+        ("POST", "/assistants/{assistant_id}/versions", f"/assistants/{a}/versions", {}),
+        ("POST", "/assistants/{assistant_id}/latest", f"/assistants/{a}/latest", {"version": 1}),
+        ("GET", "/assistants/{assistant_id}/schemas", f"/assistants/{a}/schemas", None),
+        ("GET", "/assistants/{assistant_id}/graph", f"/assistants/{a}/graph", None),
+        ("GET", "/threads/{thread_id}", f"/threads/{t}", None),
+        ("PATCH", "/threads/{thread_id}", f"/threads/{t}", {"metadata": {"x": 1}}),
+        ("DELETE", "/threads/{thread_id}", f"/threads/{t}", None),
+        ("POST", "/threads/{thread_id}/copy", f"/threads/{t}/copy", None),
+        ("GET", "/threads/{thread_id}/state", f"/threads/{t}/state", None),
+        ("POST", "/threads/{thread_id}/state", f"/threads/{t}/state", {"values": None}),
+        (
+            "POST",
+            "/threads/{thread_id}/state/checkpoint",
+            f"/threads/{t}/state/checkpoint",
+            {"checkpoint": {"checkpoint_id": c}},
+        ),
+        ("GET", "/threads/{thread_id}/state/{checkpoint_id}", f"/threads/{t}/state/{c}", None),
+        ("POST", "/threads/{thread_id}/history", f"/threads/{t}/history", {}),
+        ("POST", "/threads/{thread_id}/runs", f"/threads/{t}/runs", run_body),
+        ("POST", "/threads/{thread_id}/runs/stream", f"/threads/{t}/runs/stream", run_body),
+        ("POST", "/threads/{thread_id}/runs/wait", f"/threads/{t}/runs/wait", run_body),
+        ("GET", "/threads/{thread_id}/runs", f"/threads/{t}/runs", None),
+        ("GET", "/threads/{thread_id}/runs/{run_id}", f"/threads/{t}/runs/{r}", None),
+        ("DELETE", "/threads/{thread_id}/runs/{run_id}", f"/threads/{t}/runs/{r}", None),
+        ("GET", "/threads/{thread_id}/runs/{run_id}/join", f"/threads/{t}/runs/{r}/join", None),
+        ("GET", "/threads/{thread_id}/runs/{run_id}/stream", f"/threads/{t}/runs/{r}/stream", None),
+        (
+            "POST",
+            "/threads/{thread_id}/runs/{run_id}/cancel",
+            f"/threads/{t}/runs/{r}/cancel",
+            None,
+        ),
     ]
+    return out
 
 
 def test_foreign_ids_answer_404_and_change_nothing(
@@ -85,6 +155,7 @@ def test_foreign_ids_answer_404_and_change_nothing(
     b, b_ids = populated_tenant(base_url, mailbox)
     before = snapshot(db, b.tenant_id)
     missing = {k: str(uuid.uuid4()) for k in b_ids}
+    missing["checkpoint_id"] = b_ids["checkpoint_id"]
 
     covered = set()
     for (method, template, path, body), (_, _, missing_path, _) in zip(

@@ -9,7 +9,12 @@ from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessageChunk, BaseMessage, convert_to_openai_messages
+from langchain_core.messages import (
+    AIMessageChunk,
+    BaseMessage,
+    convert_to_openai_messages,
+    message_chunk_to_message,
+)
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, SkipValidation
 
@@ -107,7 +112,7 @@ class AtriumChatModel(BaseChatModel):
         merged: AIMessageChunk | None = None
         async for chunk in self._astream(messages, stop, run_manager, **kwargs):
             merged = chunk.message if merged is None else merged + chunk.message  # type: ignore[assignment]
-        message = merged or AIMessageChunk(content="")
+        message = message_chunk_to_message(merged or AIMessageChunk(content=""))
         return ChatResult(generations=[ChatGeneration(message=message)])
 
 

@@ -64,15 +64,22 @@ class EventWriter:
             rows, self._buffer = self._buffer, []
             if not rows:
                 return
-            async with runtime().db.transaction() as session:
-                await set_tenant(session, self.tenant_id)
-                await run_repository.add_events(session, rows)
+            try:
+                async with runtime().db.transaction() as session:
+                    await set_tenant(session, self.tenant_id)
+                    await run_repository.add_events(session, rows)
+            except BaseException:
+                self._buffer[:0] = rows  # keep them for the next attempt, in order
+                raise
             runtime().runs_bus.notify(self.run_id)
 
     async def flush_periodically(self) -> None:
         while True:
             await asyncio.sleep(FLUSH_SECONDS)
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception:  # retried on the next tick and at the end of the run
+                _log.exception("run_events_flush_failed", run_id=str(self.run_id))
 
 
 @dataclass
@@ -240,9 +247,11 @@ async def execute(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
     try:
         await _stream(claim, writer)
     except asyncio.CancelledError:
-        outcome = ("interrupted", None)
-        if not _cancel_requested(watcher):
+        watcher.cancel()
+        if not await _cancel_requested(tenant_id, run_id):
             raise  # the worker itself is stopping: leave the run to be picked up again
+        work.uncancel()
+        outcome = ("interrupted", None)
     except GraphRecursionError:
         outcome = (
             "error",
@@ -264,22 +273,20 @@ async def execute(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
     await _finish(claim, writer, outcome, time.perf_counter() - started)
 
 
-def _cancel_requested(watcher: asyncio.Task[bool]) -> bool:
-    return watcher.done() and not watcher.cancelled() and watcher.result()
+async def _cancel_requested(tenant_id: uuid.UUID, run_id: uuid.UUID) -> bool:
+    async with runtime().db.transaction() as session:
+        await set_tenant(session, tenant_id)
+        action = await run_repository.cancel_requested(session, tenant_id=tenant_id, run_id=run_id)
+    return action is not None
 
 
-async def _watch_cancel(tenant_id: uuid.UUID, run_id: uuid.UUID, work: asyncio.Task[Any]) -> bool:
+async def _watch_cancel(tenant_id: uuid.UUID, run_id: uuid.UUID, work: asyncio.Task[Any]) -> None:
     """Cancel the run's task when someone, on any process, asks to cancel the run."""
     while True:
         await asyncio.sleep(CANCEL_POLL_SECONDS)
-        async with runtime().db.transaction() as session:
-            await set_tenant(session, tenant_id)
-            action = await run_repository.cancel_requested(
-                session, tenant_id=tenant_id, run_id=run_id
-            )
-        if action:
+        if await _cancel_requested(tenant_id, run_id):
             work.cancel()
-            return True
+            return
 
 
 async def _stream(claim: Claim, writer: EventWriter) -> None:
@@ -293,6 +300,7 @@ async def _stream(claim: Claim, writer: EventWriter) -> None:
         internal.add("custom")
     if "debug" in wanted:
         internal.add("debug")
+    interrupts: list[dict[str, Any]] = []
     partial: dict[str, dict[str, Any]] = {}
     stream: Any = graph.astream(
         claim.graph_input,
@@ -308,18 +316,8 @@ async def _stream(claim: Claim, writer: EventWriter) -> None:
         elif mode == "updates":
             if "updates" in wanted:
                 writer.emit("updates", jsonable(chunk))
-            if "__interrupt__" in chunk and "values" in wanted:
-                state = await graph.aget_state(cast(RunnableConfig, claim.config))
-                values = jsonable(state.values) or {}
-                writer.emit(
-                    "values",
-                    {
-                        **values,
-                        "__interrupt__": jsonable(
-                            [{"value": i.value, "id": i.id} for i in chunk["__interrupt__"]]
-                        ),
-                    },
-                )
+            if "__interrupt__" in chunk:
+                interrupts.extend({"value": i.value, "id": i.id} for i in chunk["__interrupt__"])
         elif mode == "messages":
             message, metadata = chunk
             meta = jsonable({**metadata, "thread_id": str(run.thread_id)})
@@ -337,6 +335,12 @@ async def _stream(claim: Claim, writer: EventWriter) -> None:
                 writer.emit("messages/partial", [accumulated])
         elif mode in ("custom", "debug") and mode in wanted:
             writer.emit(mode, jsonable(chunk))
+    if interrupts and "values" in wanted:
+        # As LangGraph's server does: the last `values` event carries the pending interrupts,
+        # so `wait` and `join` answer with them.
+        state = await graph.aget_state(cast(RunnableConfig, claim.config))
+        values = jsonable(state.values) or {}
+        writer.emit("values", {**values, "__interrupt__": jsonable(interrupts)})
 
 
 async def _finish(

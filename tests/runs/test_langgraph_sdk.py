@@ -1,0 +1,293 @@
+"""The unmodified `langgraph-sdk` client against a live Atrium: assistants, threads, streamed,
+waited and background runs, joins, resumable streams, cancellation, multitask strategies,
+interrupts resumed with a command, and history."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from langgraph_sdk import get_client
+from langgraph_sdk.client import LangGraphClient
+
+from tests.support import Account, api_key, premium, register
+
+SCRIPTED = "This is a scripted reply from Atrium's benchmark model, streamed word by word."
+HI = {"messages": [{"role": "user", "content": "hi"}]}
+
+
+@pytest.fixture(scope="module")
+def account(base_url: str) -> Account:
+    return premium(register(base_url))
+
+
+@pytest.fixture
+async def client(base_url: str, account: Account) -> AsyncIterator[LangGraphClient]:
+    c = get_client(url=base_url, api_key=api_key(account, role="admin"))
+    yield c
+    await c.http.client.aclose()
+
+
+async def assistant(client: LangGraphClient, model: str = "scripted/fast", **context: Any) -> str:
+    a = await client.assistants.create(
+        graph_id="agent", name="Helper", context={"model": model, **context}
+    )
+    return str(a["assistant_id"])
+
+
+async def test_assistant_lifecycle(client: LangGraphClient) -> None:
+    a = await client.assistants.create(
+        graph_id="agent",
+        name="Writer",
+        metadata={"team": "docs"},
+        context={
+            "model": "scripted/fast",
+            "instructions": "Write well.",
+            "temperature": 0.2,
+            "tools": [{"name": "calculator", "policy": "ask"}],
+        },
+    )
+    aid = a["assistant_id"]
+    assert a["version"] == 1 and a["context"]["instructions"] == "Write well."
+    updated = await client.assistants.update(aid, name="Writer 2", metadata={"tier": "gold"})
+    assert updated["version"] == 2 and updated["metadata"] == {"team": "docs", "tier": "gold"}
+    versions = await client.assistants.get_versions(aid)
+    assert [v["version"] for v in versions] == [2, 1]
+    restored = await client.assistants.set_latest(aid, 1)
+    assert restored["name"] == "Writer" and restored["version"] == 1
+    found = await client.assistants.search(metadata={"team": "docs"})
+    assert [x["assistant_id"] for x in found] == [aid]
+    assert await client.assistants.count(metadata={"team": "docs"}) == 1
+    schemas = await client.assistants.get_schemas(aid)
+    assert "instructions" in schemas["context_schema"]["properties"]
+    system = await client.assistants.get("agent")
+    assert system["metadata"] == {"created_by": "system"}
+    await client.assistants.delete(aid)
+    with pytest.raises(httpx.HTTPStatusError) as missing:
+        await client.assistants.get(aid)
+    assert missing.value.response.status_code == 404
+
+
+async def test_stream_in_several_modes(client: LangGraphClient) -> None:
+    aid = await assistant(client, instructions="Be brief.")
+    thread = await client.threads.create(metadata={"topic": "greeting"})
+    parts = [
+        p
+        async for p in client.runs.stream(
+            thread["thread_id"], aid, input=HI, stream_mode=["values", "messages-tuple", "updates"]
+        )
+    ]
+    events = [p.event for p in parts]
+    assert events[0] == "metadata"
+    assert parts[0].data["attempt"] == 1
+    assert events[1] == "values" and events[-1] == "values"
+    assert "updates" in events and "end" not in events
+    tokens = [p.data[0]["content"] for p in parts if p.event == "messages"]
+    assert "".join(tokens) == SCRIPTED
+    assert parts[-1].data["messages"][-1]["content"] == SCRIPTED
+    ids = [int(p.id) for p in parts]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    meta = next(p.data[1] for p in parts if p.event == "messages")
+    assert meta["langgraph_node"] == "model" and meta["thread_id"] == thread["thread_id"]
+    # the legacy `messages` mode accumulates
+    partial = [
+        p
+        async for p in client.runs.stream(
+            thread["thread_id"], aid, input=HI, stream_mode="messages"
+        )
+    ]
+    accumulated = [p.data[0]["content"] for p in partial if p.event == "messages/partial"]
+    assert accumulated[-1] == SCRIPTED
+
+
+async def test_wait_and_state_and_history(client: LangGraphClient) -> None:
+    aid = await assistant(client)
+    thread = await client.threads.create()
+    result = await client.runs.wait(thread["thread_id"], aid, input=HI)
+    assert [m["type"] for m in result["messages"]] == ["human", "ai"]
+    result = await client.runs.wait(
+        thread["thread_id"], aid, input={"messages": [{"role": "user", "content": "more"}]}
+    )
+    assert len(result["messages"]) == 4
+    state = await client.threads.get_state(thread["thread_id"])
+    assert len(state["values"]["messages"]) == 4 and state["next"] == []
+    assert state["checkpoint"]["thread_id"] == thread["thread_id"]
+    history = await client.threads.get_history(thread["thread_id"], limit=3)
+    assert len(history) == 3
+    assert len(history[0]["values"]["messages"]) >= len(history[-1]["values"].get("messages", []))
+    older = await client.threads.get_state(
+        thread["thread_id"], checkpoint_id=history[-1]["checkpoint"]["checkpoint_id"]
+    )
+    assert older["checkpoint"]["checkpoint_id"] == history[-1]["checkpoint"]["checkpoint_id"]
+    listed = await client.threads.get(thread["thread_id"])
+    assert listed["status"] == "idle" and len(listed["values"]["messages"]) == 4
+    runs = await client.runs.list(thread["thread_id"])
+    assert [r["status"] for r in runs] == ["success", "success"]
+
+
+async def test_background_run_then_join(client: LangGraphClient) -> None:
+    aid = await assistant(client, model="scripted/slow")
+    thread = await client.threads.create()
+    run = await client.runs.create(thread["thread_id"], aid, input=HI)
+    assert run["status"] in ("pending", "running")
+    result = await client.runs.join(thread["thread_id"], run["run_id"])
+    assert result["messages"][-1]["content"] == SCRIPTED
+    finished = await client.runs.get(thread["thread_id"], run["run_id"])
+    assert finished["status"] == "success"
+    assert finished["usage"]["output_tokens"] > 0
+
+
+async def test_join_stream_resumes_from_last_event_id(client: LangGraphClient) -> None:
+    aid = await assistant(client, model="scripted/slow")
+    thread = await client.threads.create()
+    run = await client.runs.create(
+        thread["thread_id"], aid, input=HI, stream_mode=["messages-tuple", "values"]
+    )
+    seen: list[Any] = []
+    async for part in client.runs.join_stream(
+        thread["thread_id"], run["run_id"], last_event_id="0"
+    ):
+        seen.append(part)
+        if sum(1 for p in seen if p.event == "messages") == 4:
+            break  # drop the connection mid-run
+    cut = seen[-1].id
+    rest = [
+        p
+        async for p in client.runs.join_stream(
+            thread["thread_id"], run["run_id"], last_event_id=cut
+        )
+    ]
+    ids = [int(p.id) for p in seen + rest]
+    assert ids == list(range(1, len(ids) + 1))  # no loss, no duplicate
+    text = "".join(p.data[0]["content"] for p in seen + rest if p.event == "messages")
+    assert text == SCRIPTED
+
+
+async def test_cancel_a_running_run(client: LangGraphClient) -> None:
+    aid = await assistant(client, model="scripted/slow")
+    thread = await client.threads.create()
+    run = await client.runs.create(thread["thread_id"], aid, input=HI)
+    await asyncio.sleep(0.3)
+    await client.runs.cancel(thread["thread_id"], run["run_id"])
+    for _ in range(40):
+        status = (await client.runs.get(thread["thread_id"], run["run_id"]))["status"]
+        if status not in ("pending", "running"):
+            break
+        await asyncio.sleep(0.05)
+    assert status == "interrupted"
+    assert (await client.threads.get(thread["thread_id"]))["status"] != "busy"
+
+
+async def test_multitask_strategies(client: LangGraphClient) -> None:
+    aid = await assistant(client, model="scripted/slow")
+    thread = await client.threads.create()
+    tid = thread["thread_id"]
+    first = await client.runs.create(tid, aid, input=HI)
+    with pytest.raises(httpx.HTTPStatusError) as rejected:
+        await client.runs.create(tid, aid, input=HI, multitask_strategy="reject")
+    assert rejected.value.response.status_code == 409
+    second = await client.runs.create(tid, aid, input=HI, multitask_strategy="enqueue")
+    await client.runs.join(tid, second["run_id"])
+    statuses = {r["run_id"]: r["status"] for r in await client.runs.list(tid)}
+    assert statuses[first["run_id"]] == "success" and statuses[second["run_id"]] == "success"
+    third = await client.runs.create(tid, aid, input=HI)
+    await asyncio.sleep(0.3)
+    fourth = await client.runs.create(tid, aid, input=HI, multitask_strategy="interrupt")
+    await client.runs.join(tid, fourth["run_id"])
+    statuses = {r["run_id"]: r["status"] for r in await client.runs.list(tid)}
+    assert statuses[third["run_id"]] == "interrupted"
+    assert statuses[fourth["run_id"]] == "success"
+
+
+async def test_ask_tool_interrupts_and_resumes(
+    client: LangGraphClient, db: psycopg.Connection[Any], account: Account
+) -> None:
+    aid = await assistant(client, tools=[{"name": "calculator", "policy": "ask"}])
+    thread = await client.threads.create()
+    tid = thread["thread_id"]
+    ask = {"messages": [{"role": "user", "content": 'call calculator {"expression": "6*7"}'}]}
+    parts = [
+        p async for p in client.runs.stream(tid, aid, input=ask, stream_mode=["updates", "values"])
+    ]
+    interrupt = next(
+        p.data["__interrupt__"] for p in parts if p.event == "updates" and "__interrupt__" in p.data
+    )
+    assert interrupt[0]["value"]["tool_call"]["name"] == "calculator"
+    assert (await client.threads.get(tid))["status"] == "interrupted"
+    state = await client.threads.get_state(tid)
+    assert state["next"] == ["tools"] and state["interrupts"]
+    result = await client.runs.wait(tid, aid, command={"resume": {"action": "approve"}})
+    tool_messages = [m for m in result["messages"] if m["type"] == "tool"]
+    assert tool_messages[-1]["content"] == "42"
+    assert result["messages"][-1]["type"] == "ai"
+    rows = db.execute(
+        "SELECT name, status, approval, output FROM tool_calls WHERE tenant_id = %s",
+        (account.tenant_id,),
+    ).fetchall()
+    assert ("calculator", "success", "approved", "42") in rows
+    # a rejected call reaches the model as an error and nothing runs
+    waited = await client.runs.wait(tid, aid, input=ask)
+    assert waited["__interrupt__"][0]["value"]["tool_call"]["name"] == "calculator"
+    result = await client.runs.wait(
+        tid, aid, command={"resume": {"action": "reject", "reason": "not now"}}
+    )
+    assert "rejected" in [m for m in result["messages"] if m["type"] == "tool"][-1]["content"]
+
+
+async def test_bad_input(client: LangGraphClient) -> None:
+    thread = await client.threads.create()
+    aid = await assistant(client)
+    with pytest.raises(httpx.HTTPStatusError) as unknown:
+        await client.runs.wait(
+            thread["thread_id"], "00000000-0000-0000-0000-000000000000", input=HI
+        )
+    assert unknown.value.response.status_code == 404
+    with pytest.raises(httpx.HTTPStatusError) as bad_mode:
+        await client.runs.create(thread["thread_id"], aid, input=HI, stream_mode="telepathy")  # type: ignore[arg-type]
+    assert bad_mode.value.response.status_code == 400
+    with pytest.raises(httpx.HTTPStatusError) as nothing:
+        await client.runs.wait(thread["thread_id"], aid, command={"resume": "yes"})
+    assert nothing.value.response.status_code == 400
+    assert "nothing to resume" in nothing.value.response.text
+    with pytest.raises(httpx.HTTPStatusError) as bad_context:
+        await client.assistants.create(graph_id="agent", context={"temperature": 9})
+    assert bad_context.value.response.status_code == 422
+    with pytest.raises(httpx.HTTPStatusError) as bad_graph:
+        await client.assistants.create(graph_id="nope")
+    assert bad_graph.value.response.status_code == 400
+
+
+async def test_other_tenant_sees_nothing(base_url: str, client: LangGraphClient) -> None:
+    aid = await assistant(client)
+    thread = await client.threads.create()
+    run = await client.runs.create(thread["thread_id"], aid, input=HI)
+    await client.runs.join(thread["thread_id"], run["run_id"])
+    stranger = premium(register(base_url))
+    other = get_client(url=base_url, api_key=api_key(stranger, role="admin"))
+    tid, rid = thread["thread_id"], run["run_id"]
+    try:
+        for call in (
+            other.assistants.get(aid),
+            other.threads.get(tid),
+            other.threads.get_state(tid),
+            other.threads.get_history(tid),
+            other.runs.get(tid, rid),
+            other.runs.list(tid),
+            other.runs.join(tid, rid),
+            other.runs.cancel(tid, rid),
+            other.runs.wait(tid, aid, input=HI),
+        ):
+            with pytest.raises(httpx.HTTPStatusError) as caught:
+                await call
+            assert caught.value.response.status_code == 404
+        with pytest.raises(httpx.HTTPStatusError) as caught:
+            async for _ in other.runs.join_stream(tid, rid):
+                pass
+        assert caught.value.response.status_code == 404
+        assert await other.threads.search() == []
+    finally:
+        await other.http.client.aclose()
