@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import psycopg
 from psycopg import sql
 
@@ -76,12 +78,26 @@ def build_runtime(settings: Settings, urls: DatabaseUrls) -> Runtime:
 
 
 async def run_worker(rt: Runtime, concurrency: int) -> None:
-    """Execute queued runs until cancelled (inside `atrium serve`, or as `atrium worker`)."""
-    from atrium.runs.tasks import QUEUE
+    """Execute queued runs until cancelled (inside `atrium serve`, or as `atrium worker`).
 
-    await rt.queue.run_worker_async(
-        queues=[QUEUE],
-        concurrency=concurrency,
-        install_signal_handlers=False,
-        name="atrium-worker",
+    Workers send heartbeats; a job whose worker stopped sending them (killed, crashed) is
+    queued again by any live worker and continues from its run's last checkpoint.
+    """
+    from atrium.runs.tasks import QUEUE, recover_stalled
+
+    settings = rt.settings
+    recovery = asyncio.create_task(
+        recover_stalled(rt.queue, stalled_seconds=settings.worker_stalled_seconds)
     )
+    try:
+        await rt.queue.run_worker_async(
+            queues=[QUEUE],
+            concurrency=concurrency,
+            install_signal_handlers=False,
+            name="atrium-worker",
+            update_heartbeat_interval=settings.worker_heartbeat_seconds,
+            stalled_worker_timeout=settings.worker_stalled_seconds,
+            delete_jobs="successful",
+        )
+    finally:
+        recovery.cancel()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import os
+import signal
 import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -59,6 +61,39 @@ def cmd_serve(args: argparse.Namespace) -> None:
         access_log=False,
         timeout_graceful_shutdown=30,
     )
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    """Execute queued runs without serving HTTP (for separate worker machines)."""
+    from atrium import bootstrap
+    from atrium.kit import runtime as rt_module
+
+    settings = load_settings()
+    urls = _prepare(settings, migrate=False)
+
+    async def main() -> None:
+        rt = bootstrap.build_runtime(settings, urls)
+        rt_module.install(rt)
+        rt.usage.start()
+        await rt.agents.open()
+        await rt.queue.open_async()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        worker = asyncio.create_task(bootstrap.run_worker(rt, settings.run_concurrency))
+        await stop.wait()
+        worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker
+        await rt.queue.close_async()
+        await rt.agents.close()
+        await rt.usage.close()
+        await rt.providers.close()
+        await rt.db.dispose()
+        rt_module.install(None)
+
+    asyncio.run(main())
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -172,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_serve
     )
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("worker", help="execute queued runs (no HTTP)").set_defaults(func=cmd_worker)
     admin = sub.add_parser("admin", help="administration").add_subparsers(
         dest="admin_command", required=True
     )

@@ -93,9 +93,12 @@ class Settings(BaseSettings):
     local_model_context_tokens: int = Field(default=4096, ge=256, le=8192)
     local_model_threads: int | None = Field(default=None, ge=1, le=256)
     scripted_models: bool = False
+    scripted_slow_delay_seconds: float = Field(default=0.05, ge=0, le=10)
     usage_flush_seconds: float = Field(default=1.0, gt=0, le=60)
     workers_in_process: bool = True
     run_concurrency: int = Field(default=20, ge=1, le=1000)
+    worker_heartbeat_seconds: float = Field(default=10.0, gt=0, le=600)
+    worker_stalled_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     @field_validator("login_rate_per_account", "login_rate_per_ip")
     @classmethod

@@ -62,7 +62,10 @@ class ProviderService:
             context_tokens=settings.local_model_context_tokens,
             threads=settings.local_model_threads,
         )
-        self._adapters: dict[str, Adapter] = {"local": self.local, "scripted": ScriptedAdapter()}
+        self._adapters: dict[str, Adapter] = {
+            "local": self.local,
+            "scripted": ScriptedAdapter(slow_delay=settings.scripted_slow_delay_seconds),
+        }
 
     def adapter(self, provider: str) -> Adapter:
         """The adapter for a provider, built on first use: each SDK weighs tens of megabytes,

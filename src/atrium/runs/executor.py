@@ -163,6 +163,10 @@ async def _claim(tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
     kwargs = run.kwargs
     command = kwargs.get("command")
     graph_input: Any = kwargs.get("input")
+    if run.attempt > 1 and await _has_checkpoint_of(run):
+        # An earlier attempt died after its input was checkpointed: continue from the last
+        # checkpoint instead of feeding the input again (no duplicated messages).
+        graph_input, command = None, None
     if command:
         graph_input = Command(
             resume=command.get("resume"),
@@ -402,3 +406,9 @@ async def _finish(
             )
     rt.runs_bus.notify(run.id)
     _log.info("run_finished", run_id=str(run.id), status=status, seconds=round(elapsed, 3))
+
+
+async def _has_checkpoint_of(run: Any) -> bool:
+    snapshot = await runtime().agents.state(run.tenant_id, run.thread_id)
+    metadata = snapshot.metadata or {}
+    return metadata.get("run_id") == str(run.id)

@@ -3,11 +3,15 @@ the worker sets the tenant context from them before touching any row."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import procrastinate
 
+from atrium.kit.logging import get_logger
 from atrium.runs import executor
+
+_log = get_logger("atrium.runs.queue")
 
 QUEUE = "runs"
 
@@ -40,3 +44,18 @@ async def enqueue(
     await task.configure(**options).defer_async(  # type: ignore[arg-type]
         tenant_id=str(tenant_id), run_id=str(run_id)
     )
+
+
+async def recover_stalled(app: procrastinate.App, *, stalled_seconds: float) -> None:
+    """Requeue the jobs of workers that stopped sending heartbeats."""
+    while True:
+        await asyncio.sleep(max(stalled_seconds / 2, 0.5))
+        try:
+            stalled = await app.job_manager.get_stalled_jobs(
+                queue=QUEUE, seconds_since_heartbeat=stalled_seconds
+            )
+            for job in stalled:
+                _log.warning("requeueing_stalled_run", job_id=job.id)
+                await app.job_manager.retry_job(job)
+        except Exception:  # keep recovering on the next round
+            _log.exception("stalled_job_recovery_failed")

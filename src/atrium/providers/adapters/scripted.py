@@ -52,15 +52,18 @@ def _plan(call: ChatCall) -> tuple[str, Json | None]:
 class ScriptedAdapter:
     name = "scripted"
 
+    def __init__(self, *, slow_delay: float = MODELS["slow"]) -> None:
+        self._delays = {**MODELS, "slow": slow_delay}
+
     def _delay(self, model: str) -> float:
-        if model not in MODELS:
+        if model not in self._delays:
             raise UpstreamError(
                 ErrorKind.bad_request,
                 f"Unknown scripted model {model!r}",
                 status=404,
                 provider=self.name,
             )
-        return MODELS[model]
+        return self._delays[model]
 
     async def complete(self, call: ChatCall, creds: Credentials) -> Json:
         self._delay(call.model)
