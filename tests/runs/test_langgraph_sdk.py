@@ -291,3 +291,21 @@ async def test_other_tenant_sees_nothing(base_url: str, client: LangGraphClient)
         assert await other.threads.search() == []
     finally:
         await other.http.client.aclose()
+
+
+async def test_rollback_strategy_erases_the_interrupted_run(client: LangGraphClient) -> None:
+    aid = await assistant(client, model="scripted/slow")
+    thread = await client.threads.create()
+    tid = thread["thread_id"]
+    await client.runs.wait(tid, aid, input=HI)
+    first = await client.runs.create(
+        tid, aid, input={"messages": [{"role": "user", "content": "second"}]}
+    )
+    await asyncio.sleep(0.4)
+    replacement = await client.runs.create(tid, aid, input=HI, multitask_strategy="rollback")
+    await client.runs.join(tid, replacement["run_id"])
+    run_ids = [r["run_id"] for r in await client.runs.list(tid)]
+    assert first["run_id"] not in run_ids  # rolled back: gone, with its checkpoints
+    contents = [m["content"] for m in (await client.threads.get_state(tid))["values"]["messages"]]
+    assert "second" not in contents
+    assert contents == ["hi", SCRIPTED, "hi", SCRIPTED]

@@ -19,6 +19,7 @@ from langgraph.types import StateSnapshot
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from atrium.agents.checkpoints import delete_run_checkpoints
 from atrium.agents.graph import build
 
 
@@ -131,6 +132,12 @@ class AgentRuntime:
 
     async def delete_thread(self, tenant_id: uuid.UUID, thread_id: uuid.UUID) -> None:
         await self.saver.adelete_thread(checkpoint_key(tenant_id, thread_id))
+
+    async def rollback(self, tenant_id: uuid.UUID, thread_id: uuid.UUID, run_id: uuid.UUID) -> int:
+        """Forget every checkpoint a run wrote, as if it had never started."""
+        return await delete_run_checkpoints(
+            self.pool, checkpoint_key(tenant_id, thread_id), str(run_id)
+        )
 
     async def prune(self, tenant_id: uuid.UUID, thread_id: uuid.UUID) -> None:
         """Keep only the latest checkpoint of a thread (the retention policy)."""

@@ -252,10 +252,11 @@ async def execute(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
         await _stream(claim, writer)
     except asyncio.CancelledError:
         watcher.cancel()
-        if not await _cancel_requested(tenant_id, run_id):
+        action = await _cancel_requested(tenant_id, run_id)
+        if action is None:
             raise  # the worker itself is stopping: leave the run to be picked up again
         work.uncancel()
-        outcome = ("interrupted", None)
+        outcome = ("rollback" if action == "rollback" else "interrupted", None)
     except GraphRecursionError:
         outcome = (
             "error",
@@ -274,21 +275,44 @@ async def execute(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
     flusher.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await flusher
+    if outcome[0] == "rollback":
+        await _roll_back(claim)
+        return
     await _finish(claim, writer, outcome, time.perf_counter() - started)
 
 
-async def _cancel_requested(tenant_id: uuid.UUID, run_id: uuid.UUID) -> bool:
+async def _cancel_requested(tenant_id: uuid.UUID, run_id: uuid.UUID) -> str | None:
+    """The cancel action someone asked for (`interrupt` or `rollback`), if any."""
     async with runtime().db.transaction() as session:
         await set_tenant(session, tenant_id)
-        action = await run_repository.cancel_requested(session, tenant_id=tenant_id, run_id=run_id)
-    return action is not None
+        return await run_repository.cancel_requested(session, tenant_id=tenant_id, run_id=run_id)
+
+
+async def _roll_back(claim: Claim) -> None:
+    """Cancelled with `rollback`: the run and every checkpoint it wrote disappear."""
+    rt = runtime()
+    run = claim.run
+    await rt.agents.rollback(run.tenant_id, run.thread_id, run.id)
+    snapshot = await rt.agents.state(run.tenant_id, run.thread_id)
+    async with rt.db.transaction() as session:
+        await set_tenant(session, run.tenant_id)
+        await run_repository.delete(session, tenant_id=run.tenant_id, run_id=run.id)
+        thread = await thread_repository.get(
+            session, tenant_id=run.tenant_id, thread_id=run.thread_id, lock=True
+        )
+        if thread is not None:
+            thread.values = jsonable(snapshot.values) if snapshot.values else None
+            thread.status, thread.interrupts, thread.error = "idle", {}, None
+            thread.updated_at = utcnow()
+    rt.runs_bus.notify(run.id)
+    _log.info("run_rolled_back", run_id=str(run.id))
 
 
 async def _watch_cancel(tenant_id: uuid.UUID, run_id: uuid.UUID, work: asyncio.Task[Any]) -> None:
     """Cancel the run's task when someone, on any process, asks to cancel the run."""
     while True:
         await asyncio.sleep(CANCEL_POLL_SECONDS)
-        if await _cancel_requested(tenant_id, run_id):
+        if await _cancel_requested(tenant_id, run_id) is not None:
             work.cancel()
             return
 

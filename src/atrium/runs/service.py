@@ -131,9 +131,12 @@ class RunService:
 
     async def _cancel(self, *, session: AsyncSession, run: Run, action: str) -> None:
         if run.status == "pending":
-            run.status, run.finished_at, run.updated_at = "interrupted", utcnow(), utcnow()
-            run.cancel_action = action
-            await session.flush()
+            if action == "rollback":  # it never started: nothing to undo but the run itself
+                await run_repository.delete(session, tenant_id=run.tenant_id, run_id=run.id)
+            else:
+                run.status, run.finished_at, run.updated_at = "interrupted", utcnow(), utcnow()
+                run.cancel_action = action
+                await session.flush()
             runtime().runs_bus.notify(run.id)
             return
         await run_repository.request_cancel(
