@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Body, Header, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from atrium.auth.context import AuthContext
@@ -121,6 +121,18 @@ async def create_stateless_run(data: RunCreate, auth: AuthDep, session: SessionD
     """Start a background run on a new, temporary thread."""
     run, _ = await run_service.create(session=session, auth=auth, thread_ref=None, data=data)
     return JSONResponse(public(run), headers={"Content-Location": f"/runs/{run.id}"})
+
+
+@router.post("/runs/batch")
+async def create_batch(
+    data: Annotated[list[RunCreate], Body(max_length=100)], auth: AuthDep, session: SessionDep
+) -> list[dict[str, Any]]:
+    """Start several background runs, each on a new temporary thread."""
+    created = []
+    for item in data:
+        run, _ = await run_service.create(session=session, auth=auth, thread_ref=None, data=item)
+        created.append(public(run))
+    return created
 
 
 @router.post("/runs/stream")

@@ -28,6 +28,7 @@ from atrium.kit.runtime import runtime
 from atrium.provider_keys.service import provider_key_service
 from atrium.providers.service import Caller
 from atrium.providers.types import CallOutcome, UpstreamError
+from atrium.runs import webhooks
 from atrium.runs.models import ToolCall
 from atrium.runs.repository import run_repository
 from atrium.tenants.service import tenant_service
@@ -108,6 +109,7 @@ class Claim:
     modes: list[str]
     interrupt_before: Any
     interrupt_after: Any
+    allow_private_urls: bool = False
 
 
 async def _claim(tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
@@ -130,7 +132,8 @@ async def _claim(tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
         )
         fields = dict(version.context) if version is not None else {}
         keys = await provider_key_service.tenant_keys(session=session, tenant_id=tenant_id)
-        plan_id = await tenant_service.plan_id_of(session=session, tenant_id=tenant_id)
+        tenant = await tenant_service.get_for_worker(session=session, tenant_id=tenant_id)
+        plan_id = tenant.plan_id
         totals = Totals()
         try:
             context = await _context(run, fields, keys, plan_id, totals)
@@ -197,6 +200,7 @@ async def _claim(tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
         modes=list(kwargs.get("stream_mode") or ["values"]),
         interrupt_before=kwargs.get("interrupt_before"),
         interrupt_after=kwargs.get("interrupt_after"),
+        allow_private_urls=tenant.allow_private_provider_urls,
     )
 
 
@@ -430,6 +434,20 @@ async def _finish(
             )
     rt.runs_bus.notify(run.id)
     _log.info("run_finished", run_id=str(run.id), status=status, seconds=round(elapsed, 3))
+    webhook = run.kwargs.get("webhook")
+    if webhook and row is not None:
+        payload = {
+            "run_id": str(run.id),
+            "thread_id": str(run.thread_id),
+            "assistant_id": str(run.assistant_id),
+            "status": status,
+            "error": error,
+            "values": thread.values if thread is not None else None,
+        }
+        rt.background.spawn(
+            webhooks.deliver(webhook, payload, allow_private=claim.allow_private_urls),
+            name="runs.webhook",
+        )
 
 
 async def _has_checkpoint_of(run: Any) -> bool:

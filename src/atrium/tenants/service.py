@@ -110,12 +110,12 @@ class TenantService:
             limits = self._plan_cache[plan_id] = dict(plan.limits)
         return limits
 
-    async def plan_id_of(self, *, session: AsyncSession, tenant_id: uuid.UUID) -> str:
-        """The plan of a tenant whose context this transaction already has."""
+    async def get_for_worker(self, *, session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
+        """The tenant whose context this transaction already has (for background work)."""
         tenant = await tenant_repository.get_tenant(session, tenant_id)
         if tenant is None:
             raise NotFound("Tenant not found")
-        return tenant.plan_id
+        return tenant
 
     async def list_plans(self, *, session: AsyncSession) -> list[Plan]:
         return await tenant_repository.list_plans(session)
