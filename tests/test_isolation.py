@@ -144,6 +144,7 @@ def attempts(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | 
             f"/threads/{t}/runs/{r}/cancel",
             None,
         ),
+        ("GET", "/threads/{thread_id}/stream", f"/threads/{t}/stream", None),
     ]
     return out
 

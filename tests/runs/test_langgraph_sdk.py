@@ -309,3 +309,25 @@ async def test_rollback_strategy_erases_the_interrupted_run(client: LangGraphCli
     contents = [m["content"] for m in (await client.threads.get_state(tid))["values"]["messages"]]
     assert "second" not in contents
     assert contents == ["hi", SCRIPTED, "hi", SCRIPTED]
+
+
+async def test_thread_stream_follows_its_runs(client: LangGraphClient) -> None:
+    aid = await assistant(client)
+    thread = await client.threads.create()
+    tid = thread["thread_id"]
+    received: list[Any] = []
+
+    async def listen() -> None:
+        async for part in await client.threads.join_stream(tid):
+            received.append(part)
+            if sum(1 for p in received if p.event == "values") >= 4:
+                return
+
+    listener = asyncio.create_task(listen())
+    await asyncio.sleep(0.5)
+    await client.runs.wait(tid, aid, input=HI)
+    await client.runs.wait(tid, aid, input=HI)
+    await asyncio.wait_for(listener, 20)
+    metadata = [p.data["run_id"] for p in received if p.event == "metadata"]
+    assert len(set(metadata)) == 2  # both runs, in order
+    assert all(":" in p.id for p in received)

@@ -19,6 +19,7 @@ from atrium.runs.models import Run
 from atrium.runs.schemas import CancelMany, RunCreate
 from atrium.runs.service import run_service
 from atrium.threads.repository import thread_repository
+from atrium.threads.service import thread_service
 
 router = APIRouter(tags=["runs"])
 
@@ -247,6 +248,25 @@ async def join_stream(
     body = sse.follow(auth.tenant_id, run.id, after=after, wanted=wanted, on_disconnect=cancel)
     location, content_location = _paths(run, False)
     return sse.response(body, location=location, content_location=content_location)
+
+
+@router.get("/threads/{thread_id}/stream")
+async def join_thread_stream(
+    thread_id: str,
+    auth: AuthDep,
+    session: SessionDep,
+    stream_mode: Annotated[list[str] | None, Query()] = None,
+    stream_modes: Annotated[str | None, Query()] = None,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    """Every event of every run of the thread from now on (ids read `<run_id>:<seq>`)."""
+    thread = await thread_service.get(session=session, auth=auth, ref=thread_id)
+    requested = [m for m in (stream_mode or []) + (stream_modes or "").split(",") if m]
+    requested = [m for m in requested if m not in ("run_modes", "lifecycle", "state_update")]
+    wanted = modes.parse(requested) if requested else None
+    await runtime().db.commit(session)
+    body = sse.follow_thread(auth.tenant_id, thread.id, last_event_id=last_event_id, wanted=wanted)
+    return sse.response(body, location=None, content_location=f"/threads/{thread.id}")
 
 
 @router.post("/threads/{thread_id}/runs/{run_id}/cancel", response_model=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.runs.models import Run, RunEvent, ToolCall
@@ -98,6 +98,30 @@ class RunRepository:
         return await session.scalar(
             select(Run.cancel_action).where(Run.tenant_id == tenant_id, Run.id == run_id)
         )
+
+    async def thread_clock(self, session: AsyncSession) -> Any:
+        """The database's current time, the start of a thread stream."""
+        return await session.scalar(select(func.now()))
+
+    async def runs_for_stream(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: uuid.UUID,
+        thread_id: uuid.UUID,
+        since: Any,
+        include: uuid.UUID | None,
+    ) -> list[Run]:
+        """Runs of a thread that are active, started since `since`, or named by `include`."""
+        condition = or_(Run.status.in_(ACTIVE), Run.created_at >= since)
+        if include is not None:
+            condition = or_(condition, Run.id == include)
+        rows = await session.scalars(
+            select(Run)
+            .where(Run.tenant_id == tenant_id, Run.thread_id == thread_id, condition)
+            .order_by(Run.created_at, Run.id)
+        )
+        return list(rows)
 
     # events
 

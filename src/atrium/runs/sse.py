@@ -4,6 +4,7 @@ without loss or duplication. Comment heartbeats keep idle connections open."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -90,3 +91,61 @@ def response(
     if location:
         headers["Location"] = location
     return StreamingResponse(body, media_type="text/event-stream; charset=utf-8", headers=headers)
+
+
+async def follow_thread(
+    tenant_id: uuid.UUID,
+    thread_id: uuid.UUID,
+    *,
+    last_event_id: str | None,
+    wanted: list[str] | None,
+) -> AsyncIterator[bytes]:
+    """Every event of every run of a thread, from now on (or after `last_event_id`, which
+    here reads `<run_id>:<seq>`), run after run; it ends only when the client leaves."""
+    rt = runtime()
+    resume_run, resume_seq = None, 0
+    if last_event_id and ":" in last_event_id:
+        run_part, _, seq_part = last_event_id.partition(":")
+        try:
+            resume_run, resume_seq = uuid.UUID(run_part), int(seq_part)
+        except ValueError:
+            resume_run = None
+    positions: dict[uuid.UUID, int] = {}
+    started = None
+    idle = 0.0
+    while True:
+        async with rt.db.transaction() as session:
+            await set_tenant(session, tenant_id)
+            if started is None:
+                started = await run_repository.thread_clock(session)
+            runs = await run_repository.runs_for_stream(
+                session,
+                tenant_id=tenant_id,
+                thread_id=thread_id,
+                since=started,
+                include=resume_run,
+            )
+            batches = []
+            for run in runs:
+                if run.id not in positions:
+                    positions[run.id] = resume_seq if run.id == resume_run else 0
+                events = await run_repository.events_after(
+                    session, tenant_id=tenant_id, run_id=run.id, after=positions[run.id]
+                )
+                batches.append((run.id, events))
+        sent = False
+        for run_id, events in batches:
+            for event in events:
+                positions[run_id] = event.seq
+                if stream_modes.wanted(event.event, wanted):
+                    sent = True
+                    data = frame(event.event, event.data, None)
+                    yield data[:-1] + f"id: {run_id}:{event.seq}\n\n".encode()
+        if sent:
+            idle = 0.0
+            continue
+        await asyncio.sleep(WAIT_SECONDS)
+        idle += WAIT_SECONDS
+        if idle >= HEARTBEAT_SECONDS:
+            idle = 0.0
+            yield b": heartbeat\n\n"
