@@ -275,3 +275,12 @@ def test_access_token_works_as_well(base_url: str, account: Account) -> None:
             model="scripted/fast", messages=[{"role": "user", "content": "x"}]
         )
     assert result.choices[0].message.content == SCRIPTED_REPLY
+
+
+def test_revoked_key_stops_at_once_on_the_gateway(base_url: str, account: Account) -> None:
+    created = account.api.post("/api-keys", json={"name": "short-lived"}).json()
+    with openai.OpenAI(base_url=f"{base_url}/v1", api_key=created["key"], max_retries=0) as c:
+        assert c.models.list().data  # authenticated (and now cached)
+        assert account.api.delete(f"/api-keys/{created['id']}").status_code == 204
+        with pytest.raises(openai.AuthenticationError):
+            c.models.list()

@@ -15,6 +15,7 @@ from atrium.auth.context import ADMIN_ROLES, AuthContext, Role
 from atrium.kit.db import set_tenant
 from atrium.kit.deps import ClientInfo
 from atrium.kit.errors import Forbidden, NotFound, Unauthorized
+from atrium.kit.invalidation import tenant_changed
 from atrium.kit.models import utcnow
 from atrium.kit.security import digest, new_tenant_secret, parse_tenant_secret
 
@@ -75,6 +76,7 @@ class ApiKeyService:
         await api_key_repository.revoke(
             session, tenant_id=auth.tenant_id, key_id=key_id, now=utcnow()
         )
+        tenant_changed(session, auth.tenant_id)
         await audit_service.record_by(
             session=session,
             auth=auth,

@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import struct
+import time
+import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +17,9 @@ from atrium.auth.service import auth_service
 from atrium.gateway.errors import UpstreamFailed, openai_error
 from atrium.gateway.schemas import ChatCompletionRequest, EmbeddingRequest
 from atrium.kit.errors import BadRequest
+from atrium.kit.invalidation import on_tenant_change
 from atrium.kit.runtime import runtime
+from atrium.kit.security import digest
 from atrium.provider_keys.models import ProviderKey
 from atrium.provider_keys.service import provider_key_service
 from atrium.providers.router import Deployment
@@ -32,12 +37,54 @@ class GatewayCall:
     tenant_keys: dict[str, ProviderKey]
 
 
+class _AuthCache:
+    """Recent gateway authentications, so a busy key costs no database round trip.
+
+    Entries live a few seconds and are dropped as soon as their tenant changes (a key
+    revoked, a role or plan changed, a provider key added) in this process; in other
+    processes a change is seen when the entry expires.
+    """
+
+    def __init__(self, ttl_seconds: float = 5.0, size: int = 10_000) -> None:
+        self.ttl = ttl_seconds
+        self.size = size
+        self._entries: OrderedDict[bytes, tuple[float, AuthContext, dict[str, ProviderKey]]] = (
+            OrderedDict()
+        )
+
+    def get(self, key: bytes) -> tuple[AuthContext, dict[str, ProviderKey]] | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1], entry[2]
+
+    def put(self, key: bytes, auth: AuthContext, keys: dict[str, ProviderKey]) -> None:
+        self._entries[key] = (time.monotonic() + self.ttl, auth, keys)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def forget_tenant(self, tenant_id: uuid.UUID) -> None:
+        for key in [k for k, v in self._entries.items() if v[1].tenant_id == tenant_id]:
+            del self._entries[key]
+
+
+_cache = _AuthCache()
+on_tenant_change(_cache.forget_tenant)
+
+
 async def authenticate(credential: str, request_id: str | None) -> GatewayCall:
-    """Everything a gateway call needs from the database, in one short transaction, so no
-    connection is held while a model works."""
-    async with runtime().db.transaction() as session:
-        auth = await auth_service.authenticate(session=session, credential=credential)
-        keys = await provider_key_service.tenant_keys(session=session, tenant_id=auth.tenant_id)
+    """Everything a gateway call needs from the database, in one short transaction (or from
+    a few-seconds cache), so no connection is held while a model works."""
+    cache_key = digest(credential)
+    cached = _cache.get(cache_key)
+    if cached is not None:
+        auth, keys = cached
+    else:
+        async with runtime().db.transaction() as session:
+            auth = await auth_service.authenticate(session=session, credential=credential)
+            keys = await provider_key_service.tenant_keys(session=session, tenant_id=auth.tenant_id)
+        _cache.put(cache_key, auth, keys)
     limits = await tenant_service.plan_limits(auth.plan_id)
     allowed = limits.get("allowed_models") or []
     caller = Caller(

@@ -14,6 +14,7 @@ from atrium.auth.context import ADMIN_ROLES, AuthContext
 from atrium.kit.db import set_tenant
 from atrium.kit.deps import ClientInfo
 from atrium.kit.errors import Conflict, Forbidden, NotFound
+from atrium.kit.invalidation import tenant_changed
 from atrium.kit.logging import get_logger
 from atrium.kit.netguard import check_public_url
 from atrium.kit.runtime import runtime
@@ -64,6 +65,7 @@ class ProviderKeyService:
             raise Conflict(
                 f"A {data.provider} key is already stored; delete it first", field="provider"
             ) from exc
+        tenant_changed(session, auth.tenant_id)
         await audit_service.record_by(
             session=session,
             auth=auth,
@@ -87,6 +89,7 @@ class ProviderKeyService:
         if auth.role not in ADMIN_ROLES:
             raise Forbidden("Tenant owners and admins only")
         await provider_key_repository.delete(session, tenant_id=auth.tenant_id, key_id=key_id)
+        tenant_changed(session, auth.tenant_id)
         await audit_service.record_by(
             session=session,
             auth=auth,

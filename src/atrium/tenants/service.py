@@ -14,6 +14,7 @@ from atrium.auth.sessions import session_service
 from atrium.kit.db import set_platform_admin, set_tenant, set_user
 from atrium.kit.deps import ClientInfo
 from atrium.kit.errors import Conflict, Forbidden, InvalidToken, NotFound, QuotaExceeded
+from atrium.kit.invalidation import tenant_changed
 from atrium.kit.mail import Mail
 from atrium.kit.models import utcnow
 from atrium.kit.runtime import after_commit, runtime
@@ -133,6 +134,7 @@ class TenantService:
         previous = tenant.plan_id
         if previous != plan.id:
             await tenant_repository.set_plan(session, auth.tenant_id, plan.id)
+            tenant_changed(session, auth.tenant_id)
             await audit_service.record_by(
                 session=session,
                 auth=auth,
@@ -181,6 +183,7 @@ class TenantService:
         await tenant_repository.set_role(
             session, tenant_id=auth.tenant_id, user_id=user_id, role=role
         )
+        tenant_changed(session, auth.tenant_id)
         await session.refresh(membership)
         await audit_service.record_by(
             session=session,
@@ -214,6 +217,7 @@ class TenantService:
         await tenant_repository.delete_membership(
             session, tenant_id=auth.tenant_id, user_id=user_id
         )
+        tenant_changed(session, auth.tenant_id)
         await session_service.revoke_user_in_tenant(
             session=session, tenant_id=auth.tenant_id, user_id=user_id
         )
@@ -404,6 +408,7 @@ class TenantService:
         changes = data.model_dump(exclude_unset=True, exclude_none=True)
         for name, value in changes.items():
             setattr(tenant, name, value)
+        tenant_changed(session, tenant_id)
         await session.flush()
         await audit_service.record(
             session=session,
