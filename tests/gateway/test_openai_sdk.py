@@ -284,3 +284,39 @@ def test_revoked_key_stops_at_once_on_the_gateway(base_url: str, account: Accoun
         assert account.api.delete(f"/api-keys/{created['id']}").status_code == 204
         with pytest.raises(openai.AuthenticationError):
             c.models.list()
+
+
+def test_assistant_addressed_as_a_model(client: openai.OpenAI, account: Account) -> None:
+    created = account.api.post(
+        "/assistants",
+        json={
+            "graph_id": "agent",
+            "name": "Gateway helper",
+            "context": {"model": "scripted/fast", "instructions": "Be kind."},
+        },
+    ).json()
+    model = f"assistant:{created['assistant_id']}"
+    plain = client.chat.completions.create(
+        model=model, messages=[{"role": "user", "content": "hello"}]
+    )
+    assert plain.choices[0].message.content == SCRIPTED_REPLY
+    assert plain.model == model
+    chunks = list(
+        client.chat.completions.create(
+            model=model,
+            stream=True,
+            stream_options={"include_usage": True},
+            messages=[{"role": "user", "content": "hello"}],
+        )
+    )
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == SCRIPTED_REPLY
+    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
+    with pytest.raises(openai.NotFoundError):
+        client.chat.completions.create(
+            model="assistant:00000000-0000-0000-0000-000000000000",
+            messages=[{"role": "user", "content": "x"}],
+        )
+    # the temporary threads are gone
+    threads = account.api.post("/threads/search", json={"metadata": {"stateless": True}})
+    assert threads.json() == []

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from atrium.auth.dependencies import credential_from
-from atrium.gateway import service
+from atrium.gateway import assistants, service
 from atrium.gateway.schemas import ChatCompletionRequest, EmbeddingRequest
 
 router = APIRouter(prefix="/v1", tags=["gateway"])
@@ -39,7 +39,16 @@ async def chat_completions(
     body: ChatCompletionRequest, call: CallDep
 ) -> JSONResponse | StreamingResponse:
     """Chat completions in OpenAI's format, streamed (SSE) or not, on any configured
-    provider. The model is `provider/model`, an alias, or a known model name."""
+    provider. The model is `provider/model`, an alias, a known model name, or
+    `assistant:<id>` to run one of the tenant's assistants."""
+    if assistants.is_assistant(body.model):
+        if body.stream:
+            return StreamingResponse(
+                await assistants.stream(body, call.auth),
+                media_type="text/event-stream",
+                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            )
+        return JSONResponse(await assistants.answer(body, call.auth))
     if body.stream:
         frames = await service.chat_stream(body, call)
         return StreamingResponse(
