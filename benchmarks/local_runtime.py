@@ -71,6 +71,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
+def cpu_s() -> float:
+    """CPU time of this process, all threads."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def rss_mb() -> float:
     with contextlib.suppress(OSError):
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -116,8 +122,10 @@ def run_llama(gguf: Path, runs: int, threads: int) -> dict[str, Any]:
     eos = {llm.token_eos(), *llm.tokenize(b"<|im_end|>", add_bos=False, special=True)}
     no_eos = {int(t): -1e9 for t in eos if t >= 0}
     gens = []
+    cpu_timed = 0.0
     for index in range(runs + 1):
         llm.reset()  # no reuse of the previous run's prompt in the KV cache
+        cpu0 = cpu_s()
         started = time.perf_counter()
         stamps: list[float] = []
         pieces: list[str] = []
@@ -135,6 +143,8 @@ def run_llama(gguf: Path, runs: int, threads: int) -> dict[str, Any]:
         # a timed run produces exactly MAX_TOKENS tokens (a token that ends inside a UTF-8
         # character comes out with the next one, so chunks can be fewer)
         gens.append(gen_stats(started, stamps, "".join(pieces), MAX_TOKENS if index else None))
+        if index:
+            cpu_timed += cpu_s() - cpu0
     peak = peak_rss_mb()
     # The first answer token's distribution, to compare the runtimes' arithmetic (outside
     # the timings and the peak RSS: it needs a second context that keeps every logit).
@@ -160,6 +170,7 @@ def run_llama(gguf: Path, runs: int, threads: int) -> dict[str, Any]:
         "rss_after_load_mb": rss_after_load,
         "generations": gens,
         "peak_rss_mb": peak,
+        "cpu_ms_per_token": cpu_timed * 1000 / (runs * MAX_TOKENS),
         "first_token_top": [(t["token"], math.exp(t["logprob"])) for t in top],
     }
 
@@ -209,8 +220,10 @@ def run_transformers(gguf: Path, runs: int, threads: int) -> dict[str, Any]:
 
     gens = []
     prompt_len = inputs["input_ids"].shape[-1]
+    cpu_timed = 0.0
     for index in range(runs + 1):
         streamer = Stamps()
+        cpu0 = cpu_s()
         started = time.perf_counter()
         with torch.inference_mode():
             ids = model.generate(
@@ -227,6 +240,8 @@ def run_transformers(gguf: Path, runs: int, threads: int) -> dict[str, Any]:
         text = tokenizer.decode(new, skip_special_tokens=True)
         stamps = streamer.stamps[: len(new)]
         gens.append(gen_stats(started, stamps, text))
+        if index:
+            cpu_timed += cpu_s() - cpu0
     peak = peak_rss_mb()
     with torch.inference_mode():
         logits = model(**inputs).logits[0, -1]
@@ -244,6 +259,7 @@ def run_transformers(gguf: Path, runs: int, threads: int) -> dict[str, Any]:
         "dtype": str(next(model.parameters()).dtype),
         "generations": gens,
         "peak_rss_mb": peak,
+        "cpu_ms_per_token": cpu_timed * 1000 / (runs * MAX_TOKENS),
         "first_token_top": [
             (tokenizer.decode([int(i)]), float(v))
             for i, v in zip(indices.tolist(), values.tolist(), strict=True)
@@ -457,6 +473,11 @@ def write_results(section: str) -> None:
     RESULTS.write_text(text)
 
 
+def short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def top_tokens(res: dict[str, Any]) -> str:
     return ", ".join(f"{tok!r} {p * 100:.1f}%" for tok, p in res["first_token_top"][:3])
 
@@ -500,7 +521,8 @@ def driver(args: argparse.Namespace) -> int:
         s = summary(res)
         log(
             f"{runtime}: import {res['import_s']:.2f} s, load {res['load_s']:.2f} s, "
-            f"ttft {fmt(s['ttft'])} s, {fmt(s['tps'], 1)} tok/s, peak RSS "
+            f"ttft {fmt(s['ttft'])} s, {fmt(s['tps'], 1)} tok/s, "
+            f"{res['cpu_ms_per_token']:.1f} ms CPU/token, peak RSS "
             f"{res['peak_rss_mb']:.0f} MB, others {res['others_cpu'] * 100:.0f}%, "
             f"answer {s['text']!r}, first token {top_tokens(res)}"
         )
@@ -543,13 +565,17 @@ def driver(args: argparse.Namespace) -> int:
         ),
         row(f"tokens/s, decoding only (median of {warm})", [fmt(s["decode_tps"], 1) for s in sums]),
         row(
+            "CPU time per token, all threads (timed calls, prompt included)",
+            [f"{r['cpu_ms_per_token']:.1f} ms" for r in results],
+        ),
+        row(
             "RSS after import / after load",
             [f"{r['rss_after_import_mb']:.0f} / {r['rss_after_load_mb']:.0f} MB" for r in results],
         ),
         row("peak RSS (whole process)", [f"{r['peak_rss_mb']:.0f} MB" for r in results]),
         row(
             "answer (first call, stopped naturally)",
-            [f"{s['text'].strip()!r} ({s['answer_tokens']} tokens)" for s in sums],
+            [f"{short(s['text'])!r} ({s['answer_tokens']} tokens)" for s in sums],
         ),
         row("first answer token, top 3", [top_tokens(r) for r in results]),
         row("other processes' CPU meanwhile", [f"{r['others_cpu'] * 100:.0f}%" for r in results]),

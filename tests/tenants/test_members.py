@@ -124,31 +124,17 @@ def test_member_limit_of_plan(base_url: str, mailbox: Mailbox) -> None:
     assert r.json()["error"]["code"] == "quota_exceeded"
 
 
-def test_platform_admin_lists_all_tenants(base_url: str, server: Any) -> None:
+def test_platform_admin_lists_all_tenants(base_url: str, platform_admin: Api) -> None:
     a = register(base_url)
     assert a.api.get("/admin/tenants").status_code == 403
-    email = unique_email("root")
-    env = {**server.env, "ATRIUM_ADMIN_PASSWORD": "platform admin pw"}
-    done = subprocess.run(
-        [sys.executable, "-m", "atrium.cli", "admin", "create-platform-admin", "--email", email],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    login = httpx.post(
-        f"{base_url}/auth/login", json={"email": email, "password": "platform admin pw"}
-    )
-    assert login.status_code == 200, login.text
-    admin = Api(base_url, login.json()["access_token"])
-    page = admin.get("/admin/tenants", params={"limit": 200}).json()
+    page = platform_admin.get("/admin/tenants", params={"limit": 200}).json()
     assert page["total"] >= 2
     ids = {t["id"] for t in page["items"]}
     assert a.tenant_id in ids or page["total"] > 200
     # but the admin's ordinary tenant context is still its own tenant
-    assert admin.get("/tenants/current").json()["id"] == login.json()["tenant_id"]
+    own = platform_admin.get("/auth/me").json()["tenant"]["id"]
+    assert platform_admin.get("/tenants/current").json()["id"] == own
+    assert own != a.tenant_id
 
 
 def test_cli_create_tenant(server: Any, base_url: str) -> None:

@@ -109,6 +109,7 @@ async def stream(body: ChatCompletionRequest, auth: Any) -> AsyncIterator[bytes]
     id_ = completion_id()
 
     async def frames() -> AsyncIterator[bytes]:
+        cleaned = False
         try:
             yield _frame(
                 chunk(id_=id_, model=body.model, delta={"role": "assistant", "content": ""})
@@ -132,16 +133,17 @@ async def stream(body: ChatCompletionRequest, auth: Any) -> AsyncIterator[bytes]
                         }
                     )
                     return
+            usage = await _usage(auth.tenant_id, run_id)
+            # Tidy up before the last frames, so a client that saw [DONE] finds nothing left.
+            await _cleanup(auth.tenant_id, thread_id)
+            cleaned = True
             yield _frame(chunk(id_=id_, model=body.model, delta={}, finish_reason="stop"))
             if include_usage:
-                yield _frame(
-                    usage_chunk(
-                        id_=id_, model=body.model, usage=await _usage(auth.tenant_id, run_id)
-                    )
-                )
+                yield _frame(usage_chunk(id_=id_, model=body.model, usage=usage))
             yield b"data: [DONE]\n\n"
         finally:
-            await _cleanup(auth.tenant_id, thread_id)
+            if not cleaned:
+                await _cleanup(auth.tenant_id, thread_id)
 
     return frames()
 

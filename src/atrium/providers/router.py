@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from atrium.kit.logging import get_logger
 from atrium.providers import metrics
@@ -30,6 +31,7 @@ from atrium.providers.types import (
 )
 
 _log = get_logger("atrium.providers")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,19 +121,21 @@ class Router:
         if error.retryable or error.kind == ErrorKind.auth:
             self.cooldowns.failed(deployment.cooldown_key, self.policy)
 
-    async def complete(self, deployments: list[Deployment], body: Json) -> tuple[Json, CallOutcome]:
-        started = time.perf_counter()
+    async def _call(
+        self, deployments: list[Deployment], call: Callable[[Deployment], Awaitable[T]]
+    ) -> tuple[T, Deployment, list[str]]:
+        """`call` on the first deployment that answers: each is retried per the policy, then
+        the next one is tried. Returns the result, the deployment and the models tried."""
         tried: list[str] = []
         last: UpstreamError | None = None
         for deployment in self._candidates(deployments):
             if tried:
                 metrics.FALLBACKS.labels(tried[-1], deployment.model_id).inc()
             tried.append(deployment.model_id)
-            call = ChatCall(deployment.model, body, self.policy.timeout)
             attempt = 0
             while True:
                 try:
-                    result = await deployment.adapter.complete(call, deployment.creds)
+                    result = await call(deployment)
                 except UpstreamError as error:
                     self._failed(deployment, error)
                     last = error
@@ -151,15 +155,7 @@ class Router:
                     await asyncio.sleep(wait)
                     continue
                 self.cooldowns.succeeded(deployment.cooldown_key)
-                usage = Usage.from_openai(result.get("usage")) or _estimate(body, result)
-                outcome = CallOutcome(
-                    provider=deployment.provider,
-                    model=deployment.model_id,
-                    usage=usage,
-                    latency_s=time.perf_counter() - started,
-                    fallbacks=tried[:-1],
-                )
-                return result, outcome
+                return result, deployment, tried
         assert last is not None
         raise AllDeploymentsFailed(
             last.kind,
@@ -167,6 +163,21 @@ class Router:
             status=last.status,
             retry_after=last.retry_after,
             provider=last.provider,
+        )
+
+    async def complete(self, deployments: list[Deployment], body: Json) -> tuple[Json, CallOutcome]:
+        started = time.perf_counter()
+        result, deployment, tried = await self._call(
+            deployments,
+            lambda d: d.adapter.complete(ChatCall(d.model, body, self.policy.timeout), d.creds),
+        )
+        usage = Usage.from_openai(result.get("usage")) or _estimate(body, result)
+        return result, CallOutcome(
+            provider=deployment.provider,
+            model=deployment.model_id,
+            usage=usage,
+            latency_s=time.perf_counter() - started,
+            fallbacks=tried[:-1],
         )
 
     async def stream(
@@ -263,39 +274,16 @@ class Router:
         self, deployments: list[Deployment], inputs: list[str]
     ) -> tuple[Embeddings, CallOutcome]:
         started = time.perf_counter()
-        last: UpstreamError | None = None
-        for deployment in self._candidates(deployments):
-            attempt = 0
-            while True:
-                try:
-                    result = await deployment.adapter.embed(
-                        deployment.model, inputs, deployment.creds, self.policy.timeout
-                    )
-                except UpstreamError as error:
-                    self._failed(deployment, error)
-                    last = error
-                    if error.kind == ErrorKind.bad_request:
-                        raise
-                    wait = self._wait(error, attempt)
-                    if wait is None:
-                        break
-                    attempt += 1
-                    await asyncio.sleep(wait)
-                    continue
-                self.cooldowns.succeeded(deployment.cooldown_key)
-                return result, CallOutcome(
-                    provider=deployment.provider,
-                    model=deployment.model_id,
-                    usage=result.usage,
-                    latency_s=time.perf_counter() - started,
-                )
-        assert last is not None
-        raise AllDeploymentsFailed(
-            last.kind,
-            last.message,
-            status=last.status,
-            retry_after=last.retry_after,
-            provider=last.provider,
+        result, deployment, tried = await self._call(
+            deployments,
+            lambda d: d.adapter.embed(d.model, inputs, d.creds, self.policy.timeout),
+        )
+        return result, CallOutcome(
+            provider=deployment.provider,
+            model=deployment.model_id,
+            usage=result.usage,
+            latency_s=time.perf_counter() - started,
+            fallbacks=tried[:-1],
         )
 
 
