@@ -74,9 +74,12 @@ class EventWriter:
                 raise
             runtime().runs_bus.notify(self.run_id)
 
-    async def flush_periodically(self) -> None:
-        while True:
-            await asyncio.sleep(FLUSH_SECONDS)
+    async def flush_periodically(self, stop: asyncio.Event) -> None:
+        """Flush every few milliseconds until `stop` is set. Never cancelled mid-flush: a
+        commit interrupted by cancellation may have happened or not."""
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), FLUSH_SECONDS)
             try:
                 await self.flush()
             except Exception:  # retried on the next tick and at the end of the run
@@ -245,7 +248,8 @@ async def execute(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
     writer = EventWriter(tenant_id, run_id, claim.last_seq)
     if run.attempt > 1:
         writer.emit("metadata", {"run_id": str(run_id), "attempt": run.attempt})
-    flusher = asyncio.create_task(writer.flush_periodically())
+    stop_flushing = asyncio.Event()
+    flusher = asyncio.create_task(writer.flush_periodically(stop_flushing))
     work = asyncio.current_task()
     assert work is not None
     watcher = asyncio.create_task(_watch_cancel(tenant_id, run_id, work))
@@ -276,13 +280,33 @@ async def execute(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
     finally:
         watcher.cancel()
         rt.runs_registry.pop(run_id, None)
-    flusher.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await flusher
-    if outcome[0] == "rollback":
-        await _roll_back(claim)
-        return
-    await _finish(claim, writer, outcome, time.perf_counter() - started)
+    stop_flushing.set()
+    await flusher
+    try:
+        if outcome[0] == "rollback":
+            await _roll_back(claim)
+            return
+        await _finish(claim, writer, outcome, time.perf_counter() - started)
+    except Exception:
+        # Recording the end failed: still end the run, or its readers would wait forever.
+        _log.exception("run_finish_failed", run_id=str(run_id))
+        await _mark_failed(tenant_id, run_id)
+
+
+async def _mark_failed(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
+    error = {"error": "InternalError", "message": "An internal error occurred"}
+    async with runtime().db.transaction() as session:
+        await set_tenant(session, tenant_id)
+        run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id, lock=True)
+        if run is None:
+            return
+        run.status, run.error, run.finished_at = "error", error, utcnow()
+        thread = await thread_repository.get(
+            session, tenant_id=tenant_id, thread_id=run.thread_id, lock=True
+        )
+        if thread is not None:
+            thread.status, thread.error = "error", error
+    runtime().runs_bus.notify(run_id)
 
 
 async def _cancel_requested(tenant_id: uuid.UUID, run_id: uuid.UUID) -> str | None:

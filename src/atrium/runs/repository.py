@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.runs.models import Run, RunEvent, ToolCall
@@ -126,8 +127,13 @@ class RunRepository:
     # events
 
     async def add_events(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        """Store events; one already stored (same run and sequence number) is kept as is,
+        so writing a batch again after an uncertain commit is harmless."""
         if rows:
-            await session.execute(insert(RunEvent), rows)
+            stmt = pg_insert(RunEvent).on_conflict_do_nothing(
+                index_elements=["tenant_id", "run_id", "seq"]
+            )
+            await session.execute(stmt, rows)
 
     async def events_after(
         self,
