@@ -156,6 +156,7 @@ def server(
         ATRIUM_PROVIDER_COOLDOWN_FAILURES="3",
         ATRIUM_PROVIDER_COOLDOWN_SECONDS="3",
         ATRIUM_USAGE_FLUSH_SECONDS="0.2",
+        ATRIUM_CHECKPOINT_HISTORY="8",
     )
     proc = AtriumProcess(
         env=env, log_path=tmp_path_factory.mktemp("logs") / "atrium.log", port=port

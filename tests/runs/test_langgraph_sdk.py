@@ -331,3 +331,20 @@ async def test_thread_stream_follows_its_runs(client: LangGraphClient) -> None:
     metadata = [p.data["run_id"] for p in received if p.event == "metadata"]
     assert len(set(metadata)) == 2  # both runs, in order
     assert all(":" in p.id for p in received)
+
+
+async def test_checkpoint_retention(
+    client: LangGraphClient, db: psycopg.Connection[Any], account: Account
+) -> None:
+    aid = await assistant(client)
+    thread = await client.threads.create()
+    tid = thread["thread_id"]
+    for _ in range(5):
+        await client.runs.wait(tid, aid, input=HI)
+    key = f"{account.tenant_id}:{tid}"
+    count = db.execute("SELECT count(*) FROM checkpoints WHERE thread_id = %s", (key,)).fetchone()
+    assert count == (8,)  # ATRIUM_CHECKPOINT_HISTORY in the test server
+    state = await client.threads.get_state(tid)
+    assert len(state["values"]["messages"]) == 10  # nothing of the state was lost
+    result = await client.runs.wait(tid, aid, input=HI)
+    assert len(result["messages"]) == 12

@@ -22,3 +22,30 @@ async def delete_run_checkpoints(pool: AsyncConnectionPool[Any], key: str, run_i
                 (key, ids),
             )
         return len(ids)
+
+
+async def keep_latest(pool: AsyncConnectionPool[Any], key: str, keep: int) -> int:
+    """Delete all but the newest `keep` checkpoints of a thread, their pending writes, and
+    the channel values no remaining checkpoint refers to."""
+    async with pool.connection() as conn, conn.transaction():
+        cursor = await conn.execute(
+            "DELETE FROM checkpoints WHERE thread_id = %(key)s AND checkpoint_id NOT IN ("
+            "  SELECT checkpoint_id FROM checkpoints WHERE thread_id = %(key)s"
+            "  ORDER BY checkpoint_id DESC LIMIT %(keep)s) RETURNING checkpoint_id",
+            {"key": key, "keep": keep},
+        )
+        ids = [row["checkpoint_id"] for row in await cursor.fetchall()]
+        if not ids:
+            return 0
+        await conn.execute(
+            "DELETE FROM checkpoint_writes WHERE thread_id = %s AND checkpoint_id = ANY(%s)",
+            (key, ids),
+        )
+        await conn.execute(
+            "DELETE FROM checkpoint_blobs b WHERE b.thread_id = %s AND NOT EXISTS ("
+            "  SELECT 1 FROM checkpoints c WHERE c.thread_id = b.thread_id"
+            "  AND c.checkpoint_ns = b.checkpoint_ns"
+            "  AND c.checkpoint -> 'channel_versions' ->> b.channel = b.version)",
+            (key,),
+        )
+        return len(ids)

@@ -19,7 +19,7 @@ from langgraph.types import StateSnapshot
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from atrium.agents.checkpoints import delete_run_checkpoints
+from atrium.agents.checkpoints import delete_run_checkpoints, keep_latest
 from atrium.agents.graph import build
 
 
@@ -139,6 +139,6 @@ class AgentRuntime:
             self.pool, checkpoint_key(tenant_id, thread_id), str(run_id)
         )
 
-    async def prune(self, tenant_id: uuid.UUID, thread_id: uuid.UUID) -> None:
-        """Keep only the latest checkpoint of a thread (the retention policy)."""
-        await self.saver.aprune([checkpoint_key(tenant_id, thread_id)], strategy="keep_latest")
+    async def prune(self, tenant_id: uuid.UUID, thread_id: uuid.UUID, keep: int) -> int:
+        """Apply the retention: keep the thread's newest `keep` checkpoints."""
+        return await keep_latest(self.pool, checkpoint_key(tenant_id, thread_id), keep)

@@ -458,6 +458,9 @@ async def _finish(
             )
     rt.runs_bus.notify(run.id)
     _log.info("run_finished", run_id=str(run.id), status=status, seconds=round(elapsed, 3))
+    if rt.settings.checkpoint_history and status != "interrupted":
+        # Retention: checkpoint tables must not grow without bound.
+        await rt.agents.prune(run.tenant_id, run.thread_id, rt.settings.checkpoint_history)
     webhook = run.kwargs.get("webhook")
     if webhook and row is not None:
         payload = {
