@@ -348,3 +348,24 @@ async def test_checkpoint_retention(
     assert len(state["values"]["messages"]) == 10  # nothing of the state was lost
     result = await client.runs.wait(tid, aid, input=HI)
     assert len(result["messages"]) == 12
+
+
+async def test_events_mode_alongside_others(client: LangGraphClient) -> None:
+    aid = await assistant(client)
+    thread = await client.threads.create()
+    parts = [
+        p
+        async for p in client.runs.stream(
+            thread["thread_id"], aid, input=HI, stream_mode=["events", "values", "custom"]
+        )
+    ]
+    kinds = {p.data["event"] for p in parts if p.event == "events"}
+    assert {"on_chain_start", "on_chat_model_stream", "on_chain_end"} <= kinds
+    tokens = [
+        p.data["data"]["chunk"]["content"]
+        for p in parts
+        if p.event == "events" and p.data["event"] == "on_chat_model_stream"
+    ]
+    assert "".join(tokens) == SCRIPTED
+    assert parts[-1].event in ("values", "events")
+    assert [p for p in parts if p.event == "values"][-1].data["messages"][-1]["content"] == SCRIPTED

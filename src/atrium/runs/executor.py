@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import time
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
@@ -358,13 +359,17 @@ async def _stream(claim: Claim, writer: EventWriter) -> None:
         internal.add("debug")
     interrupts: list[dict[str, Any]] = []
     partial: dict[str, dict[str, Any]] = {}
-    stream: Any = graph.astream(
-        claim.graph_input,
-        cast(RunnableConfig, claim.config),
-        context=claim.context,
-        stream_mode=cast(Any, sorted(internal)),
-        interrupt_before=claim.interrupt_before,
-        interrupt_after=claim.interrupt_after,
+    options: dict[str, Any] = {
+        "context": claim.context,
+        "stream_mode": sorted(internal),
+        "interrupt_before": claim.interrupt_before,
+        "interrupt_after": claim.interrupt_after,
+    }
+    config = cast(RunnableConfig, claim.config)
+    stream: Any = (
+        _with_events(graph, claim.graph_input, config, options, writer)
+        if "events" in wanted
+        else graph.astream(claim.graph_input, config, **options)
     )
     async for mode, chunk in stream:
         if mode == "values" and "values" in wanted:
@@ -397,6 +402,22 @@ async def _stream(claim: Claim, writer: EventWriter) -> None:
         state = await graph.aget_state(cast(RunnableConfig, claim.config))
         values = jsonable(state.values) or {}
         writer.emit("values", {**values, "__interrupt__": jsonable(interrupts)})
+
+
+async def _with_events(
+    graph: Any,
+    graph_input: Any,
+    config: RunnableConfig,
+    options: dict[str, Any],
+    writer: EventWriter,
+) -> AsyncIterator[tuple[str, Any]]:
+    """Stream mode `events`: LangChain's v2 event stream, written as `events` events; the
+    graph's own stream chunks ride inside it and are handed on to the other modes."""
+    async for event in graph.astream_events(graph_input, config, version="v2", **options):
+        writer.emit("events", jsonable(event))
+        if event["event"] == "on_chain_stream" and not event.get("parent_ids"):
+            mode, chunk = event["data"]["chunk"]
+            yield mode, chunk
 
 
 async def _finish(

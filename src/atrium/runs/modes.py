@@ -6,7 +6,7 @@ from typing import Any
 
 from atrium.kit.errors import BadRequest
 
-SUPPORTED = ("values", "updates", "messages-tuple", "messages", "custom", "debug")
+SUPPORTED = ("values", "updates", "messages-tuple", "messages", "custom", "debug", "events")
 # Event names each mode produces on the wire.
 EVENTS = {
     "values": {"values"},
@@ -15,6 +15,7 @@ EVENTS = {
     "messages": {"messages/partial", "messages/metadata", "messages/complete"},
     "custom": {"custom"},
     "debug": {"debug"},
+    "events": {"events"},
 }
 ALWAYS = {"metadata", "error"}
 
