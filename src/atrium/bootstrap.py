@@ -52,7 +52,7 @@ def build_runtime(settings: Settings, urls: DatabaseUrls) -> Runtime:
     )
     from atrium.agents.runtime import AgentRuntime
     from atrium.providers.service import ProviderService
-    from atrium.runs.bus import RunBus
+    from atrium.runs.bus import RedisRunBus, RunBus
     from atrium.runs.tasks import make_queue
     from atrium.usage.recorder import UsageRecorder
 
@@ -72,7 +72,9 @@ def build_runtime(settings: Settings, urls: DatabaseUrls) -> Runtime:
         usage=usage,
         agents=AgentRuntime(app_dsn, pool_size=settings.database_pool_size),
         queue=make_queue(app_dsn),
-        runs_bus=RunBus(),
+        runs_bus=(
+            RedisRunBus(settings.redis_url.get_secret_value()) if settings.redis_url else RunBus()
+        ),
         runs_registry={},
     )
 

@@ -77,6 +77,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
         rt.usage.start()
         await rt.agents.open()
         await rt.queue.open_async()
+        rt.runs_bus.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -86,6 +87,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
         worker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await worker
+        await rt.runs_bus.close()
         await rt.queue.close_async()
         await rt.agents.close()
         await rt.usage.close()

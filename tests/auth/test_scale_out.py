@@ -3,13 +3,14 @@ and sign-in throttling holds across them."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support import AtriumProcess, free_port, register
+from tests.support import AtriumProcess, api_key, free_port, premium, register
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
@@ -75,3 +76,35 @@ def test_throttle_is_shared_through_redis(replicas: list[AtriumProcess]) -> None
             headers={"X-Forwarded-For": "198.18.0.50"},
         )
         assert blocked.status_code == 429
+
+
+def test_run_streams_across_replicas(replicas: list[AtriumProcess]) -> None:
+    """A run started through one replica (and executed by whichever worker takes it) streams
+    in full from the other, woken through Redis."""
+    one, two = replicas
+    owner = premium(register(one.url))
+    headers = {"x-api-key": api_key(owner, role="admin")}
+    with httpx.Client(headers=headers, timeout=60) as client:
+        assistant = client.post(
+            f"{one.url}/assistants",
+            json={"graph_id": "agent", "context": {"model": "scripted/slow"}},
+        ).json()
+        thread = client.post(f"{one.url}/threads", json={}).json()
+        run = client.post(
+            f"{one.url}/threads/{thread['thread_id']}/runs",
+            json={
+                "assistant_id": assistant["assistant_id"],
+                "stream_mode": ["messages-tuple"],
+                "input": {"messages": [{"role": "user", "content": "hi"}]},
+            },
+        ).json()
+        text = ""
+        url = f"{two.url}/threads/{thread['thread_id']}/runs/{run['run_id']}/stream"
+        with client.stream("GET", url, headers={"Last-Event-ID": "0"}) as response:
+            event = ""
+            for line in response.iter_lines():
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: ") and event == "messages":
+                    text += json.loads(line[6:])[0]["content"]
+    assert text == "This is a scripted reply from Atrium's benchmark model, streamed word by word."
