@@ -369,3 +369,36 @@ async def test_events_mode_alongside_others(client: LangGraphClient) -> None:
     assert "".join(tokens) == SCRIPTED
     assert parts[-1].event in ("values", "events")
     assert [p for p in parts if p.event == "values"][-1].data["messages"][-1]["content"] == SCRIPTED
+
+
+async def test_after_seconds_delays_the_start(client: LangGraphClient) -> None:
+    aid = await assistant(client)
+    thread = await client.threads.create()
+    run = await client.runs.create(thread["thread_id"], aid, input=HI, after_seconds=2)
+    await asyncio.sleep(1.0)
+    assert (await client.runs.get(thread["thread_id"], run["run_id"]))["status"] == "pending"
+    result = await client.runs.join(thread["thread_id"], run["run_id"])
+    assert result["messages"][-1]["content"] == SCRIPTED
+
+
+async def test_disconnect_cancels_when_asked(client: LangGraphClient) -> None:
+    aid = await assistant(client, model="scripted/slow")
+    thread = await client.threads.create()
+    tid = thread["thread_id"]
+    run_id = None
+    stream = client.runs.stream(
+        tid, aid, input=HI, stream_mode="messages-tuple", on_disconnect="cancel"
+    )
+    async for part in stream:
+        if part.event == "metadata":
+            run_id = part.data["run_id"]
+        if part.event == "messages":
+            break  # the client goes away mid-run
+    await stream.aclose()  # type: ignore[attr-defined]
+    assert run_id is not None
+    for _ in range(60):
+        status = (await client.runs.get(tid, run_id))["status"]
+        if status not in ("pending", "running"):
+            break
+        await asyncio.sleep(0.1)
+    assert status == "interrupted"

@@ -75,7 +75,8 @@ async def follow(
                 yield b": heartbeat\n\n"
     finally:
         if not done and on_disconnect is not None:
-            await on_disconnect()
+            # The stream's task is being cancelled: do the follow-up outside it.
+            rt.background.spawn(on_disconnect(), name="runs.on_disconnect")
     if on_done is not None:
         await on_done()
 
