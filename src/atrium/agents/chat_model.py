@@ -50,7 +50,8 @@ class AtriumChatModel(BaseChatModel):
         return body
 
     def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
-        raise NotImplementedError("Atrium's chat model is asynchronous only")
+        # The graph runs on asyncio; a synchronous call here would block the event loop.
+        raise TypeError("AtriumChatModel is asynchronous: use ainvoke or astream")
 
     async def _astream(
         self,

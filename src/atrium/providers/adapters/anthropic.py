@@ -10,7 +10,7 @@ from typing import Any
 import anthropic
 import httpx2
 
-from atrium.providers.adapters.base import ClientCache, scrub
+from atrium.providers.adapters.base import ClientCache, status_error
 from atrium.providers.types import (
     ChatCall,
     Credentials,
@@ -200,25 +200,12 @@ def translate_error(exc: Exception, creds: Credentials) -> UpstreamError:
             ErrorKind.connection, "Could not reach the provider", provider=provider
         )
     if isinstance(exc, anthropic.APIStatusError):
-        status = exc.status_code
-        message = exc.message
-        retry_after = None
-        header = exc.response.headers.get("retry-after") if exc.response is not None else None
-        if header:
-            try:
-                retry_after = float(header)
-            except ValueError:
-                retry_after = None
-        if status == 429:
-            kind = ErrorKind.rate_limited
-        elif status >= 500 or status == 529:
-            kind = ErrorKind.server
-        elif status in (401, 403):
-            kind, message = ErrorKind.auth, "The provider rejected the credential"
-        else:
-            kind = ErrorKind.bad_request
-        return UpstreamError(
-            kind, scrub(message, creds), status=status, retry_after=retry_after, provider=provider
+        return status_error(
+            exc.status_code,
+            exc.message,
+            creds=creds,
+            provider=provider,
+            headers=exc.response.headers if exc.response is not None else None,
         )
     if isinstance(exc, httpx2.TimeoutException):
         return UpstreamError(ErrorKind.timeout, "The provider timed out", provider=provider)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Generic, Protocol, TypeVar
 
-from atrium.providers.types import ChatCall, Credentials, Embeddings, Json
+from atrium.providers.types import (
+    ChatCall,
+    Credentials,
+    Embeddings,
+    ErrorKind,
+    Json,
+    UpstreamError,
+)
 
 T = TypeVar("T")
 
@@ -34,6 +41,39 @@ class Adapter(Protocol):
     async def embed(
         self, model: str, inputs: list[str], creds: Credentials, timeout_seconds: float
     ) -> Embeddings: ...
+
+
+def status_error(
+    status: int,
+    message: str,
+    *,
+    creds: Credentials,
+    provider: str,
+    headers: Mapping[str, str] | None = None,
+) -> UpstreamError:
+    """An upstream HTTP error status as an UpstreamError: what kind it is (and so whether it
+    is retried), a message free of credentials, and any Retry-After (seconds or ms)."""
+    if status == 429:
+        kind = ErrorKind.rate_limited
+    elif status >= 500:
+        kind = ErrorKind.server
+    elif status in (401, 403):
+        kind, message = ErrorKind.auth, "The provider rejected the credential"
+    else:
+        kind = ErrorKind.bad_request
+    retry_after = None
+    if headers is not None:
+        for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+            value = headers.get(name)
+            if value:
+                try:
+                    retry_after = float(value) * scale
+                    break
+                except ValueError:
+                    continue
+    return UpstreamError(
+        kind, scrub(message, creds), status=status, retry_after=retry_after, provider=provider
+    )
 
 
 def scrub(message: str, creds: Credentials | None = None) -> str:

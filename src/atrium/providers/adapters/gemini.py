@@ -13,7 +13,7 @@ import httpx2
 from google import genai
 from google.genai import errors as genai_errors
 
-from atrium.providers.adapters.base import ClientCache, scrub
+from atrium.providers.adapters.base import ClientCache, status_error
 from atrium.providers.types import (
     ChatCall,
     Credentials,
@@ -195,26 +195,13 @@ def _split(response: Any) -> tuple[str, list[Json], str | None]:
 def translate_error(exc: Exception, creds: Credentials) -> UpstreamError:
     provider = "gemini"
     if isinstance(exc, genai_errors.APIError):
-        status = int(exc.code or 500)
-        message = str(exc.message or exc.status or "error")
-        if status == 429:
-            kind = ErrorKind.rate_limited
-        elif status >= 500:
-            kind = ErrorKind.server
-        elif status in (401, 403):
-            kind, message = ErrorKind.auth, "The provider rejected the credential"
-        else:
-            kind = ErrorKind.bad_request
-        retry_after = None
         response = getattr(exc, "response", None)
-        headers = getattr(response, "headers", None)
-        if headers is not None and headers.get("retry-after"):
-            try:
-                retry_after = float(headers.get("retry-after"))
-            except ValueError:
-                retry_after = None
-        return UpstreamError(
-            kind, scrub(message, creds), status=status, retry_after=retry_after, provider=provider
+        return status_error(
+            int(exc.code or 500),
+            str(exc.message or exc.status or "error"),
+            creds=creds,
+            provider=provider,
+            headers=getattr(response, "headers", None),
         )
     # google-genai runs on httpx or httpx2, whichever it finds.
     if isinstance(exc, (httpx.TimeoutException, httpx2.TimeoutException)):

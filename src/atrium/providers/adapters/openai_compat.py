@@ -10,7 +10,7 @@ import httpx2
 import openai
 import pydantic
 
-from atrium.providers.adapters.base import ClientCache, scrub
+from atrium.providers.adapters.base import ClientCache, status_error
 from atrium.providers.types import (
     ChatCall,
     Credentials,
@@ -22,24 +22,6 @@ from atrium.providers.types import (
 )
 
 
-def _retry_after(response: httpx2.Response | None) -> float | None:
-    if response is None:
-        return None
-    value = response.headers.get("retry-after-ms")
-    if value:
-        try:
-            return float(value) / 1000
-        except ValueError:
-            pass
-    value = response.headers.get("retry-after")
-    if value:
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
-
-
 def translate_error(exc: Exception, provider: str, creds: Credentials) -> UpstreamError:
     if isinstance(exc, openai.APITimeoutError):
         return UpstreamError(ErrorKind.timeout, "The provider timed out", provider=provider)
@@ -48,23 +30,12 @@ def translate_error(exc: Exception, provider: str, creds: Credentials) -> Upstre
             ErrorKind.connection, "Could not reach the provider", provider=provider
         )
     if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        body_message = exc.message
-        if status == 429:
-            kind = ErrorKind.rate_limited
-        elif status >= 500:
-            kind = ErrorKind.server
-        elif status in (401, 403):
-            kind = ErrorKind.auth
-            body_message = "The provider rejected the credential"
-        else:
-            kind = ErrorKind.bad_request
-        return UpstreamError(
-            kind,
-            scrub(body_message, creds),
-            status=status,
-            retry_after=_retry_after(exc.response),
+        return status_error(
+            exc.status_code,
+            exc.message,
+            creds=creds,
             provider=provider,
+            headers=exc.response.headers if exc.response is not None else None,
         )
     if isinstance(exc, (httpx2.TimeoutException,)):
         return UpstreamError(ErrorKind.timeout, "The provider timed out", provider=provider)
