@@ -80,7 +80,7 @@ STARTUP_TIMEOUT_S = 180.0
 CAPACITY_CONCURRENCY = 8
 QUIET_LIMIT = 0.15  # before a level, wait until other processes use under 15% of a core
 QUIET_MAX_WAIT_S = 20.0  # ... for at most this long per level
-QUIET_MAX_WAIT_TOTAL_S = 90.0  # ... and this long over the whole run
+QUIET_MAX_WAIT_TOTAL_S = 120.0  # ... and this long over the whole run (--quiet-wait)
 
 
 # --------------------------------------------------------------------------------------
@@ -1083,11 +1083,13 @@ def terminate_on_signal() -> Iterator[None]:
     def handler(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
-    old = signal.signal(signal.SIGTERM, handler)
+    # SIGINT too: a process started in the background by a shell has it ignored otherwise
+    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, old)
+        for sig, previous in old.items():
+            signal.signal(sig, previous)
 
 
 def vm_hwm_mb(pid: int) -> float | None:
@@ -1111,6 +1113,12 @@ def main() -> int:
         type=float,
         default=5.0,
         help="closed-loop probe of Atrium's most requests/s (0: skip)",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=QUIET_MAX_WAIT_TOTAL_S,
+        help="most seconds, over the run, spent waiting for other processes to go quiet",
     )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     parser.add_argument("--serve-upstream", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -1255,7 +1263,7 @@ def run(
         [psutil.Process(), psutil.Process(procs.upstream.pid), server]
         + ([procs.postmaster] if procs.postmaster is not None else [])
     )
-    quiet_budget = [QUIET_MAX_WAIT_TOTAL_S]
+    quiet_budget = [min(max(args.quiet_wait, 0.0), 300.0)]
 
     async def quiet() -> None:
         if quiet_budget[0] <= 0:

@@ -36,7 +36,8 @@ def start(settings: Settings) -> DatabaseUrls:
     pgdata.mkdir(parents=True, exist_ok=True)
     # pgserver keeps the server up until the last process that attached to it exits.
     os.environ.setdefault("XDG_RUNTIME_DIR", str(Path(settings.data_dir).resolve() / "run"))
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True)
+    # A runtime folder must be private (0700), or platformdirs warns and picks another.
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
     import pgserver  # after XDG_RUNTIME_DIR: it picks its runtime folder at import
 
     if _server is None:

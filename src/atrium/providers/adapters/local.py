@@ -68,7 +68,9 @@ class LocalAdapter:
 
     def __init__(self, *, context_tokens: int = 4096, threads: int | None = None) -> None:
         self._context_tokens = context_tokens
-        self._threads = threads or max(1, (os.cpu_count() or 2))
+        # One core is left to the API and the database: on a busy 2-core machine, llama.cpp
+        # with a thread per core collapsed to ~1 token/s (benchmarks/RESULTS.md).
+        self._threads = threads or max(1, (os.cpu_count() or 2) - 1)
         self._llm: Any = None
         self._embedder: Any = None
         self._load_lock = threading.Lock()
