@@ -320,3 +320,17 @@ def test_assistant_addressed_as_a_model(client: openai.OpenAI, account: Account)
     # the temporary threads are gone
     threads = account.api.post("/threads/search", json={"metadata": {"stateless": True}})
     assert threads.json() == []
+
+
+def test_plan_requests_per_minute(base_url: str) -> None:
+    basic = register(base_url)  # Basic: 60 requests per minute
+    with openai.OpenAI(base_url=f"{base_url}/v1", api_key=api_key(basic), max_retries=0) as c:
+        for _ in range(60):
+            with pytest.raises(openai.NotFoundError):  # counted even when refused later
+                c.chat.completions.create(
+                    model="nope/none", messages=[{"role": "user", "content": "x"}]
+                )
+        with pytest.raises(openai.RateLimitError) as limited:
+            c.chat.completions.create(model="local", messages=[{"role": "user", "content": "x"}])
+    assert limited.value.body["code"] == "quota_exceeded"  # type: ignore[index]
+    assert int(limited.value.response.headers["retry-after"]) >= 1

@@ -16,7 +16,7 @@ from atrium.auth.context import AuthContext
 from atrium.auth.service import auth_service
 from atrium.gateway.errors import UpstreamFailed, openai_error
 from atrium.gateway.schemas import ChatCompletionRequest, EmbeddingRequest
-from atrium.kit.errors import BadRequest
+from atrium.kit.errors import BadRequest, QuotaExceeded
 from atrium.kit.invalidation import on_tenant_change
 from atrium.kit.runtime import runtime
 from atrium.kit.security import digest
@@ -86,6 +86,7 @@ async def authenticate(credential: str, request_id: str | None) -> GatewayCall:
             keys = await provider_key_service.tenant_keys(session=session, tenant_id=auth.tenant_id)
         _cache.put(cache_key, auth, keys)
     limits = await tenant_service.plan_limits(auth.plan_id)
+    await _spend_request(auth.tenant_id, limits)
     allowed = limits.get("allowed_models") or []
     caller = Caller(
         tenant_id=auth.tenant_id,
@@ -95,6 +96,22 @@ async def authenticate(credential: str, request_id: str | None) -> GatewayCall:
         request_id=request_id,
     )
     return GatewayCall(auth=auth, caller=caller, tenant_keys=keys)
+
+
+async def _spend_request(tenant_id: uuid.UUID, limits: dict[str, Any]) -> None:
+    """The plan's requests per minute, counted per tenant (in Redis when configured, so
+    every replica counts against the same allowance)."""
+    per_minute = limits.get("requests_per_minute")
+    if not isinstance(per_minute, int) or per_minute <= 0:
+        return
+    limiter = runtime().limiter
+    rate = f"{per_minute}/minute"
+    if not await limiter.hit(rate, "plan-rpm", str(tenant_id)):
+        wait = await limiter.retry_after(rate, "plan-rpm", str(tenant_id)) or 1
+        raise QuotaExceeded(
+            f"Your plan allows {per_minute} requests per minute",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 async def deployments_for(model: str, call: GatewayCall) -> list[Deployment]:
