@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import socket
@@ -16,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 
 
 def free_port() -> int:
@@ -176,14 +174,6 @@ def register(
     api = Api(base_url, tokens["access_token"])
     me = api.get("/auth/me").json()
     return Account(email, password, me["user"]["id"], tokens["tenant_id"], tokens, api)
-
-
-def owner_connect(dsn: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(dsn, autocommit=True)
-
-
-def run_async(coro: Any) -> Any:
-    return asyncio.run(coro)
 
 
 def premium(account: Account) -> Account:
