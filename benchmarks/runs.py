@@ -23,7 +23,7 @@ B. Embedded shape restarted with ATRIUM_SCRIPTED_SLOW_DELAY_SECONDS=1.0 (and
 C. Scale-out shape: fresh data dir, `atrium serve` with ATRIUM_WORKERS_IN_PROCESS=false and
    ATRIUM_REDIS_URL, plus two `atrium worker` processes with the same environment (same
    ATRIUM_DATA_DIR: they attach to the same embedded PostgreSQL; ATRIUM_RUN_CONCURRENCY=500
-   each): a smaller 1 and 2, 3 for ~10 s per level, and 4.
+   each): a smaller 1 and 2, 3 for ~10 s per level, and 4 at 100 then straight to 1,000.
 
 Prints a markdown report and writes it to benchmarks/runs-results.md (unless --no-write).
 Server stdout/stderr go to log files under /tmp/atrium-runs-bench-<time>/ (kept), and the
@@ -74,7 +74,7 @@ TARGET_FIRST_EVENT_P50_MS = 10.0
 TARGET_WAIT_ADDED_MS = 10.0  # judged on the median; P95/P99 are reported next to it
 TARGET_HELD_STREAMS = 1000
 
-BUDGET_S = 11.5 * 60  # the whole run, whatever the options
+BUDGET_S = 11.0 * 60  # the whole run, whatever the options (plus at most 45 s to stop)
 STARTUP_TIMEOUT_S = 120.0
 FAST_TIMEOUT_S = 3.0  # a scripted/fast run normally ends in ~0.1 s; 3 s without end = hung
 WAIT_TIMEOUT_LOAD_S = 10.0  # runs.wait under concurrent load
@@ -389,6 +389,38 @@ class Sampler:
             "executing": pct([float(r[2]) for r in rows if r[2] is not None]),
         }
 
+    def statuses(self, run_ids: list[str | None]) -> Counter[str]:
+        """Status of runs by id, read straight from PostgreSQL (no load on the API)."""
+        out: Counter[str] = Counter()
+        ids = [r for r in run_ids if r]
+        if len(ids) < len(run_ids):
+            out["run id unknown"] = len(run_ids) - len(ids)
+        if not ids:
+            return out
+        try:
+            import psycopg
+
+            with psycopg.connect(
+                host=str((self.shape.data_dir / "pg").resolve()),
+                user="postgres",
+                dbname="atrium",
+                connect_timeout=5,
+            ) as conn:
+                rows = conn.execute(
+                    "SELECT status, count(*) FROM runs WHERE id::text = ANY(%s) GROUP BY status",
+                    (ids,),
+                ).fetchall()
+        except Exception as exc:
+            out[f"unreadable ({type(exc).__name__})"] += len(ids)
+            return out
+        found = 0
+        for status, n in rows:
+            out[str(status)] += int(n)
+            found += int(n)
+        if found < len(ids):
+            out["not found"] += len(ids) - found
+        return out
+
     async def _health(self) -> None:
         """The API's responsiveness (its event loop's lag, mostly): GET /healthz twice a
         second on a connection of its own."""
@@ -688,16 +720,6 @@ def parse_ts(value: str) -> float:
     return dt.datetime.fromisoformat(value).timestamp()
 
 
-async def run_status(client: LangGraphClient, thread_id: str, run_id: str | None) -> str:
-    if not run_id:
-        return "run id unknown"
-    with contextlib.suppress(Exception):
-        async with asyncio.timeout(5):
-            run = await client.runs.get(thread_id, run_id)
-        return str(run.get("status"))
-    return "status unreadable"
-
-
 async def make_threads(client: LangGraphClient, n: int, concurrency: int = 20) -> list[str]:
     sem = asyncio.Semaphore(concurrency)
 
@@ -723,7 +745,7 @@ async def make_threads(client: LangGraphClient, n: int, concurrency: int = 20) -
 
 
 async def measure_start_latency(
-    client: LangGraphClient, aid: str, n: int, warmup: int
+    client: LangGraphClient, aid: str, n: int, warmup: int, sampler: Sampler
 ) -> dict[str, Any]:
     """1. Sequential streams, each on a fresh thread (created beforehand, not timed)."""
     threads: list[str] = []
@@ -741,12 +763,9 @@ async def measure_start_latency(
         await client.threads.get(threads[0])
         base.append((time.perf_counter() - t0) * 1000)
     results: list[StreamResult] = []
-    stuck: Counter[str] = Counter()
     for tid in threads[warmup:]:
-        r = await one_stream(client, tid, aid, FAST_TIMEOUT_S)
-        results.append(r)
-        if r.error and r.error.startswith("no end"):
-            stuck[await run_status(client, tid, r.run_id)] += 1
+        results.append(await one_stream(client, tid, aid, FAST_TIMEOUT_S))
+    stuck = sampler.statuses([r.run_id for r in results if r.error])
     errors = Counter(r.error for r in results if r.error)
     return {
         "n": n,
@@ -762,7 +781,7 @@ async def measure_start_latency(
 
 
 async def measure_wait(
-    client: LangGraphClient, aid: str, n: int, timeout: float, label: str
+    client: LangGraphClient, aid: str, n: int, timeout: float, label: str, sampler: Sampler
 ) -> dict[str, Any]:
     """2. runs.wait wall time minus the run's own life (updated_at - created_at)."""
     threads = await make_threads(client, n + 3)
@@ -772,13 +791,12 @@ async def measure_wait(
     added: list[float] = []
     lives: list[float] = []
     errors: Counter[str] = Counter()
-    stuck: Counter[str] = Counter()
+    failed: list[str | None] = []
     for tid in threads[3:]:
         w = await one_wait(client, tid, aid, timeout)
         if w.error:
             errors[w.error] += 1
-            if w.error.startswith("no answer"):
-                stuck[await run_status(client, tid, w.run_id)] += 1
+            failed.append(w.run_id)
             continue
         if not w.run_id:
             errors["no run id in Content-Location"] += 1
@@ -796,7 +814,7 @@ async def measure_wait(
         "added": pct(added),
         "added_over_450": sum(1 for a in added if a > 450),
         "errors": errors,
-        "stuck_status": stuck,
+        "stuck_status": sampler.statuses(failed),
     }
 
 
@@ -883,13 +901,12 @@ async def measure_held(
     cut = [r for r in results if r.error and r.error != "reply not intact" and not r.intact]
     missing = sum(max(0, REPLY_WORDS - r.tokens) for r in results)
     extra = sum(max(0, r.tokens - REPLY_WORDS) for r in results)
-    stuck: Counter[str] = Counter()
-    hung = [
-        (tid, r) for tid, r in zip(threads, results, strict=True) if r.error and "no end" in r.error
-    ]
-    for tid, r in hung[:50]:  # bounded
-        stuck[await run_status(client, tid, r.run_id)] += 1
+    stuck = sampler.statuses([r.run_id for r in results if r.error and "no end" in r.error])
+    lost_status = sampler.statuses([r.run_id for r in lost])
+    lost_tail = sum(1 for r in lost if REPLY.startswith(r.text))  # only the end is missing
     return {
+        "lost_status": lost_status,
+        "lost_tail": lost_tail,
         "runs": sampler.run_breakdown(since),
         "c": c,
         "threads_s": threads_s,
@@ -1101,7 +1118,7 @@ async def held_levels(
     data["held"] = held
     for c in levels:
         timeout = 15 * SLOW_DELAY_HELD + 60 + c * 0.03
-        need = timeout + 25 + STOP_GRACE_S
+        need = 30 + c * 0.07 + STOP_GRACE_S  # a level that holds; a failing one takes longer
         if budget.left() < need:
             data.setdefault("skipped", []).append(
                 f"held streams at {c}: skipped, {budget.left():.0f} s of the time budget "
@@ -1156,7 +1173,7 @@ async def latency_block(
         mark = log_mark(shape)
         log(f"[{shape.label}] 1. start latency: {n_stream} sequential streams")
         since = dt.datetime.now(dt.UTC)
-        data["start"] = await measure_start_latency(client, fast, n_stream, warmup=10)
+        data["start"] = await measure_start_latency(client, fast, n_stream, 10, sampler)
         data["start"]["runs"] = sampler.run_breakdown(since)
         s = data["start"]
         log(
@@ -1165,11 +1182,15 @@ async def latency_block(
         )
         log(f"[{shape.label}] 2. runs.wait: {n_wait} sequential waits on scripted/fast")
         since = dt.datetime.now(dt.UTC)
-        data["wait"] = [await measure_wait(client, fast, n_wait, FAST_TIMEOUT_S, "scripted/fast")]
+        data["wait"] = [
+            await measure_wait(client, fast, n_wait, FAST_TIMEOUT_S, "scripted/fast", sampler)
+        ]
         data["wait"][0]["runs"] = sampler.run_breakdown(since)
         if slow and n_wait_slow:
             data["wait"].append(
-                await measure_wait(client, slow, n_wait_slow, 10.0, "scripted/slow (0.05 s/word)")
+                await measure_wait(
+                    client, slow, n_wait_slow, 10.0, "scripted/slow (0.05 s/word)", sampler
+                )
             )
         for w in data["wait"]:
             log(
@@ -1221,9 +1242,11 @@ async def campaign(args: argparse.Namespace, report: Report, cleanup: Cleanup) -
     log_dir.mkdir(parents=True, exist_ok=True)
     report.log_dir = log_dir
     q = args.quick
-    n_stream, n_wait, n_wait_slow = (40, 30, 5) if q else (150, 100, 20)
+    n_stream, n_wait, n_wait_slow = (40, 30, 5) if q else (120, 80, 10)
     tp_dur, tp_dur_redis = (6.0, 5.0) if q else (20.0, 10.0)
     levels = (100, 300) if q else HELD_LEVELS
+    # scale-out: a smaller version (the time budget): 100, then straight to 1,000
+    levels_redis = (100,) if q else (100, 1000)
 
     # ---- A + B: embedded ---------------------------------------------------------------
     data_dir = Path(tempfile.mkdtemp(prefix="atrium-runs-bench-"))
@@ -1301,7 +1324,7 @@ async def campaign(args: argparse.Namespace, report: Report, cleanup: Cleanup) -
         "ATRIUM_REDIS_URL": redis_url,
         "ATRIUM_WORKERS_IN_PROCESS": "false",
         "ATRIUM_SCRIPTED_SLOW_DELAY_SECONDS": str(SLOW_DELAY_HELD),
-        "ATRIUM_RUN_CONCURRENCY": str(math.ceil(max(levels) / workers)),
+        "ATRIUM_RUN_CONCURRENCY": str(math.ceil(max(levels_redis) / workers)),
     }
     shape_c = Shape("redis", data_dir, log_dir, env_c, port)
     cleanup.shapes.append(shape_c)
@@ -1343,7 +1366,7 @@ async def campaign(args: argparse.Namespace, report: Report, cleanup: Cleanup) -
         shape_c, key, fast, None, max(30, n_stream // 3), max(30, n_wait // 3), 0, red, sampler_c
     )
     await throughput_block(shape_c, key, fast, (10, 50), tp_dur_redis, red, sampler_c, budget)
-    await held_levels(shape_c, key, slow, levels, budget, red, sampler_c)
+    await held_levels(shape_c, key, slow, levels_redis, budget, red, sampler_c)
     red["log_all"] = log_summary(shape_c, None)
     shape_c.stop()
     red["stop"] = [(p.name, p.stop_seconds, p.exit_code) for p in shape_c.procs]
@@ -1506,7 +1529,7 @@ def render(report: Report) -> str:
             w(f"Server side, from PostgreSQL: {breakdown_text(s.get('runs'))}.")
             if s["stuck_status"]:
                 w(
-                    " Status of the runs whose stream never ended (`GET /threads/{tid}/runs/{rid}`): "
+                    "Status (in PostgreSQL) of the runs whose stream failed: "
                     + ", ".join(f"{k}: {v}" for k, v in s["stuck_status"].items())
                     + "."
                 )
@@ -1545,7 +1568,7 @@ def render(report: Report) -> str:
                 if wt["stuck_status"]:
                     w("")
                     w(
-                        f"Status of the {wt['label']} runs whose wait never answered: "
+                        f"Status (in PostgreSQL) of the {wt['label']} runs whose wait failed: "
                         + ", ".join(f"{k}: {v}" for k, v in wt["stuck_status"].items())
                         + "."
                     )
@@ -1629,9 +1652,19 @@ def render(report: Report) -> str:
             for h in d["held"]:
                 if h["stuck_status"]:
                     w(
-                        f"At {h['c']}: status of runs whose stream did not end in {h['timeout']:.0f} s "
-                        "(up to 50 checked): "
+                        f"At {h['c']}: status (in PostgreSQL, after the level) of the runs whose "
+                        f"stream did not end in {h['timeout']:.0f} s: "
                         + ", ".join(f"{k}: {v}" for k, v in h["stuck_status"].items())
+                        + "."
+                    )
+                    w("")
+                if h["lost_streams"]:
+                    w(
+                        f"At {h['c']}: {h['lost_streams']} streams ended without an error event "
+                        f"but without all 15 tokens ({h['lost_tokens']} missing; in "
+                        f"{h['lost_tail']} of them only the end of the reply is missing); "
+                        "their runs' status in PostgreSQL: "
+                        + ", ".join(f"{k}: {v}" for k, v in h["lost_status"].items())
                         + "."
                     )
                     w("")
@@ -1663,7 +1696,7 @@ def render(report: Report) -> str:
         "20 at a time, ~12 minutes); in the scale-out shape ATRIUM_REDIS_URL, "
         "ATRIUM_WORKERS_IN_PROCESS=false on the API, two `atrium worker` with "
         "ATRIUM_RUN_CONCURRENCY=<largest level>/2 each (so its throughput figures are with that "
-        "concurrency, not 20). Setup: POST /auth/register, /tenants/subscribe (premium), "
+        "concurrency, not 20), held streams at 100 then straight to 1,000 (time budget). Setup: POST /auth/register, /tenants/subscribe (premium), "
         "/api-keys (role admin); two assistants (graph `agent`, context model scripted/fast and "
         "scripted/slow)."
     )
@@ -1731,7 +1764,7 @@ def main() -> int:
     code = 0
     try:
         with terminate_on_signal():
-            asyncio.run(asyncio.wait_for(campaign(args, report, cleanup), BUDGET_S + 60))
+            asyncio.run(asyncio.wait_for(campaign(args, report, cleanup), BUDGET_S + 45))
     except KeyboardInterrupt as exc:
         report.failure = f"interrupted ({exc})"
         code = 130
