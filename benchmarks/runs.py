@@ -51,6 +51,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import warnings
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -668,7 +669,11 @@ async def one_stream(
             gauge.down()
     res.text = "".join(pieces)
     if res.error is None and res.first_event_name != "metadata":
-        res.error = f"first event was {res.first_event_name!r}, not 'metadata'"
+        res.error = (
+            "stream ended without any event"
+            if res.first_event_name is None
+            else f"first event was {res.first_event_name!r}, not 'metadata'"
+        )
     if res.error is None and not res.intact:
         res.error = "reply not intact"
     return res
@@ -862,12 +867,29 @@ async def measure_throughput(
     }
 
 
-def shared_client(url: str, api_key: str, connections: int) -> LangGraphClient:
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+SDK_WARNINGS: Counter[str] = Counter()
+
+
+def count_warning(message: Any, category: Any, filename: str, lineno: int, *_: Any) -> None:
+    """The SDK warns when it reconnects a stream without a Last-Event-ID: count them."""
+    SDK_WARNINGS[f"{category.__name__}: {str(message)[:110]}"] += 1
+
+
+def shared_client(url: str, api_key: str, connections: int) -> tuple[LangGraphClient, Counter[str]]:
     """One LangGraph SDK client for many streams: get_client's own headers (x-api-key from
     `api_key=`) and timeouts, on an httpx pool big enough for every stream at once. (One
-    get_client per stream costs ~34 ms and ~0.8 MB each here: its own SSL context.)"""
+    get_client per stream costs ~34 ms and ~0.8 MB each here: its own SSL context.)
+    Also counts the requests the SDK makes, by method and path shape (its reconnects of
+    broken streams show up as GET .../runs/{id}/stream)."""
     template = get_client(url=url, api_key=api_key)
+    requests: Counter[str] = Counter()
+
+    async def on_request(request: httpx.Request) -> None:
+        requests[f"{request.method} {_UUID.sub('{id}', request.url.path)}"] += 1
+
     http = httpx.AsyncClient(
+        event_hooks={"request": [on_request]},
         base_url=url,
         transport=httpx.AsyncHTTPTransport(
             retries=5,
@@ -876,7 +898,7 @@ def shared_client(url: str, api_key: str, connections: int) -> LangGraphClient:
         timeout=httpx.Timeout(connect=30, read=300, write=300, pool=60),
         headers=template.http.client.headers,
     )
-    return LangGraphClient(http)
+    return LangGraphClient(http), requests
 
 
 async def measure_held(
@@ -1129,7 +1151,8 @@ async def held_levels(
         mark = log_mark(shape)
         log(f"[{shape.label}] held streams: {c} at once (timeout {timeout:.0f} s)")
         # a fresh shared client (and pool) per level
-        client = shared_client(shape.url, key, c + 50)
+        client, requests = shared_client(shape.url, key, c + 50)
+        warned = Counter(SDK_WARNINGS)
         try:
             r = await measure_held(client, aid, c, sampler, timeout)
         except Exception as exc:
@@ -1144,6 +1167,8 @@ async def held_levels(
             await client.aclose()
         r["log"] = log_summary(shape, mark)
         r["dead"] = shape.check_alive()
+        r["requests"] = requests
+        r["sdk_warnings"] = Counter(SDK_WARNINGS) - warned
         held.append(r)
         log(
             f"[{shape.label}] held {c}: ok {r['ok']}, errors {err_text(r['errors'])}, "
@@ -1668,6 +1693,18 @@ def render(report: Report) -> str:
                         + "."
                     )
                     w("")
+                w(
+                    f"At {h['c']}: requests the SDK made: "
+                    + ", ".join(f"`{k}` {v}" for k, v in h["requests"].most_common())
+                    + (
+                        "; SDK warnings: "
+                        + ", ".join(f"`{k}` × {v}" for k, v in h["sdk_warnings"].most_common())
+                        if h["sdk_warnings"]
+                        else "; no SDK warnings"
+                    )
+                    + "."
+                )
+                w("")
                 if h["dead"]:
                     w(f"At {h['c']}: processes that died: {', '.join(h['dead'])}.")
                     w("")
@@ -1760,6 +1797,8 @@ def main() -> int:
     report.machine = machine_facts()
     report.code = code_facts()
     cleanup = Cleanup()
+    warnings.showwarning = count_warning  # the SDK's reconnect warnings, counted per level
+    warnings.simplefilter("always")
     t0 = time.monotonic()
     code = 0
     try:
