@@ -46,20 +46,21 @@ async def start(body: ChatCompletionRequest, auth: Any) -> tuple[uuid.UUID, uuid
 async def _events(tenant_id: uuid.UUID, run_id: uuid.UUID) -> AsyncIterator[tuple[str, Any]]:
     rt = runtime()
     last = 0
-    while True:
-        async with rt.db.transaction() as session:
-            await set_tenant(session, tenant_id)
-            events = await run_repository.events_after(
-                session, tenant_id=tenant_id, run_id=run_id, after=last
-            )
-            run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id)
-        for event in events:
-            last = event.seq
-            yield event.event, event.data
-        if not events and (run is None or run.status not in ACTIVE):
-            return
-        if not events:
-            await rt.runs_bus.wait(run_id, 0.5)
+    with rt.runs_bus.subscribe(run_id) as wake_ups:
+        while True:
+            async with rt.db.transaction() as session:
+                await set_tenant(session, tenant_id)
+                events = await run_repository.events_after(
+                    session, tenant_id=tenant_id, run_id=run_id, after=last
+                )
+                run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id)
+            for event in events:
+                last = event.seq
+                yield event.event, event.data
+            if not events and (run is None or run.status not in ACTIVE):
+                return
+            if not events:
+                await wake_ups.wait(0.5)
 
 
 async def _cleanup(tenant_id: uuid.UUID, thread_id: uuid.UUID) -> None:

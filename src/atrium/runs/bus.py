@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from redis.asyncio import Redis
@@ -34,19 +35,31 @@ class RunBus:
         for event in self._waiters.get(run_id, ()):
             event.set()
 
-    async def wait(self, run_id: uuid.UUID, seconds: float) -> None:
+    @contextlib.contextmanager
+    def subscribe(self, run_id: uuid.UUID) -> Iterator[Subscription]:
+        """Wake-ups for one run. Subscribe before reading the run's state, so a wake-up
+        that comes between the read and the wait is not missed."""
         event = asyncio.Event()
         self._waiters[run_id].add(event)
         try:
-            await asyncio.wait_for(event.wait(), seconds)
-        except TimeoutError:
-            pass
+            yield Subscription(event)
         finally:
             waiters = self._waiters.get(run_id)
             if waiters is not None:
                 waiters.discard(event)
                 if not waiters:
                     del self._waiters[run_id]
+
+
+class Subscription:
+    def __init__(self, event: asyncio.Event) -> None:
+        self._event = event
+
+    async def wait(self, seconds: float) -> None:
+        """Until the next wake-up (or one that came since the last wait), or `seconds`."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._event.wait(), seconds)
+        self._event.clear()
 
 
 class RedisRunBus(RunBus):

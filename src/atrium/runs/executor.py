@@ -291,22 +291,35 @@ async def execute(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
     except Exception:
         # Recording the end failed: still end the run, or its readers would wait forever.
         _log.exception("run_finish_failed", run_id=str(run_id))
-        await _mark_failed(tenant_id, run_id)
+        await _mark_failed(tenant_id, run_id, writer)
 
 
-async def _mark_failed(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
+async def _mark_failed(tenant_id: uuid.UUID, run_id: uuid.UUID, writer: EventWriter) -> None:
+    """End a run whose normal ending could not be recorded (e.g. the database pool was
+    exhausted): keep trying to store its pending events and an `error` event before the
+    failed status, so a reader never sees a clean end with part of the reply missing."""
     error = {"error": "InternalError", "message": "An internal error occurred"}
-    async with runtime().db.transaction() as session:
-        await set_tenant(session, tenant_id)
-        run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id, lock=True)
-        if run is None:
-            return
-        run.status, run.error, run.finished_at = "error", error, utcnow()
-        thread = await thread_repository.get(
-            session, tenant_id=tenant_id, thread_id=run.thread_id, lock=True
-        )
-        if thread is not None:
-            thread.status, thread.error = "error", error
+    writer.emit("error", error)
+    for attempt in range(5):
+        try:
+            await writer.flush()
+            async with runtime().db.transaction() as session:
+                await set_tenant(session, tenant_id)
+                run = await run_repository.get(
+                    session, tenant_id=tenant_id, run_id=run_id, lock=True
+                )
+                if run is None:
+                    return
+                run.status, run.error, run.finished_at = "error", error, utcnow()
+                thread = await thread_repository.get(
+                    session, tenant_id=tenant_id, thread_id=run.thread_id, lock=True
+                )
+                if thread is not None:
+                    thread.status, thread.error = "error", error
+            break
+        except Exception:  # retried with backoff; the job's retry is the last resort
+            _log.exception("run_mark_failed_retry", run_id=str(run_id), attempt=attempt)
+            await asyncio.sleep(0.2 * 2**attempt)
     runtime().runs_bus.notify(run_id)
 
 

@@ -247,15 +247,16 @@ class RunService:
     async def wait_for(self, *, tenant_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, Any]:
         """Block until the run ends (woken by its completion), then return its output."""
         rt = runtime()
-        while True:
-            async with rt.db.transaction() as session:
-                await set_tenant(session, tenant_id)
-                run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id)
-                if run is None:
-                    raise NotFound("Run not found")
-                if run.status in TERMINAL:
-                    return await self._output(session, run)
-            await rt.runs_bus.wait(run_id, POLL_SECONDS)
+        with rt.runs_bus.subscribe(run_id) as wake_ups:
+            while True:
+                async with rt.db.transaction() as session:
+                    await set_tenant(session, tenant_id)
+                    run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id)
+                    if run is None:
+                        raise NotFound("Run not found")
+                    if run.status in TERMINAL:
+                        return await self._output(session, run)
+                await wake_ups.wait(POLL_SECONDS)
 
     async def _output(self, session: AsyncSession, run: Run) -> dict[str, Any]:
         if run.status == "error":

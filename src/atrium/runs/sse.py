@@ -51,28 +51,29 @@ async def follow(
     idle = 0.0
     done = False
     try:
-        while True:
-            async with rt.db.transaction() as session:
-                await set_tenant(session, tenant_id)
-                events = await run_repository.events_after(
-                    session, tenant_id=tenant_id, run_id=run_id, after=last
-                )
-                run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id)
-            for event in events:
-                last = event.seq
-                if stream_modes.wanted(event.event, wanted):
-                    yield frame(event.event, event.data, event.seq)
-            if events:
-                idle = 0.0
-                continue  # there may be more: read again before waiting
-            if run is None or run.status not in ACTIVE:
-                done = True
-                break
-            await rt.runs_bus.wait(run_id, WAIT_SECONDS)
-            idle += WAIT_SECONDS
-            if idle >= HEARTBEAT_SECONDS:
-                idle = 0.0
-                yield b": heartbeat\n\n"
+        with rt.runs_bus.subscribe(run_id) as wake_ups:
+            while True:
+                async with rt.db.transaction() as session:
+                    await set_tenant(session, tenant_id)
+                    events = await run_repository.events_after(
+                        session, tenant_id=tenant_id, run_id=run_id, after=last
+                    )
+                    run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id)
+                for event in events:
+                    last = event.seq
+                    if stream_modes.wanted(event.event, wanted):
+                        yield frame(event.event, event.data, event.seq)
+                if events:
+                    idle = 0.0
+                    continue  # there may be more: read again before waiting
+                if run is None or run.status not in ACTIVE:
+                    done = True
+                    break
+                await wake_ups.wait(WAIT_SECONDS)
+                idle += WAIT_SECONDS
+                if idle >= HEARTBEAT_SECONDS:
+                    idle = 0.0
+                    yield b": heartbeat\n\n"
     finally:
         if not done and on_disconnect is not None:
             # The stream's task is being cancelled: do the follow-up outside it.
