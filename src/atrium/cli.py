@@ -41,6 +41,10 @@ def _prepare(settings: Settings, *, migrate: bool) -> Any:
     return urls
 
 
+def _exit_quietly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -49,6 +53,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
     settings = load_settings()
     urls = _prepare(settings, migrate=settings.migrate_on_start)
     app = create_app(settings, urls)
+    # uvicorn shuts down gracefully, restores these handlers and re-raises the signal; exiting
+    # through SystemExit (not the default handler) lets atexit stop the embedded PostgreSQL.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _exit_quietly)
     uvicorn.run(
         app,
         host=settings.host,
