@@ -10,7 +10,7 @@ from typing import Any
 import anthropic
 import httpx2
 
-from atrium.providers.adapters.base import ClientCache, status_error
+from atrium.providers.adapters.base import ClientCache, status_error, transport_error
 from atrium.providers.types import (
     ChatCall,
     Credentials,
@@ -193,12 +193,6 @@ def from_anthropic(message: Any, model: str) -> Json:
 
 def translate_error(exc: Exception, creds: Credentials) -> UpstreamError:
     provider = "anthropic"
-    if isinstance(exc, anthropic.APITimeoutError):
-        return UpstreamError(ErrorKind.timeout, "The provider timed out", provider=provider)
-    if isinstance(exc, anthropic.APIConnectionError):
-        return UpstreamError(
-            ErrorKind.connection, "Could not reach the provider", provider=provider
-        )
     if isinstance(exc, anthropic.APIStatusError):
         return status_error(
             exc.status_code,
@@ -207,16 +201,15 @@ def translate_error(exc: Exception, creds: Credentials) -> UpstreamError:
             provider=provider,
             headers=exc.response.headers if exc.response is not None else None,
         )
-    if isinstance(exc, httpx2.TimeoutException):
-        return UpstreamError(ErrorKind.timeout, "The provider timed out", provider=provider)
-    if isinstance(exc, (httpx2.HTTPError, anthropic.APIError)):
-        return UpstreamError(
-            ErrorKind.connection, "The connection to the provider failed", provider=provider
-        )
-    if isinstance(exc, (ValueError, KeyError, AttributeError)):
-        return UpstreamError(
-            ErrorKind.malformed, "The provider sent a malformed response", provider=provider
-        )
+    error = transport_error(
+        exc,
+        provider,
+        timeout=(anthropic.APITimeoutError, httpx2.TimeoutException),
+        connection=(anthropic.APIConnectionError, httpx2.HTTPError, anthropic.APIError),
+        malformed=(ValueError, KeyError, AttributeError),
+    )
+    if error is not None:
+        return error
     raise exc
 
 

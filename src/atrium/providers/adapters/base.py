@@ -76,6 +76,32 @@ def status_error(
     )
 
 
+ExceptionTypes = type[BaseException] | tuple[type[BaseException], ...]
+
+
+def transport_error(
+    exc: BaseException,
+    provider: str,
+    *,
+    timeout: ExceptionTypes,
+    connection: ExceptionTypes,
+    malformed: ExceptionTypes,
+) -> UpstreamError | None:
+    """A failure below HTTP status level (timed out, connection lost, unreadable answer)
+    as an UpstreamError; None when `exc` is none of these. Each SDK names its own types."""
+    if isinstance(exc, timeout):
+        return UpstreamError(ErrorKind.timeout, "The provider timed out", provider=provider)
+    if isinstance(exc, connection):
+        return UpstreamError(
+            ErrorKind.connection, "The connection to the provider failed", provider=provider
+        )
+    if isinstance(exc, malformed):
+        return UpstreamError(
+            ErrorKind.malformed, "The provider sent a malformed response", provider=provider
+        )
+    return None
+
+
 def scrub(message: str, creds: Credentials | None = None) -> str:
     """Remove anything credential-like from a provider's error text."""
     if creds is not None and creds.api_key:

@@ -13,7 +13,7 @@ import httpx2
 from google import genai
 from google.genai import errors as genai_errors
 
-from atrium.providers.adapters.base import ClientCache, status_error
+from atrium.providers.adapters.base import ClientCache, status_error, transport_error
 from atrium.providers.types import (
     ChatCall,
     Credentials,
@@ -204,16 +204,15 @@ def translate_error(exc: Exception, creds: Credentials) -> UpstreamError:
             headers=getattr(response, "headers", None),
         )
     # google-genai runs on httpx or httpx2, whichever it finds.
-    if isinstance(exc, (httpx.TimeoutException, httpx2.TimeoutException)):
-        return UpstreamError(ErrorKind.timeout, "The provider timed out", provider=provider)
-    if isinstance(exc, (httpx.HTTPError, httpx2.HTTPError)):
-        return UpstreamError(
-            ErrorKind.connection, "The connection to the provider failed", provider=provider
-        )
-    if isinstance(exc, (ValueError, KeyError, AttributeError, json.JSONDecodeError)):
-        return UpstreamError(
-            ErrorKind.malformed, "The provider sent a malformed response", provider=provider
-        )
+    error = transport_error(
+        exc,
+        provider,
+        timeout=(httpx.TimeoutException, httpx2.TimeoutException),
+        connection=(httpx.HTTPError, httpx2.HTTPError),
+        malformed=(ValueError, KeyError, AttributeError),
+    )
+    if error is not None:
+        return error
     raise exc
 
 

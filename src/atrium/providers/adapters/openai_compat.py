@@ -10,7 +10,7 @@ import httpx2
 import openai
 import pydantic
 
-from atrium.providers.adapters.base import ClientCache, status_error
+from atrium.providers.adapters.base import ClientCache, status_error, transport_error
 from atrium.providers.types import (
     ChatCall,
     Credentials,
@@ -23,12 +23,6 @@ from atrium.providers.types import (
 
 
 def translate_error(exc: Exception, provider: str, creds: Credentials) -> UpstreamError:
-    if isinstance(exc, openai.APITimeoutError):
-        return UpstreamError(ErrorKind.timeout, "The provider timed out", provider=provider)
-    if isinstance(exc, openai.APIConnectionError):
-        return UpstreamError(
-            ErrorKind.connection, "Could not reach the provider", provider=provider
-        )
     if isinstance(exc, openai.APIStatusError):
         return status_error(
             exc.status_code,
@@ -37,16 +31,15 @@ def translate_error(exc: Exception, provider: str, creds: Credentials) -> Upstre
             provider=provider,
             headers=exc.response.headers if exc.response is not None else None,
         )
-    if isinstance(exc, (httpx2.TimeoutException,)):
-        return UpstreamError(ErrorKind.timeout, "The provider timed out", provider=provider)
-    if isinstance(exc, (httpx2.HTTPError, openai.APIError)):
-        return UpstreamError(
-            ErrorKind.connection, "The connection to the provider failed", provider=provider
-        )
-    if isinstance(exc, (ValueError, pydantic.ValidationError)):
-        return UpstreamError(
-            ErrorKind.malformed, "The provider sent a malformed response", provider=provider
-        )
+    error = transport_error(
+        exc,
+        provider,
+        timeout=(openai.APITimeoutError, httpx2.TimeoutException),
+        connection=(openai.APIConnectionError, httpx2.HTTPError, openai.APIError),
+        malformed=(ValueError, pydantic.ValidationError),
+    )
+    if error is not None:
+        return error
     raise exc
 
 
