@@ -48,7 +48,8 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         rt.usage.start()
         await rt.agents.open()
         await rt.queue.open_async()
-        rt.runs_bus.start()
+        rt.runs_hub.start()
+        rt.run_events.start()
         worker = None
         if settings.workers_in_process:
             worker = asyncio.create_task(run_worker(rt, settings.run_concurrency))
@@ -61,7 +62,8 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
                 worker.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker
-            await rt.runs_bus.close()
+            await rt.run_events.close()
+            await rt.runs_hub.close()
             await rt.queue.close_async()
             await rt.agents.close()
             await rt.usage.close()

@@ -52,7 +52,8 @@ def build_runtime(settings: Settings, urls: DatabaseUrls) -> Runtime:
     )
     from atrium.agents.runtime import AgentRuntime
     from atrium.providers.service import ProviderService
-    from atrium.runs.bus import RedisRunBus, RunBus
+    from atrium.runs.events import EventSink
+    from atrium.runs.hub import RedisRunHub, RunHub
     from atrium.runs.tasks import make_queue
     from atrium.usage.recorder import UsageRecorder
 
@@ -60,6 +61,9 @@ def build_runtime(settings: Settings, urls: DatabaseUrls) -> Runtime:
     app_dsn = urls.app.set(drivername="postgresql").render_as_string(hide_password=False)
     db = Database(urls.app, pool_size=settings.database_pool_size)
     usage = UsageRecorder(db, flush_seconds=settings.usage_flush_seconds)
+    hub = (
+        RedisRunHub(db, settings.redis_url.get_secret_value()) if settings.redis_url else RunHub(db)
+    )
     return Runtime(
         settings=settings,
         db=db,
@@ -72,10 +76,8 @@ def build_runtime(settings: Settings, urls: DatabaseUrls) -> Runtime:
         usage=usage,
         agents=AgentRuntime(app_dsn, pool_size=settings.database_pool_size),
         queue=make_queue(app_dsn),
-        runs_bus=(
-            RedisRunBus(settings.redis_url.get_secret_value()) if settings.redis_url else RunBus()
-        ),
-        runs_registry={},
+        runs_hub=hub,
+        run_events=EventSink(db, hub),
     )
 
 

@@ -85,7 +85,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
         rt.usage.start()
         await rt.agents.open()
         await rt.queue.open_async()
-        rt.runs_bus.start()
+        rt.runs_hub.start()
+        rt.run_events.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -95,7 +96,8 @@ def cmd_worker(args: argparse.Namespace) -> None:
         worker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await worker
-        await rt.runs_bus.close()
+        await rt.run_events.close()
+        await rt.runs_hub.close()
         await rt.queue.close_async()
         await rt.agents.close()
         await rt.usage.close()

@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     scripted_slow_delay_seconds: float = Field(default=0.05, ge=0, le=10)
     usage_flush_seconds: float = Field(default=1.0, gt=0, le=60)
     workers_in_process: bool = True
-    run_concurrency: int = Field(default=20, ge=1, le=1000)
+    run_concurrency: int = Field(default=1000, ge=1, le=10_000)
     checkpoint_history: int = Field(default=100, ge=0, le=100_000)
     worker_heartbeat_seconds: float = Field(default=10.0, gt=0, le=600)
     worker_stalled_seconds: float = Field(default=30.0, gt=0, le=3600)

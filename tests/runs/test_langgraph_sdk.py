@@ -129,6 +129,32 @@ async def test_wait_and_state_and_history(client: LangGraphClient) -> None:
     assert [r["status"] for r in runs] == ["success", "success"]
 
 
+async def test_copy_takes_the_whole_history(client: LangGraphClient) -> None:
+    aid = await assistant(client)
+    source = (await client.threads.create(metadata={"topic": "copy"}))["thread_id"]
+    await client.runs.wait(source, aid, input=HI)
+    await client.runs.wait(source, aid, input={"messages": [{"role": "user", "content": "two"}]})
+    history = await client.threads.get_history(source, limit=50)
+    copy = await client.threads.copy(source)
+    assert copy["thread_id"] != source and copy["metadata"]["topic"] == "copy"
+    copied = await client.threads.get_history(copy["thread_id"], limit=50)
+    assert len(copied) == len(history) > 2
+    assert [h["checkpoint"]["checkpoint_id"] for h in copied] == [
+        h["checkpoint"]["checkpoint_id"] for h in history
+    ]
+    assert all(h["checkpoint"]["thread_id"] == copy["thread_id"] for h in copied)
+    old = copied[-2]["checkpoint"]["checkpoint_id"]
+    past = await client.threads.get_state(copy["thread_id"], checkpoint_id=old)
+    assert past["values"] == history[-2]["values"]
+    # the copy goes on by itself; the source is untouched
+    result = await client.runs.wait(
+        copy["thread_id"], aid, input={"messages": [{"role": "user", "content": "three"}]}
+    )
+    assert len(result["messages"]) == 6
+    state = await client.threads.get_state(source)
+    assert len(state["values"]["messages"]) == 4
+
+
 async def test_background_run_then_join(client: LangGraphClient) -> None:
     aid = await assistant(client, model="scripted/slow")
     thread = await client.threads.create()

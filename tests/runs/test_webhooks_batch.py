@@ -11,19 +11,26 @@ from typing import Any
 
 import httpx
 import pytest
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from tests.support import Api, api_key, free_port, premium, register
 
 
 class Receiver:
+    """A webhook endpoint that keeps each delivery with its signature headers."""
+
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
-        received = self.calls
+        self.raw: list[tuple[bytes, dict[str, str]]] = []
+        received, raw = self.calls, self.raw
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
-                received.append(json.loads(self.rfile.read(length)))
+                body = self.rfile.read(length)
+                raw.append((body, dict(self.headers.items())))
+                received.append(json.loads(body))
                 self.send_response(204)
                 self.end_headers()
 
@@ -78,6 +85,19 @@ def test_webhook_delivery_and_guard(base_url: str, receiver: Receiver, platform_
         client.post(f"/threads/{thread['thread_id']}/runs/wait", json=body)
     calls = receiver.wait(1)
     assert len(calls) == 1
+    # Signed as Standard Webhooks specifies, with the secret the tenant admin can read
+    secret = owner.api.get("/tenants/current/webhook-secret").json()["secret"]
+    body, sent = receiver.raw[0]
+    assert Webhook(secret).verify(body, sent)["run_id"] == calls[0]["run_id"]
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(body.replace(b"success", b"error!!"), sent)
+    other = premium(register(base_url))
+    other_secret = other.api.get("/tenants/current/webhook-secret").json()["secret"]
+    assert other_secret != secret
+    with pytest.raises(WebhookVerificationError):
+        Webhook(other_secret).verify(body, sent)
+    member = Api(base_url, api_key(owner, role="member"), header="x-api-key")
+    assert member.get("/tenants/current/webhook-secret").status_code == 403
     assert calls[0]["status"] == "success" and calls[0]["thread_id"] == thread["thread_id"]
     assert calls[0]["values"]["messages"][-1]["type"] == "ai"
 
@@ -93,6 +113,7 @@ def test_batch_of_stateless_runs(base_url: str) -> None:
             {
                 "assistant_id": aid["assistant_id"],
                 "input": {"messages": [{"role": "user", "content": f"n{i}"}]},
+                "on_completion": "keep",
             }
             for i in range(3)
         ]
@@ -103,3 +124,27 @@ def test_batch_of_stateless_runs(base_url: str) -> None:
             assert joined["messages"][-1]["type"] == "ai"
         bad = client.post("/runs/batch", json=[{"input": {}}])
         assert bad.status_code == 422
+
+
+def test_background_stateless_run_deletes_its_thread(base_url: str) -> None:
+    owner = premium(register(base_url))
+    headers = {"x-api-key": api_key(owner, role="admin")}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
+        aid = client.post(
+            "/assistants", json={"graph_id": "agent", "context": {"model": "scripted/fast"}}
+        ).json()["assistant_id"]
+        message = {"messages": [{"role": "user", "content": "hello"}]}
+        kept = client.post(
+            "/runs", json={"assistant_id": aid, "input": message, "on_completion": "keep"}
+        ).json()
+        gone = client.post("/runs", json={"assistant_id": aid, "input": message}).json()
+        assert "_delete_thread" not in gone["kwargs"]
+        joined = client.get(f"/threads/{kept['thread_id']}/runs/{kept['run_id']}/join")
+        assert joined.json()["messages"][-1]["type"] == "ai"
+        deadline = time.monotonic() + 20
+        while client.get(f"/threads/{gone['thread_id']}").status_code != 404:
+            assert time.monotonic() < deadline, "the temporary thread outlived its run"
+            time.sleep(0.1)
+        assert client.get(f"/threads/{kept['thread_id']}").status_code == 200
+        state = client.get(f"/threads/{gone['thread_id']}/state")
+        assert state.status_code == 404

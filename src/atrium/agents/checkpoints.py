@@ -24,6 +24,40 @@ async def delete_run_checkpoints(pool: AsyncConnectionPool[Any], key: str, run_i
         return len(ids)
 
 
+async def copy_thread(
+    pool: AsyncConnectionPool[Any], source: str, target: str, thread_id: str
+) -> int:
+    """Copy a thread's whole checkpoint history (checkpoints, channel values and pending
+    writes) under a new key, in one transaction; metadata naming the old thread names the
+    new one (`thread_id`)."""
+    async with pool.connection() as conn, conn.transaction():
+        cursor = await conn.execute(
+            "INSERT INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id,"
+            "  parent_checkpoint_id, type, checkpoint, metadata)"
+            " SELECT %(target)s, checkpoint_ns, checkpoint_id, parent_checkpoint_id, type,"
+            "  checkpoint, CASE WHEN metadata ? 'thread_id'"
+            "   THEN jsonb_set(metadata, '{thread_id}', to_jsonb(%(thread)s::text))"
+            "   ELSE metadata END"
+            " FROM checkpoints WHERE thread_id = %(source)s",
+            {"source": source, "target": target, "thread": thread_id},
+        )
+        copied = int(cursor.rowcount)
+        await conn.execute(
+            "INSERT INTO checkpoint_blobs (thread_id, checkpoint_ns, channel, version, type, blob)"
+            " SELECT %(target)s, checkpoint_ns, channel, version, type, blob"
+            " FROM checkpoint_blobs WHERE thread_id = %(source)s",
+            {"source": source, "target": target},
+        )
+        await conn.execute(
+            "INSERT INTO checkpoint_writes (thread_id, checkpoint_ns, checkpoint_id, task_id,"
+            "  idx, channel, type, blob, task_path)"
+            " SELECT %(target)s, checkpoint_ns, checkpoint_id, task_id, idx, channel, type,"
+            "  blob, task_path FROM checkpoint_writes WHERE thread_id = %(source)s",
+            {"source": source, "target": target},
+        )
+        return copied
+
+
 async def keep_latest(pool: AsyncConnectionPool[Any], key: str, keep: int) -> int:
     """Delete all but the newest `keep` checkpoints of a thread, their pending writes, and
     the channel values no remaining checkpoint refers to."""

@@ -19,7 +19,7 @@ from langgraph.types import StateSnapshot
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from atrium.agents.checkpoints import delete_run_checkpoints, keep_latest
+from atrium.agents.checkpoints import copy_thread, delete_run_checkpoints, keep_latest
 from atrium.agents.graph import build
 
 
@@ -137,6 +137,15 @@ class AgentRuntime:
         """Forget every checkpoint a run wrote, as if it had never started."""
         return await delete_run_checkpoints(
             self.pool, checkpoint_key(tenant_id, thread_id), str(run_id)
+        )
+
+    async def copy_thread(self, tenant_id: uuid.UUID, source: uuid.UUID, target: uuid.UUID) -> int:
+        """Give `target` the whole checkpoint history of `source` (same tenant)."""
+        return await copy_thread(
+            self.pool,
+            checkpoint_key(tenant_id, source),
+            checkpoint_key(tenant_id, target),
+            str(target),
         )
 
     async def prune(self, tenant_id: uuid.UUID, thread_id: uuid.UUID, keep: int) -> int:

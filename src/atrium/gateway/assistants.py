@@ -14,9 +14,11 @@ from atrium.kit.db import set_tenant
 from atrium.kit.errors import BadRequest
 from atrium.kit.runtime import runtime
 from atrium.providers.types import Usage, chunk, completion, completion_id, usage_chunk
-from atrium.runs.repository import ACTIVE, run_repository
+from atrium.runs.reader import read_run
+from atrium.runs.repository import run_repository
 from atrium.runs.schemas import RunCreate
 from atrium.runs.service import run_service
+from atrium.threads.service import thread_service
 
 PREFIX = "assistant:"
 
@@ -44,32 +46,9 @@ async def start(body: ChatCompletionRequest, auth: Any) -> tuple[uuid.UUID, uuid
 
 
 async def _events(tenant_id: uuid.UUID, run_id: uuid.UUID) -> AsyncIterator[tuple[str, Any]]:
-    rt = runtime()
-    last = 0
-    with rt.runs_bus.subscribe(run_id) as wake_ups:
-        while True:
-            async with rt.db.transaction() as session:
-                await set_tenant(session, tenant_id)
-                events = await run_repository.events_after(
-                    session, tenant_id=tenant_id, run_id=run_id, after=last
-                )
-                run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id)
-            for event in events:
-                last = event.seq
-                yield event.event, event.data
-            if not events and (run is None or run.status not in ACTIVE):
-                return
-            if not events:
-                await wake_ups.wait(0.5)
-
-
-async def _cleanup(tenant_id: uuid.UUID, thread_id: uuid.UUID) -> None:
-    from atrium.threads.repository import thread_repository
-
-    async with runtime().db.transaction() as session:
-        await set_tenant(session, tenant_id)
-        await thread_repository.delete(session, tenant_id=tenant_id, thread_id=thread_id)
-    await runtime().agents.delete_thread(tenant_id, thread_id)
+    async for events in read_run(tenant_id, run_id, after=0, idle_seconds=60.0):
+        for event in events:
+            yield event.event, event.data
 
 
 def _failure(data: Any) -> str:
@@ -86,7 +65,7 @@ async def answer(body: ChatCompletionRequest, auth: Any) -> dict[str, Any]:
             elif event == "error":
                 raise BadRequest(_failure(data), field="model")
     finally:
-        await _cleanup(auth.tenant_id, thread_id)
+        await thread_service.delete_temporary(tenant_id=auth.tenant_id, thread_id=thread_id)
     last = (final.get("messages") or [{}])[-1]
     usage = await _usage(auth.tenant_id, run_id)
     return completion(
@@ -136,7 +115,7 @@ async def stream(body: ChatCompletionRequest, auth: Any) -> AsyncIterator[bytes]
                     return
             usage = await _usage(auth.tenant_id, run_id)
             # Tidy up before the last frames, so a client that saw [DONE] finds nothing left.
-            await _cleanup(auth.tenant_id, thread_id)
+            await thread_service.delete_temporary(tenant_id=auth.tenant_id, thread_id=thread_id)
             cleaned = True
             yield _frame(chunk(id_=id_, model=body.model, delta={}, finish_reason="stop"))
             if include_usage:
@@ -144,7 +123,7 @@ async def stream(body: ChatCompletionRequest, auth: Any) -> AsyncIterator[bytes]
             yield b"data: [DONE]\n\n"
         finally:
             if not cleaned:
-                await _cleanup(auth.tenant_id, thread_id)
+                await thread_service.delete_temporary(tenant_id=auth.tenant_id, thread_id=thread_id)
 
     return frames()
 

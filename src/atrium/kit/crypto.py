@@ -21,6 +21,14 @@ _KEY_ID_LEN = 8
 _NONCE_LEN = 12
 
 
+def derived_key(secret: str, purpose: str) -> bytes:
+    """A 32-byte key for one purpose (e.g. a tenant's webhook signatures), derived from the
+    master secret so that it needs no storage; it changes when the master secret rotates."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"atrium", info=f"atrium/{purpose}".encode()
+    ).derive(secret.encode())
+
+
 class DecryptionError(Exception):
     pass
 

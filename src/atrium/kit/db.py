@@ -28,12 +28,17 @@ _SET_USER = text("SELECT set_config('app.user_id', :value, true)")
 _SET_PLATFORM_ADMIN = text("SELECT set_config('app.platform_admin', :value, true)")
 
 
+# How long a request waits for a free connection before it is shed with a 503.
+POOL_TIMEOUT_SECONDS = 10.0
+
+
 class Database:
     def __init__(self, app_url: URL, *, pool_size: int) -> None:
         self.engine: AsyncEngine = create_async_engine(
             app_url,
             pool_size=pool_size,
             max_overflow=pool_size,
+            pool_timeout=POOL_TIMEOUT_SECONDS,
             pool_pre_ping=True,
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)

@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg_pool
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -120,6 +122,18 @@ class ErrorRendering:
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return self.respond(request, exc.status_code, code, message, headers=exc.headers)
 
+    async def overloaded(self, request: Request, exc: Exception) -> JSONResponse:
+        # Every database connection stayed busy for the pool's whole timeout: shed the
+        # request with a status a client retries, not as an internal error.
+        _log.warning("overloaded", error_type=type(exc).__name__)
+        return self.respond(
+            request,
+            503,
+            "overloaded",
+            "The server is busy; retry shortly",
+            headers={"Retry-After": "1"},
+        )
+
     async def unhandled(self, request: Request, exc: Exception) -> JSONResponse:
         _log.exception("unhandled_error", error_type=type(exc).__name__)
         return self.respond(request, 500, "internal_error", "An internal error occurred")
@@ -130,4 +144,6 @@ def install(app: FastAPI, families: Mapping[str, ErrorFamily] | None = None) -> 
     app.add_exception_handler(AtriumError, rendering.atrium_error)
     app.add_exception_handler(RequestValidationError, rendering.validation_error)
     app.add_exception_handler(StarletteHTTPException, rendering.http_error)
+    app.add_exception_handler(sqlalchemy.exc.TimeoutError, rendering.overloaded)
+    app.add_exception_handler(psycopg_pool.PoolTimeout, rendering.overloaded)
     app.add_exception_handler(Exception, rendering.unhandled)

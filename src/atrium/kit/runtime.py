@@ -17,14 +17,12 @@ from atrium.kit.ratelimit import RateLimiter
 from atrium.settings import Settings
 
 if TYPE_CHECKING:
-    import asyncio
-    import uuid
-
     import procrastinate
 
     from atrium.agents.runtime import AgentRuntime
     from atrium.providers.service import ProviderService
-    from atrium.runs.bus import RunBus
+    from atrium.runs.events import EventSink
+    from atrium.runs.hub import RunHub
     from atrium.usage.recorder import UsageRecorder
 
 
@@ -41,9 +39,8 @@ class Runtime:
     usage: UsageRecorder
     agents: AgentRuntime
     queue: procrastinate.App
-    runs_bus: RunBus
-    # Runs executing in this process, so a cancel arriving here stops them at once.
-    runs_registry: dict[uuid.UUID, asyncio.Task[Any]]
+    runs_hub: RunHub
+    run_events: EventSink
 
 
 _runtime: Runtime | None = None

@@ -3,22 +3,20 @@ waited runs, joins, resumable streams and cancellation."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from atrium.auth.context import AuthContext
-from atrium.auth.dependencies import AuthDep
+from atrium.auth.dependencies import AuthDep, TenantAdminDep
 from atrium.kit.db import set_tenant
 from atrium.kit.deps import SessionDep
 from atrium.kit.runtime import runtime
-from atrium.runs import modes, sse
+from atrium.runs import modes, sse, webhooks
 from atrium.runs.models import Run
 from atrium.runs.schemas import CancelMany, RunCreate
-from atrium.runs.service import run_service
-from atrium.threads.repository import thread_repository
+from atrium.runs.service import first_event, run_service
 from atrium.threads.service import thread_service
 
 router = APIRouter(tags=["runs"])
@@ -34,7 +32,7 @@ def public(run: Run) -> dict[str, Any]:
         "status": run.status,
         "metadata": run.metadata_,
         "multitask_strategy": run.multitask_strategy,
-        "kwargs": {k: v for k, v in run.kwargs.items() if v is not None},
+        "kwargs": {k: v for k, v in run.kwargs.items() if v is not None and k[0] != "_"},
         "assistant_version": run.assistant_version,
         "model": run.model,
         "usage": {
@@ -66,25 +64,21 @@ async def _stream(auth: AuthContext, run: Run, stateless: bool) -> StreamingResp
 
     async def cleanup() -> None:
         if stateless and kwargs.get("on_completion") == "delete":
-            await _delete_thread(auth, run.thread_id)
+            await thread_service.delete_temporary(tenant_id=auth.tenant_id, thread_id=run.thread_id)
 
+    # The run was just created with its first event: send it without reading it back.
+    first = first_event(run)
     body = sse.follow(
         auth.tenant_id,
         run.id,
-        after=0,
+        after=first.seq,
         wanted=None,
+        prelude=sse.frame(first.event, first.data, first.seq),
         on_disconnect=cancel_on_disconnect,
         on_done=cleanup,
     )
     location, content_location = _paths(run, stateless)
     return sse.response(body, location=location, content_location=content_location)
-
-
-async def _delete_thread(auth: AuthContext, thread_id: uuid.UUID) -> None:
-    async with runtime().db.transaction() as session:
-        await set_tenant(session, auth.tenant_id)
-        await thread_repository.delete(session, tenant_id=auth.tenant_id, thread_id=thread_id)
-    await runtime().agents.delete_thread(auth.tenant_id, thread_id)
 
 
 @router.post("/threads/{thread_id}/runs")
@@ -120,7 +114,9 @@ async def wait_run(
 @router.post("/runs")
 async def create_stateless_run(data: RunCreate, auth: AuthDep, session: SessionDep) -> JSONResponse:
     """Start a background run on a new, temporary thread."""
-    run, _ = await run_service.create(session=session, auth=auth, thread_ref=None, data=data)
+    run, _ = await run_service.create(
+        session=session, auth=auth, thread_ref=None, data=data, background=True
+    )
     return JSONResponse(public(run), headers={"Content-Location": f"/runs/{run.id}"})
 
 
@@ -131,7 +127,9 @@ async def create_batch(
     """Start several background runs, each on a new temporary thread."""
     created = []
     for item in data:
-        run, _ = await run_service.create(session=session, auth=auth, thread_ref=None, data=item)
+        run, _ = await run_service.create(
+            session=session, auth=auth, thread_ref=None, data=item, background=True
+        )
         created.append(public(run))
     return created
 
@@ -152,7 +150,7 @@ async def wait_stateless_run(data: RunCreate, auth: AuthDep, session: SessionDep
     await runtime().db.commit(session)
     output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
     if data.on_completion == "delete":
-        await _delete_thread(auth, run.thread_id)
+        await thread_service.delete_temporary(tenant_id=auth.tenant_id, thread_id=run.thread_id)
     return JSONResponse(output, headers={"Content-Location": f"/runs/{run.id}"})
 
 
@@ -287,3 +285,11 @@ async def cancel_run(
     await runtime().db.commit(session)
     output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
     return JSONResponse(output)
+
+
+@router.get("/tenants/current/webhook-secret")
+async def webhook_secret(auth: TenantAdminDep) -> dict[str, str]:
+    """The secret that signs this tenant's run webhooks (Standard Webhooks, HMAC-SHA256).
+    Tenant admins only; it changes when the server's master secret is rotated."""
+    master = runtime().settings.resolved_secret_key()
+    return {"secret": webhooks.secret_for(master, auth.tenant_id), "scheme": "standard-webhooks"}

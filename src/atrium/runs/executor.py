@@ -6,7 +6,6 @@ from its last checkpoint."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -25,66 +24,21 @@ from atrium.kit.db import set_tenant
 from atrium.kit.errors import AtriumError
 from atrium.kit.logging import get_logger
 from atrium.kit.models import utcnow
-from atrium.kit.runtime import runtime
+from atrium.kit.runtime import after_commit, runtime
 from atrium.provider_keys.service import provider_key_service
 from atrium.providers.service import Caller
 from atrium.providers.types import CallOutcome, UpstreamError
 from atrium.runs import webhooks
+from atrium.runs.events import EventWriter
+from atrium.runs.hub import Batch, LiveEvent
 from atrium.runs.models import ToolCall
 from atrium.runs.repository import run_repository
 from atrium.tenants.service import tenant_service
 from atrium.threads.repository import thread_repository
+from atrium.threads.service import thread_service
 
 _log = get_logger("atrium.runs")
-FLUSH_SECONDS = 0.02
-CANCEL_POLL_SECONDS = 0.25
 DEFAULT_MAX_STEPS = 25
-
-
-class EventWriter:
-    """Numbers events and writes them in small batches; wakes readers after each batch."""
-
-    def __init__(self, tenant_id: uuid.UUID, run_id: uuid.UUID, last_seq: int) -> None:
-        self.tenant_id, self.run_id, self.seq = tenant_id, run_id, last_seq
-        self._buffer: list[dict[str, Any]] = []
-        self._lock = asyncio.Lock()
-
-    def emit(self, event: str, data: Any) -> None:
-        self.seq += 1
-        self._buffer.append(
-            {
-                "tenant_id": self.tenant_id,
-                "run_id": self.run_id,
-                "seq": self.seq,
-                "event": event,
-                "data": data,
-            }
-        )
-
-    async def flush(self) -> None:
-        async with self._lock:
-            rows, self._buffer = self._buffer, []
-            if not rows:
-                return
-            try:
-                async with runtime().db.transaction() as session:
-                    await set_tenant(session, self.tenant_id)
-                    await run_repository.add_events(session, rows)
-            except BaseException:
-                self._buffer[:0] = rows  # keep them for the next attempt, in order
-                raise
-            runtime().runs_bus.notify(self.run_id)
-
-    async def flush_periodically(self, stop: asyncio.Event) -> None:
-        """Flush every few milliseconds until `stop` is set. Never cancelled mid-flush: a
-        commit interrupted by cancellation may have happened or not."""
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), FLUSH_SECONDS)
-            try:
-                await self.flush()
-            except Exception:  # retried on the next tick and at the end of the run
-                _log.exception("run_events_flush_failed", run_id=str(self.run_id))
 
 
 @dataclass
@@ -147,19 +101,21 @@ async def _claim(tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
             run.status, run.error, run.finished_at = "error", error, utcnow()
             thread.status, thread.error = "error", error
             last = await run_repository.last_seq(session, tenant_id=tenant_id, run_id=run_id)
+            event = LiveEvent(last + 1, "error", error)
             await run_repository.add_events(
                 session,
                 [
                     {
                         "tenant_id": tenant_id,
                         "run_id": run_id,
-                        "seq": last + 1,
-                        "event": "error",
-                        "data": error,
+                        "seq": event.seq,
+                        "event": event.event,
+                        "data": event.data,
                     }
                 ],
             )
-            rt.runs_bus.notify(run_id)
+            ended = Batch((event,), event.seq, ended=True)
+            after_commit(session, _publisher(run_id, ended), name="runs.publish")
             return None
         run.status, run.started_at, run.attempt = "running", utcnow(), run.attempt + 1
         run.updated_at = utcnow()
@@ -246,21 +202,17 @@ async def execute(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
         return
     rt = runtime()
     run = claim.run
-    writer = EventWriter(tenant_id, run_id, claim.last_seq)
+    writer = rt.run_events.writer(tenant_id, run_id, claim.last_seq)
     if run.attempt > 1:
         writer.emit("metadata", {"run_id": str(run_id), "attempt": run.attempt})
-    stop_flushing = asyncio.Event()
-    flusher = asyncio.create_task(writer.flush_periodically(stop_flushing))
     work = asyncio.current_task()
     assert work is not None
-    watcher = asyncio.create_task(_watch_cancel(tenant_id, run_id, work))
-    rt.runs_registry[run_id] = work
     started = time.perf_counter()
     outcome: tuple[str, dict[str, Any] | None] = ("success", None)
     try:
-        await _stream(claim, writer)
+        with rt.runs_hub.executing(tenant_id, run_id, work):
+            await _stream(claim, writer)
     except asyncio.CancelledError:
-        watcher.cancel()
         action = await _cancel_requested(tenant_id, run_id)
         if action is None:
             raise  # the worker itself is stopping: leave the run to be picked up again
@@ -278,11 +230,6 @@ async def execute(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
     except Exception as exc:  # a run must end with a status, whatever broke inside it
         _log.exception("run_failed", run_id=str(run_id))
         outcome = ("error", {"error": type(exc).__name__, "message": "An internal error occurred"})
-    finally:
-        watcher.cancel()
-        rt.runs_registry.pop(run_id, None)
-    stop_flushing.set()
-    await flusher
     try:
         if outcome[0] == "rollback":
             await _roll_back(claim)
@@ -320,7 +267,7 @@ async def _mark_failed(tenant_id: uuid.UUID, run_id: uuid.UUID, writer: EventWri
         except Exception:  # retried with backoff; the job's retry is the last resort
             _log.exception("run_mark_failed_retry", run_id=str(run_id), attempt=attempt)
             await asyncio.sleep(0.2 * 2**attempt)
-    runtime().runs_bus.notify(run_id)
+    runtime().runs_hub.publish(run_id, Batch((), writer.seq, ended=True))
 
 
 async def _cancel_requested(tenant_id: uuid.UUID, run_id: uuid.UUID) -> str | None:
@@ -346,17 +293,8 @@ async def _roll_back(claim: Claim) -> None:
             thread.values = jsonable(snapshot.values) if snapshot.values else None
             thread.status, thread.interrupts, thread.error = "idle", {}, None
             thread.updated_at = utcnow()
-    rt.runs_bus.notify(run.id)
+    rt.runs_hub.publish(run.id, Batch((), 0, ended=True))
     _log.info("run_rolled_back", run_id=str(run.id))
-
-
-async def _watch_cancel(tenant_id: uuid.UUID, run_id: uuid.UUID, work: asyncio.Task[Any]) -> None:
-    """Cancel the run's task when someone, on any process, asks to cancel the run."""
-    while True:
-        await asyncio.sleep(CANCEL_POLL_SECONDS)
-        if await _cancel_requested(tenant_id, run_id) is not None:
-            work.cancel()
-            return
 
 
 async def _stream(claim: Claim, writer: EventWriter) -> None:
@@ -490,7 +428,7 @@ async def _finish(
                     for t in claim.context.tool_log
                 ],
             )
-    rt.runs_bus.notify(run.id)
+    rt.runs_hub.publish(run.id, Batch((), writer.seq, ended=True))
     _log.info("run_finished", run_id=str(run.id), status=status, seconds=round(elapsed, 3))
     if rt.settings.checkpoint_history and status != "interrupted":
         # Retention: checkpoint tables must not grow without bound.
@@ -506,9 +444,23 @@ async def _finish(
             "values": thread.values if thread is not None else None,
         }
         rt.background.spawn(
-            webhooks.deliver(webhook, payload, allow_private=claim.allow_private_urls),
+            webhooks.deliver(
+                webhook,
+                payload,
+                secret=webhooks.secret_for(rt.settings.resolved_secret_key(), run.tenant_id),
+                allow_private=claim.allow_private_urls,
+            ),
             name="runs.webhook",
         )
+    if run.kwargs.get("_delete_thread") and status != "interrupted":
+        await thread_service.delete_temporary(tenant_id=run.tenant_id, thread_id=run.thread_id)
+
+
+def _publisher(run_id: uuid.UUID, batch: Batch) -> Any:
+    async def publish() -> None:
+        runtime().runs_hub.publish(run_id, batch)
+
+    return publish
 
 
 async def _has_checkpoint_of(run: Any) -> bool:

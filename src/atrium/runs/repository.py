@@ -100,6 +100,29 @@ class RunRepository:
             select(Run.cancel_action).where(Run.tenant_id == tenant_id, Run.id == run_id)
         )
 
+    async def progress(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, run_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[str, str | None, int]]:
+        """Status, requested cancel action and last event number of each of these runs."""
+        last = (
+            select(func.coalesce(func.max(RunEvent.seq), 0))
+            .where(RunEvent.tenant_id == Run.tenant_id, RunEvent.run_id == Run.id)
+            .scalar_subquery()
+        )
+        rows = await session.execute(
+            select(Run.id, Run.status, Run.cancel_action, last).where(
+                Run.tenant_id == tenant_id, Run.id.in_(run_ids)
+            )
+        )
+        return {row[0]: (row[1], row[2], int(row[3])) for row in rows}
+
+    async def status(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, run_id: uuid.UUID
+    ) -> str | None:
+        return await session.scalar(
+            select(Run.status).where(Run.tenant_id == tenant_id, Run.id == run_id)
+        )
+
     async def thread_clock(self, session: AsyncSession) -> Any:
         """The database's current time, the start of a thread stream."""
         return await session.scalar(select(func.now()))

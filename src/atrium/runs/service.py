@@ -19,21 +19,36 @@ from atrium.kit.errors import BadRequest, Conflict, NotFound
 from atrium.kit.models import utcnow
 from atrium.kit.runtime import after_commit, runtime
 from atrium.runs import modes, tasks
+from atrium.runs.hub import Batch, LiveEvent
 from atrium.runs.models import Run
+from atrium.runs.reader import wait_ended
 from atrium.runs.repository import ACTIVE, run_repository
 from atrium.runs.schemas import RunCreate
 from atrium.threads.models import Thread
 from atrium.threads.schemas import ThreadCreate
 from atrium.threads.service import thread_service
 
-TERMINAL = ("success", "error", "timeout", "interrupted")
-POLL_SECONDS = 0.5
+CHECK_SECONDS = 5.0
+
+
+def first_event(run: Run) -> LiveEvent:
+    """The event every run starts with, stored when the run is created."""
+    return LiveEvent(1, "metadata", {"run_id": str(run.id), "attempt": 1})
 
 
 class RunService:
     async def create(
-        self, *, session: AsyncSession, auth: AuthContext, thread_ref: str | None, data: RunCreate
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        thread_ref: str | None,
+        data: RunCreate,
+        background: bool = False,
     ) -> tuple[Run, Thread]:
+        """Create a run and queue it. Without a thread it gets a temporary one, which its
+        worker deletes at the end of a `background` run (`on_completion: delete`); whoever
+        streams or waits for a run deletes it otherwise, once the output is read."""
         stream_modes = modes.parse(data.stream_mode)
         if data.command is not None and data.command.resume is not None and thread_ref is None:
             raise BadRequest("A command needs a thread to resume", field="command")
@@ -83,6 +98,9 @@ class RunService:
                 "on_disconnect": data.on_disconnect,
                 "on_completion": data.on_completion,
                 "after_seconds": data.after_seconds,
+                "_delete_thread": background
+                and thread_ref is None
+                and data.on_completion == "delete",
             },
         )
         await run_repository.add(session, run)
@@ -96,7 +114,7 @@ class RunService:
                     "run_id": run.id,
                     "seq": 1,
                     "event": "metadata",
-                    "data": {"run_id": str(run.id), "attempt": 1},
+                    "data": first_event(run).data,
                 }
             ],
         )
@@ -137,21 +155,25 @@ class RunService:
                 run.status, run.finished_at, run.updated_at = "interrupted", utcnow(), utcnow()
                 run.cancel_action = action
                 await session.flush()
-            runtime().runs_bus.notify(run.id)
+            last = await run_repository.last_seq(session, tenant_id=run.tenant_id, run_id=run.id)
+            ended_id = run.id
+
+            async def tell_readers() -> None:
+                runtime().runs_hub.publish(ended_id, Batch((), last, ended=True))
+
+            after_commit(session, tell_readers, name="runs.cancelled")
             return
         await run_repository.request_cancel(
             session, tenant_id=run.tenant_id, run_id=run.id, action=action
         )
         run_id = run.id
 
-        async def stop_here() -> None:
-            # Once the request is committed, a run executing in this very process stops at
-            # once; elsewhere its worker notices the flag within a quarter of a second.
-            task = runtime().runs_registry.get(run_id)
-            if task is not None:
-                task.cancel()
+        async def stop_it() -> None:
+            # Once the request is committed, the hub stops the run on whichever process
+            # executes it; its sweep does so within half a second if the message is lost.
+            runtime().runs_hub.cancel(run_id)
 
-        after_commit(session, stop_here, name="runs.cancel")
+        after_commit(session, stop_it, name="runs.cancel")
 
     async def cancel_run(
         self,
@@ -247,16 +269,13 @@ class RunService:
     async def wait_for(self, *, tenant_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, Any]:
         """Block until the run ends (woken by its completion), then return its output."""
         rt = runtime()
-        with rt.runs_bus.subscribe(run_id) as wake_ups:
-            while True:
-                async with rt.db.transaction() as session:
-                    await set_tenant(session, tenant_id)
-                    run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id)
-                    if run is None:
-                        raise NotFound("Run not found")
-                    if run.status in TERMINAL:
-                        return await self._output(session, run)
-                await wake_ups.wait(POLL_SECONDS)
+        await wait_ended(tenant_id, run_id, check_seconds=CHECK_SECONDS)
+        async with rt.db.transaction() as session:
+            await set_tenant(session, tenant_id)
+            run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id)
+            if run is None:
+                raise NotFound("Run not found")
+            return await self._output(session, run)
 
     async def _output(self, session: AsyncSession, run: Run) -> dict[str, Any]:
         if run.status == "error":

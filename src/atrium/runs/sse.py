@@ -15,7 +15,8 @@ from fastapi.responses import StreamingResponse
 from atrium.kit.db import set_tenant
 from atrium.kit.runtime import runtime
 from atrium.runs import modes as stream_modes
-from atrium.runs.repository import ACTIVE, run_repository
+from atrium.runs.reader import read_run
+from atrium.runs.repository import run_repository
 
 HEARTBEAT_SECONDS = 5.0
 WAIT_SECONDS = 0.5
@@ -43,37 +44,24 @@ async def follow(
     *,
     after: int,
     wanted: list[str] | None,
+    prelude: bytes = b"",
     on_disconnect: Callable[[], Coroutine[Any, Any, None]] | None = None,
     on_done: Callable[[], Coroutine[Any, Any, None]] | None = None,
 ) -> AsyncIterator[bytes]:
     rt = runtime()
-    last = after
-    idle = 0.0
     done = False
     try:
-        with rt.runs_bus.subscribe(run_id) as wake_ups:
-            while True:
-                async with rt.db.transaction() as session:
-                    await set_tenant(session, tenant_id)
-                    events = await run_repository.events_after(
-                        session, tenant_id=tenant_id, run_id=run_id, after=last
-                    )
-                    run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id)
-                for event in events:
-                    last = event.seq
-                    if stream_modes.wanted(event.event, wanted):
-                        yield frame(event.event, event.data, event.seq)
-                if events:
-                    idle = 0.0
-                    continue  # there may be more: read again before waiting
-                if run is None or run.status not in ACTIVE:
-                    done = True
-                    break
-                await wake_ups.wait(WAIT_SECONDS)
-                idle += WAIT_SECONDS
-                if idle >= HEARTBEAT_SECONDS:
-                    idle = 0.0
-                    yield b": heartbeat\n\n"
+        if prelude:
+            yield prelude
+        async for events in read_run(
+            tenant_id, run_id, after=after, idle_seconds=HEARTBEAT_SECONDS
+        ):
+            if not events:
+                yield b": heartbeat\n\n"
+            for event in events:
+                if stream_modes.wanted(event.event, wanted):
+                    yield frame(event.event, event.data, event.seq)
+        done = True
     finally:
         if not done and on_disconnect is not None:
             # The stream's task is being cancelled: do the follow-up outside it.

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.agents.runtime import jsonable, state_json, thread_config
 from atrium.auth.context import AuthContext
+from atrium.kit.db import set_tenant
 from atrium.kit.errors import BadRequest, Conflict, NotFound
 from atrium.kit.models import utcnow
 from atrium.kit.runtime import runtime
@@ -105,6 +106,13 @@ class ThreadService:
         await thread_repository.delete(session, tenant_id=auth.tenant_id, thread_id=thread.id)
         await runtime().agents.delete_thread(auth.tenant_id, thread.id)
 
+    async def delete_temporary(self, *, tenant_id: uuid.UUID, thread_id: uuid.UUID) -> None:
+        """Remove the temporary thread of a finished stateless run, with its checkpoints."""
+        async with runtime().db.transaction() as session:
+            await set_tenant(session, tenant_id)
+            await thread_repository.delete(session, tenant_id=tenant_id, thread_id=thread_id)
+        await runtime().agents.delete_thread(tenant_id, thread_id)
+
     async def search(
         self, *, session: AsyncSession, auth: AuthContext, query: ThreadSearch
     ) -> list[Thread]:
@@ -133,25 +141,21 @@ class ThreadService:
         )
 
     async def copy(self, *, session: AsyncSession, auth: AuthContext, ref: str) -> Thread:
-        """A new thread with the same metadata and the source's latest state."""
+        """A new thread with the source's metadata, state and whole checkpoint history."""
         source = await self.get(session=session, auth=auth, ref=ref)
         copy = Thread(
             tenant_id=auth.tenant_id,
             id=uuid.uuid4(),
             user_id=auth.user_id,
-            status="idle",
+            # A copy of an interrupted thread can be resumed: its checkpoints come along.
+            status="interrupted" if source.status == "interrupted" else "idle",
             metadata_=dict(source.metadata_),
             values=source.values,
-            interrupts={},
+            interrupts=dict(source.interrupts) if source.status == "interrupted" else {},
             error=None,
         )
         await thread_repository.add(session, copy)
-        agents = runtime().agents
-        snapshot = await agents.state(auth.tenant_id, source.id)
-        if snapshot.values:
-            await agents.graph.aupdate_state(
-                thread_config(auth.tenant_id, copy.id), snapshot.values, as_node="model"
-            )
+        await runtime().agents.copy_thread(auth.tenant_id, source.id, copy.id)
         return copy
 
     async def state(

@@ -1,0 +1,276 @@
+"""Live delivery of run events and cancels to every process that holds a reader or executes
+the run.
+
+Events are stored in PostgreSQL first (run_events), so a reader on any process can resume
+from any id; the hub only carries them, after the commit, to the readers that are waiting,
+so that a thousand open streams cost no database reads at all. In one process the hub
+delivers in memory; with Redis it also publishes to the other processes. Whatever a
+transport loses, a sweep catches: every half second one transaction per process compares
+the watched runs with their stored progress and tells a reader that fell behind to read
+from the database, and a worker that a cancel never reached to stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import uuid
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from atrium.kit.db import Database, set_tenant
+from atrium.kit.logging import get_logger
+from atrium.runs.repository import ACTIVE, run_repository
+
+_log = get_logger("atrium.runs.hub")
+SWEEP_SECONDS = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    seq: int
+    event: str
+    data: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Events of one run, in order, just committed. `ended`: the run's final status is
+    committed too, and `last` is its final sequence number."""
+
+    events: tuple[LiveEvent, ...]
+    last: int
+    ended: bool = False
+
+
+class Resync:
+    """Told to a reader that may have missed a delivery: read the database again."""
+
+
+RESYNC = Resync()
+
+
+class Subscription:
+    """What the hub delivers for one run to one reader, buffered until it takes it."""
+
+    def __init__(self, tenant_id: uuid.UUID, run_id: uuid.UUID, *, ends_only: bool) -> None:
+        self.tenant_id, self.run_id, self.ends_only = tenant_id, run_id, ends_only
+        self.last = 0  # the highest sequence number the reader has
+        self._items: deque[Batch | Resync] = deque()
+        self._ready = asyncio.Event()
+
+    def push(self, item: Batch | Resync) -> None:
+        if self.ends_only and isinstance(item, Batch) and not item.ended:
+            return
+        self._items.append(item)
+        self._ready.set()
+
+    async def take(self, seconds: float) -> list[Batch | Resync]:
+        """What came since the last take; waits up to `seconds` when nothing did."""
+        if not self._items:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._ready.wait(), seconds)
+        self._ready.clear()
+        items = list(self._items)
+        self._items.clear()
+        return items
+
+
+class RunHub:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._subscriptions: dict[uuid.UUID, set[Subscription]] = defaultdict(set)
+        self._executing: dict[uuid.UUID, tuple[uuid.UUID, asyncio.Task[Any]]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._tasks.append(asyncio.get_running_loop().create_task(self._sweep_forever()))
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    # delivery
+
+    def publish(self, run_id: uuid.UUID, batch: Batch) -> None:
+        """Hand committed events (or a run's end) to every reader of the run."""
+        self.deliver(run_id, batch)
+
+    def deliver(self, run_id: uuid.UUID, item: Batch | Resync) -> None:
+        for subscription in self._subscriptions.get(run_id, ()):
+            subscription.push(item)
+
+    def cancel(self, run_id: uuid.UUID) -> None:
+        """Stop the run wherever it executes; its cancel request is already committed."""
+        self.cancel_here(run_id)
+
+    def cancel_here(self, run_id: uuid.UUID) -> None:
+        entry = self._executing.get(run_id)
+        if entry is not None:
+            entry[1].cancel()
+
+    def wants(self, run_id: uuid.UUID) -> bool:
+        return run_id in self._subscriptions or run_id in self._executing
+
+    @contextlib.contextmanager
+    def subscribe(
+        self, tenant_id: uuid.UUID, run_id: uuid.UUID, *, ends_only: bool = False
+    ) -> Iterator[Subscription]:
+        """Deliveries for one run. Subscribe before reading the run from the database, so
+        nothing committed between the read and the first wait is missed."""
+        subscription = Subscription(tenant_id, run_id, ends_only=ends_only)
+        self._subscriptions[run_id].add(subscription)
+        try:
+            yield subscription
+        finally:
+            subscriptions = self._subscriptions.get(run_id)
+            if subscriptions is not None:
+                subscriptions.discard(subscription)
+                if not subscriptions:
+                    del self._subscriptions[run_id]
+
+    @contextlib.contextmanager
+    def executing(
+        self, tenant_id: uuid.UUID, run_id: uuid.UUID, task: asyncio.Task[Any]
+    ) -> Iterator[None]:
+        """The run executes here, in `task`: a cancel for it stops the task."""
+        self._executing[run_id] = (tenant_id, task)
+        try:
+            yield
+        finally:
+            self._executing.pop(run_id, None)
+
+    # the safety net
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            try:
+                await self.sweep()
+            except Exception:  # the database is busy or away: try again on the next round
+                _log.exception("runs_sweep_failed")
+
+    async def sweep(self) -> None:
+        watched: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+        for run_id, subscriptions in self._subscriptions.items():
+            for subscription in subscriptions:
+                watched[subscription.tenant_id].append(run_id)
+                break
+        for run_id, (tenant_id, _) in self._executing.items():
+            watched[tenant_id].append(run_id)
+        if not watched:
+            return
+        progress: dict[uuid.UUID, tuple[str, str | None, int]] = {}
+        async with self._db.transaction() as session:
+            for tenant_id, run_ids in watched.items():
+                await set_tenant(session, tenant_id)
+                progress.update(
+                    await run_repository.progress(
+                        session, tenant_id=tenant_id, run_ids=sorted(set(run_ids))
+                    )
+                )
+        for run_id, subscriptions in list(self._subscriptions.items()):
+            status, _, last = progress.get(run_id, ("deleted", None, 0))
+            for subscription in list(subscriptions):
+                ended = status not in ACTIVE
+                if ended or (not subscription.ends_only and last > subscription.last):
+                    subscription.push(RESYNC)
+        for run_id, (_, task) in list(self._executing.items()):
+            found = progress.get(run_id)
+            if found is not None and found[1] is not None:
+                task.cancel()
+
+
+class RedisRunHub(RunHub):
+    """The same deliveries across processes: a run's worker may be on another machine than
+    its readers. One channel; each message names its kind and run before its body, so a
+    process decodes only what one of its readers or runs waits for."""
+
+    CHANNEL = "atrium:runs"
+
+    def __init__(self, db: Database, redis_url: str) -> None:
+        super().__init__(db)
+        self._redis: Redis = Redis.from_url(redis_url)
+        self._origin = uuid.uuid4().hex.encode() + str(os.getpid()).encode()
+        self._outbox: asyncio.Queue[bytes] = asyncio.Queue(maxsize=100_000)
+
+    def start(self) -> None:
+        super().start()
+        loop = asyncio.get_running_loop()
+        self._tasks.append(loop.create_task(self._listen()))
+        self._tasks.append(loop.create_task(self._send_forever()))
+
+    def publish(self, run_id: uuid.UUID, batch: Batch) -> None:
+        super().publish(run_id, batch)
+        body = {
+            "events": [[e.seq, e.event, e.data] for e in batch.events],
+            "last": batch.last,
+            "ended": batch.ended,
+        }
+        self._send(b"events", run_id, json.dumps(body, default=str).encode())
+
+    def cancel(self, run_id: uuid.UUID) -> None:
+        super().cancel(run_id)
+        self._send(b"cancel", run_id, b"")
+
+    def _send(self, kind: bytes, run_id: uuid.UUID, body: bytes) -> None:
+        try:
+            self._outbox.put_nowait(b"|".join((self._origin, kind, run_id.hex.encode(), body)))
+        except asyncio.QueueFull:  # Redis is not keeping up: the sweep delivers instead
+            _log.warning("runs_hub_outbox_full")
+
+    async def _send_forever(self) -> None:
+        # One sender keeps one process's messages in the order they were published.
+        while True:
+            message = await self._outbox.get()
+            try:
+                await self._redis.publish(self.CHANNEL, message)
+            except Exception:
+                _log.warning("runs_hub_publish_failed")
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(self.CHANNEL)
+                    # Anything published while not subscribed is gone: readers check the
+                    # database now rather than at the next sweep.
+                    for subscriptions in list(self._subscriptions.values()):
+                        for subscription in subscriptions:
+                            subscription.push(RESYNC)
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            self._receive(message["data"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # Redis went away: the sweep delivers meanwhile
+                _log.warning("runs_hub_redis_unavailable")
+                await asyncio.sleep(1.0)
+
+    def _receive(self, message: bytes) -> None:
+        origin, kind, run_hex, body = message.split(b"|", 3)
+        if origin == self._origin:
+            return
+        run_id = uuid.UUID(run_hex.decode())
+        if not self.wants(run_id):
+            return
+        if kind == b"cancel":
+            self.cancel_here(run_id)
+        elif kind == b"events":
+            data = json.loads(body)
+            events = tuple(LiveEvent(seq, event, payload) for seq, event, payload in data["events"])
+            self.deliver(run_id, Batch(events, data["last"], data["ended"]))
+
+    async def close(self) -> None:
+        await super().close()
+        await self._redis.aclose()

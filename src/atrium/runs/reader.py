@@ -1,0 +1,87 @@
+"""Reading a run's events as they come: what is stored first, then what the hub delivers,
+back to the database only when a delivery was missed (a gap in the sequence numbers, or a
+sweep that saw more stored than delivered)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+from atrium.kit.db import set_tenant
+from atrium.kit.runtime import runtime
+from atrium.runs.hub import Batch, LiveEvent, Resync, Subscription
+from atrium.runs.repository import ACTIVE, run_repository
+
+PAGE = 1000
+
+
+async def _stored(sub: Subscription) -> tuple[list[LiveEvent], bool]:
+    """Stored events after the reader's position, and whether the run has ended with them."""
+    async with runtime().db.transaction() as session:
+        await set_tenant(session, sub.tenant_id)
+        # Status first: once it is final, every event was committed before it, so the read
+        # that follows sees them all.
+        status = await run_repository.status(session, tenant_id=sub.tenant_id, run_id=sub.run_id)
+        rows = await run_repository.events_after(
+            session, tenant_id=sub.tenant_id, run_id=sub.run_id, after=sub.last, limit=PAGE
+        )
+    events = [LiveEvent(row.seq, row.event, row.data) for row in rows]
+    return events, (status is None or status not in ACTIVE) and len(rows) < PAGE
+
+
+async def read_run(
+    tenant_id: uuid.UUID, run_id: uuid.UUID, *, after: int, idle_seconds: float
+) -> AsyncIterator[list[LiveEvent]]:
+    """A run's events after `after`, in order, without gaps or repeats, until it ends; an
+    empty list after each `idle_seconds` of silence (time for a heartbeat)."""
+    with runtime().runs_hub.subscribe(tenant_id, run_id) as sub:
+        sub.last = after
+        from_database = True
+        while True:
+            if from_database:
+                events, ended = await _stored(sub)
+                if events:
+                    sub.last = events[-1].seq
+                    yield events
+                if ended:
+                    return
+                if len(events) == PAGE:
+                    continue
+                from_database = False
+            items = await sub.take(idle_seconds)
+            if not items:
+                yield []
+                continue
+            for item in items:
+                if not isinstance(item, Batch):
+                    from_database = True
+                    break
+                fresh = [e for e in item.events if e.seq > sub.last]
+                if fresh and fresh[0].seq != sub.last + 1:
+                    from_database = True  # something before these was not delivered
+                    break
+                if fresh:
+                    sub.last = fresh[-1].seq
+                    yield fresh
+                if item.ended:
+                    if sub.last >= item.last:
+                        return
+                    from_database = True
+                    break
+
+
+async def wait_ended(tenant_id: uuid.UUID, run_id: uuid.UUID, *, check_seconds: float) -> None:
+    """Until the run has ended (or is gone), woken by its end rather than by polling."""
+    rt = runtime()
+    with rt.runs_hub.subscribe(tenant_id, run_id, ends_only=True) as sub:
+        while True:
+            async with rt.db.transaction() as session:
+                await set_tenant(session, tenant_id)
+                status = await run_repository.status(session, tenant_id=tenant_id, run_id=run_id)
+            if status is None or status not in ACTIVE:
+                return
+            items: list[Batch | Resync] = []
+            while not items:
+                items = await sub.take(check_seconds)
+            if any(isinstance(item, Batch) and item.ended for item in items):
+                return
