@@ -84,12 +84,16 @@ async def test_stream_in_several_modes(client: LangGraphClient) -> None:
     events = [p.event for p in parts]
     assert events[0] == "metadata"
     assert parts[0].data["attempt"] == 1
-    assert events[1] == "values" and events[-1] == "values"
-    assert "updates" in events and "end" not in events
+    assert events[1] == "values" and events[-2] == "values"
+    # `end` comes last, with the run's final status
+    assert events[-1] == "end" and events.count("end") == 1
+    assert parts[-1].data == {"run_id": parts[0].data["run_id"], "status": "success"}
+    assert "updates" in events
     tokens = [p.data[0]["content"] for p in parts if p.event == "messages"]
     assert "".join(tokens) == SCRIPTED
-    assert parts[-1].data["messages"][-1]["content"] == SCRIPTED
-    ids = [int(p.id) for p in parts]
+    assert parts[-2].data["messages"][-1]["content"] == SCRIPTED
+    ids = [int(p.id) for p in parts[:-1]]
+    assert parts[-1].id == parts[-2].id  # `end` has no id of its own
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
     meta = next(p.data[1] for p in parts if p.event == "messages")
     assert meta["langgraph_node"] == "model" and meta["thread_id"] == thread["thread_id"]
@@ -187,7 +191,8 @@ async def test_join_stream_resumes_from_last_event_id(client: LangGraphClient) -
             thread["thread_id"], run["run_id"], last_event_id=cut
         )
     ]
-    ids = [int(p.id) for p in seen + rest]
+    assert rest[-1].event == "end" and rest[-1].data["status"] == "success"
+    ids = [int(p.id) for p in seen + rest[:-1]]
     assert ids == list(range(1, len(ids) + 1))  # no loss, no duplicate
     text = "".join(p.data[0]["content"] for p in seen + rest if p.event == "messages")
     assert text == SCRIPTED
@@ -393,7 +398,7 @@ async def test_events_mode_alongside_others(client: LangGraphClient) -> None:
         if p.event == "events" and p.data["event"] == "on_chat_model_stream"
     ]
     assert "".join(tokens) == SCRIPTED
-    assert parts[-1].event in ("values", "events")
+    assert parts[-1].event == "end" and parts[-2].event in ("values", "events")
     assert [p for p in parts if p.event == "values"][-1].data["messages"][-1]["content"] == SCRIPTED
 
 

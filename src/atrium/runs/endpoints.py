@@ -74,6 +74,7 @@ async def _stream(auth: AuthContext, run: Run, stateless: bool) -> StreamingResp
         after=first.seq,
         wanted=None,
         prelude=sse.frame(first.event, first.data, first.seq),
+        just_created=True,
         on_disconnect=cancel_on_disconnect,
         on_done=cleanup,
     )

@@ -114,7 +114,7 @@ async def _claim(tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
                     }
                 ],
             )
-            ended = Batch((event,), event.seq, ended=True)
+            ended = Batch((event,), event.seq, ended=True, status="error")
             after_commit(session, _publisher(run_id, ended), name="runs.publish")
             return None
         run.status, run.started_at, run.attempt = "running", utcnow(), run.attempt + 1
@@ -267,7 +267,7 @@ async def _mark_failed(tenant_id: uuid.UUID, run_id: uuid.UUID, writer: EventWri
         except Exception:  # retried with backoff; the job's retry is the last resort
             _log.exception("run_mark_failed_retry", run_id=str(run_id), attempt=attempt)
             await asyncio.sleep(0.2 * 2**attempt)
-    runtime().runs_hub.publish(run_id, Batch((), writer.seq, ended=True))
+    runtime().runs_hub.publish(run_id, Batch((), writer.seq, ended=True, status="error"))
 
 
 async def _cancel_requested(tenant_id: uuid.UUID, run_id: uuid.UUID) -> str | None:
@@ -293,7 +293,7 @@ async def _roll_back(claim: Claim) -> None:
             thread.values = jsonable(snapshot.values) if snapshot.values else None
             thread.status, thread.interrupts, thread.error = "idle", {}, None
             thread.updated_at = utcnow()
-    rt.runs_hub.publish(run.id, Batch((), 0, ended=True))
+    rt.runs_hub.publish(run.id, Batch((), 0, ended=True, status="interrupted"))
     _log.info("run_rolled_back", run_id=str(run.id))
 
 
@@ -428,7 +428,7 @@ async def _finish(
                     for t in claim.context.tool_log
                 ],
             )
-    rt.runs_hub.publish(run.id, Batch((), writer.seq, ended=True))
+    rt.runs_hub.publish(run.id, Batch((), writer.seq, ended=True, status=status))
     _log.info("run_finished", run_id=str(run.id), status=status, seconds=round(elapsed, 3))
     if rt.settings.checkpoint_history and status != "interrupted":
         # Retention: checkpoint tables must not grow without bound.

@@ -6,8 +6,9 @@ from any id; the hub only carries them, after the commit, to the readers that ar
 so that a thousand open streams cost no database reads at all. In one process the hub
 delivers in memory; with Redis it also publishes to the other processes. Whatever a
 transport loses, a sweep catches: every half second one transaction per process compares
-the watched runs with their stored progress and tells a reader that fell behind to read
-from the database, and a worker that a cancel never reached to stop.
+the watched runs with their stored progress and tells a reader that is still behind what
+the previous sweep found stored to read from the database, and a worker that a cancel never
+reached to stop.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Batch:
     events: tuple[LiveEvent, ...]
     last: int
     ended: bool = False
+    status: str | None = None  # the final status, with `ended`
 
 
 class Resync:
@@ -62,6 +64,11 @@ class Subscription:
     def __init__(self, tenant_id: uuid.UUID, run_id: uuid.UUID, *, ends_only: bool) -> None:
         self.tenant_id, self.run_id, self.ends_only = tenant_id, run_id, ends_only
         self.last = 0  # the highest sequence number the reader has
+        self.status: str | None = None  # the run's status, as last read or delivered
+        # What the previous sweep found stored: a delivery still missing one sweep later
+        # was lost (one merely in flight is not worth a database read).
+        self.stored_at_last_sweep = 0
+        self.ended_at_last_sweep = False
         self._items: deque[Batch | Resync] = deque()
         self._ready = asyncio.Event()
 
@@ -181,13 +188,15 @@ class RunHub:
                 )
         for run_id, subscriptions in list(self._subscriptions.items()):
             status, _, last = progress.get(run_id, ("deleted", None, 0))
+            ended = status not in ACTIVE
             for subscription in list(subscriptions):
-                ended = status not in ACTIVE
-                if ended or (not subscription.ends_only and last > subscription.last):
+                behind = subscription.stored_at_last_sweep > subscription.last
+                if subscription.ended_at_last_sweep or (not subscription.ends_only and behind):
                     subscription.push(RESYNC)
+                subscription.stored_at_last_sweep, subscription.ended_at_last_sweep = last, ended
         for run_id, (_, task) in list(self._executing.items()):
             found = progress.get(run_id)
-            if found is not None and found[1] is not None:
+            if found is not None and found[1] is not None and not task.cancelling():
                 task.cancel()
 
 
@@ -216,6 +225,7 @@ class RedisRunHub(RunHub):
             "events": [[e.seq, e.event, e.data] for e in batch.events],
             "last": batch.last,
             "ended": batch.ended,
+            "status": batch.status,
         }
         self._send(b"events", run_id, json.dumps(body, default=str).encode())
 
@@ -269,7 +279,7 @@ class RedisRunHub(RunHub):
         elif kind == b"events":
             data = json.loads(body)
             events = tuple(LiveEvent(seq, event, payload) for seq, event, payload in data["events"])
-            self.deliver(run_id, Batch(events, data["last"], data["ended"]))
+            self.deliver(run_id, Batch(events, data["last"], data["ended"], data["status"]))
 
     async def close(self) -> None:
         await super().close()

@@ -17,7 +17,7 @@ EVENTS = {
     "debug": {"debug"},
     "events": {"events"},
 }
-ALWAYS = {"metadata", "error"}
+ALWAYS = {"metadata", "error", "end"}
 
 
 def parse(value: Any, *, default: tuple[str, ...] = ("values",)) -> list[str]:

@@ -15,8 +15,9 @@ from atrium.runs.repository import ACTIVE, run_repository
 PAGE = 1000
 
 
-async def _stored(sub: Subscription) -> tuple[list[LiveEvent], bool]:
-    """Stored events after the reader's position, and whether the run has ended with them."""
+async def _stored(sub: Subscription) -> tuple[list[LiveEvent], str | None, bool]:
+    """Stored events after the reader's position, the run's status, and whether the run
+    has ended with these events."""
     async with runtime().db.transaction() as session:
         await set_tenant(session, sub.tenant_id)
         # Status first: once it is final, every event was committed before it, so the read
@@ -26,48 +27,68 @@ async def _stored(sub: Subscription) -> tuple[list[LiveEvent], bool]:
             session, tenant_id=sub.tenant_id, run_id=sub.run_id, after=sub.last, limit=PAGE
         )
     events = [LiveEvent(row.seq, row.event, row.data) for row in rows]
-    return events, (status is None or status not in ACTIVE) and len(rows) < PAGE
+    return events, status, (status is None or status not in ACTIVE) and len(rows) < PAGE
 
 
 async def read_run(
-    tenant_id: uuid.UUID, run_id: uuid.UUID, *, after: int, idle_seconds: float
+    tenant_id: uuid.UUID,
+    run_id: uuid.UUID,
+    *,
+    after: int,
+    idle_seconds: float,
+    with_end: bool = False,
+    just_created: bool = False,
 ) -> AsyncIterator[list[LiveEvent]]:
     """A run's events after `after`, in order, without gaps or repeats, until it ends; an
-    empty list after each `idle_seconds` of silence (time for a heartbeat)."""
+    empty list after each `idle_seconds` of silence (time for a heartbeat). `with_end`: a
+    last `end` event carries the run's final status (`interrupted` for a run that is gone,
+    e.g. rolled back). `just_created`: the run was committed a moment ago with nothing
+    after `after`, so reading starts with the hub's deliveries; a gap in them, or the sweep,
+    sends the reader to the database if the worker was quicker than the subscription."""
     with runtime().runs_hub.subscribe(tenant_id, run_id) as sub:
         sub.last = after
-        from_database = True
-        while True:
-            if from_database:
-                events, ended = await _stored(sub)
-                if events:
-                    sub.last = events[-1].seq
-                    yield events
-                if ended:
-                    return
-                if len(events) == PAGE:
-                    continue
-                from_database = False
-            items = await sub.take(idle_seconds)
-            if not items:
-                yield []
+        async for events in _follow(sub, idle_seconds, from_database=not just_created):
+            yield events
+    if with_end:
+        final = sub.status if sub.status not in (None, *ACTIVE) else "interrupted"
+        yield [LiveEvent(sub.last, "end", {"run_id": str(run_id), "status": final})]
+
+
+async def _follow(
+    sub: Subscription, idle_seconds: float, *, from_database: bool
+) -> AsyncIterator[list[LiveEvent]]:
+    while True:
+        if from_database:
+            events, sub.status, ended = await _stored(sub)
+            if events:
+                sub.last = events[-1].seq
+                yield events
+            if ended:
+                return
+            if len(events) == PAGE:
                 continue
-            for item in items:
-                if not isinstance(item, Batch):
-                    from_database = True
-                    break
-                fresh = [e for e in item.events if e.seq > sub.last]
-                if fresh and fresh[0].seq != sub.last + 1:
-                    from_database = True  # something before these was not delivered
-                    break
-                if fresh:
-                    sub.last = fresh[-1].seq
-                    yield fresh
-                if item.ended:
-                    if sub.last >= item.last:
-                        return
-                    from_database = True
-                    break
+            from_database = False
+        items = await sub.take(idle_seconds)
+        if not items:
+            yield []
+            continue
+        for item in items:
+            if not isinstance(item, Batch):
+                from_database = True
+                break
+            fresh = [e for e in item.events if e.seq > sub.last]
+            if fresh and fresh[0].seq != sub.last + 1:
+                from_database = True  # something before these was not delivered
+                break
+            if fresh:
+                sub.last = fresh[-1].seq
+                yield fresh
+            if item.ended:
+                if sub.last >= item.last:
+                    sub.status = item.status
+                    return
+                from_database = True
+                break
 
 
 async def wait_ended(tenant_id: uuid.UUID, run_id: uuid.UUID, *, check_seconds: float) -> None:

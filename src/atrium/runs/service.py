@@ -157,9 +157,10 @@ class RunService:
                 await session.flush()
             last = await run_repository.last_seq(session, tenant_id=run.tenant_id, run_id=run.id)
             ended_id = run.id
+            ended = Batch((), last, ended=True, status="interrupted")
 
             async def tell_readers() -> None:
-                runtime().runs_hub.publish(ended_id, Batch((), last, ended=True))
+                runtime().runs_hub.publish(ended_id, ended)
 
             after_commit(session, tell_readers, name="runs.cancelled")
             return

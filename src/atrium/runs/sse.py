@@ -45,6 +45,7 @@ async def follow(
     after: int,
     wanted: list[str] | None,
     prelude: bytes = b"",
+    just_created: bool = False,
     on_disconnect: Callable[[], Coroutine[Any, Any, None]] | None = None,
     on_done: Callable[[], Coroutine[Any, Any, None]] | None = None,
 ) -> AsyncIterator[bytes]:
@@ -54,13 +55,20 @@ async def follow(
         if prelude:
             yield prelude
         async for events in read_run(
-            tenant_id, run_id, after=after, idle_seconds=HEARTBEAT_SECONDS
+            tenant_id,
+            run_id,
+            after=after,
+            idle_seconds=HEARTBEAT_SECONDS,
+            with_end=True,
+            just_created=just_created,
         ):
             if not events:
                 yield b": heartbeat\n\n"
             for event in events:
                 if stream_modes.wanted(event.event, wanted):
-                    yield frame(event.event, event.data, event.seq)
+                    # `end` is made for each stream, not stored: no id to resume from.
+                    seq = None if event.event == "end" else event.seq
+                    yield frame(event.event, event.data, seq)
         done = True
     finally:
         if not done and on_disconnect is not None:
