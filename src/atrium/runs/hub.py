@@ -69,12 +69,15 @@ class Subscription:
         # was lost (one merely in flight is not worth a database read).
         self.stored_at_last_sweep = 0
         self.ended_at_last_sweep = False
+        self.delivered_since_sweep = False
         self._items: deque[Batch | Resync] = deque()
         self._ready = asyncio.Event()
 
     def push(self, item: Batch | Resync) -> None:
-        if self.ends_only and isinstance(item, Batch) and not item.ended:
-            return
+        if isinstance(item, Batch):
+            self.delivered_since_sweep = True
+            if self.ends_only and not item.ended:
+                return
         self._items.append(item)
         self._ready.set()
 
@@ -190,10 +193,16 @@ class RunHub:
             status, _, last = progress.get(run_id, ("deleted", None, 0))
             ended = status not in ACTIVE
             for subscription in list(subscriptions):
+                # Deliveries that lag (a busy transport) still arrive: only a reader that got
+                # nothing for a whole sweep while behind, or whose run's end never came, reads.
+                stalled = not subscription.delivered_since_sweep
                 behind = subscription.stored_at_last_sweep > subscription.last
-                if subscription.ended_at_last_sweep or (not subscription.ends_only and behind):
+                if stalled and (
+                    subscription.ended_at_last_sweep or (not subscription.ends_only and behind)
+                ):
                     subscription.push(RESYNC)
                 subscription.stored_at_last_sweep, subscription.ended_at_last_sweep = last, ended
+                subscription.delivered_since_sweep = False
         for run_id, (_, task) in list(self._executing.items()):
             found = progress.get(run_id)
             if found is not None and found[1] is not None and not task.cancelling():

@@ -4,20 +4,40 @@ sweep that saw more stored than delivered)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
+import sqlalchemy.exc
+
 from atrium.kit.db import set_tenant
+from atrium.kit.logging import get_logger
 from atrium.kit.runtime import runtime
 from atrium.runs.hub import Batch, LiveEvent, Resync, Subscription
 from atrium.runs.repository import ACTIVE, run_repository
 
+_log = get_logger("atrium.runs.reader")
 PAGE = 1000
+# Catch-up reads per process at once: under a burst they queue here rather than take every
+# pooled connection from the requests being served.
+_catching_up = asyncio.Semaphore(4)
+RETRY_SECONDS = 0.5
 
 
 async def _stored(sub: Subscription) -> tuple[list[LiveEvent], str | None, bool]:
     """Stored events after the reader's position, the run's status, and whether the run
-    has ended with these events."""
+    has ended with these events. The response is already streaming, so a busy or briefly
+    unreachable database is waited out rather than allowed to break it."""
+    while True:
+        try:
+            async with _catching_up:
+                return await _read_stored(sub)
+        except (sqlalchemy.exc.TimeoutError, sqlalchemy.exc.OperationalError):
+            _log.warning("run_catch_up_retry", run_id=str(sub.run_id))
+            await asyncio.sleep(RETRY_SECONDS)
+
+
+async def _read_stored(sub: Subscription) -> tuple[list[LiveEvent], str | None, bool]:
     async with runtime().db.transaction() as session:
         await set_tenant(session, sub.tenant_id)
         # Status first: once it is final, every event was committed before it, so the read
