@@ -12,7 +12,8 @@ What it does (everything on loopback, every loop bounded in count and time):
    PostgreSQL starts with it), pointed at that upstream with ATRIUM_OPENAI_BASE_URL.
    Atrium and its PostgreSQL are pinned to core 0; the upstream and the load generator to
    core 1.
-3. Registers a user, moves its tenant to the Premium plan, creates an API key.
+3. Registers a user, moves its tenant to the Premium plan (whose requests per minute it raises
+   in this run's database, so the limiter counts but never refuses), creates an API key.
 4. Runs an open-loop load (requests sent on a fixed schedule, whatever the responses do)
    at each rate, first straight at the upstream (the baseline), then through Atrium
    (model `openai/gpt-4o-mini`), non-streamed and streamed. A level stops early, and the
@@ -50,6 +51,7 @@ from typing import Any
 
 import httptools
 import psutil
+import psycopg
 
 try:
     import uvloop
@@ -1241,6 +1243,17 @@ def run(
     access = tokens["access_token"]
     api(atrium_port, "POST", "/tenants/subscribe", {"plan_id": "premium"}, access)
     key = api(atrium_port, "POST", "/api-keys", {"name": "bench"}, access)["key"]
+    # The plan's own allowance (600 requests a minute) would refuse these rates: raise it in
+    # this run's database before the first /v1 call reads it. The limiter still counts every
+    # call, so its cost stays in the figures.
+    with psycopg.connect(
+        host=str((procs.data_dir / "pg").resolve()), dbname="atrium", user="atrium_owner"
+    ) as conn:
+        conn.execute(
+            "UPDATE plans SET limits = limits || '{\"requests_per_minute\": 10000000}'"
+            " WHERE id = 'premium'"
+        )
+    log("Premium plan: requests_per_minute raised to 10,000,000 for this run")
     setup_rss_mb = server.memory_info().rss / 2**20
     log(f"tenant on Premium, API key {key[:8]}…; RSS after setup {setup_rss_mb:.0f} MB")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -53,6 +54,10 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         worker = None
         if settings.workers_in_process:
             worker = asyncio.create_task(run_worker(rt, settings.run_concurrency))
+        # Everything built so far lives as long as the process: keep it out of the cyclic
+        # collector's scans, which otherwise stall every request now and then.
+        gc.collect()
+        gc.freeze()
         _log.info("started", version=__version__, embedded=settings.embedded_database)
         try:
             yield

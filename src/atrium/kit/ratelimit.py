@@ -12,7 +12,7 @@ from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 from redis.asyncio import ConnectionPool
 
@@ -28,7 +28,9 @@ class RateLimiter:
         assert isinstance(storage, Storage)
         self.storage = storage
         self._redis_pool = redis_pool
-        self._strategy = MovingWindowRateLimiter(self.storage)
+        # A sliding window counter: two counters per key (O(1) in memory and in Redis),
+        # where a moving window keeps one entry per hit and costs more with every request.
+        self._strategy = SlidingWindowCounterRateLimiter(self.storage)
         self._items: dict[str, RateLimitItem] = {}
 
     @classmethod

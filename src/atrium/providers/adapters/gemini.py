@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
+import aiohttp
 import httpx
 import httpx2
 from google import genai
@@ -203,12 +204,13 @@ def translate_error(exc: Exception, creds: Credentials) -> UpstreamError:
             provider=provider,
             headers=getattr(response, "headers", None),
         )
-    # google-genai runs on httpx or httpx2, whichever it finds.
+    # google-genai runs its async calls on aiohttp when it is installed (it is: the openai
+    # adapter uses it), else on httpx or httpx2.
     error = transport_error(
         exc,
         provider,
-        timeout=(httpx.TimeoutException, httpx2.TimeoutException),
-        connection=(httpx.HTTPError, httpx2.HTTPError),
+        timeout=(httpx.TimeoutException, httpx2.TimeoutException, TimeoutError),
+        connection=(httpx.HTTPError, httpx2.HTTPError, aiohttp.ClientError),
         malformed=(ValueError, KeyError, AttributeError),
     )
     if error is not None:
