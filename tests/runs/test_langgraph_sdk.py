@@ -412,6 +412,28 @@ async def test_after_seconds_delays_the_start(client: LangGraphClient) -> None:
     assert result["messages"][-1]["content"] == SCRIPTED
 
 
+async def test_a_run_and_its_job_are_written_together(
+    client: LangGraphClient, db: psycopg.Connection[Any]
+) -> None:
+    aid = await assistant(client)
+    thread = await client.threads.create()
+    run = await client.runs.create(thread["thread_id"], aid, input=HI, after_seconds=30)
+    # The job is in the queue when the create call returns: it was written in the run's own
+    # transaction, not after it by a task that a crash could lose.
+    jobs = db.execute(
+        "SELECT status, scheduled_at IS NOT NULL FROM procrastinate_jobs"
+        " WHERE args->>'run_id' = %s",
+        (run["run_id"],),
+    ).fetchall()
+    assert jobs == [("todo", True)]
+    await client.runs.cancel(thread["thread_id"], run["run_id"])
+    # A create that fails (an unknown assistant) leaves neither a run nor a job behind.
+    before = db.execute("SELECT count(*) FROM procrastinate_jobs").fetchone()
+    with pytest.raises(httpx.HTTPStatusError):
+        await client.runs.create(thread["thread_id"], "no-such-assistant", input=HI)
+    assert db.execute("SELECT count(*) FROM procrastinate_jobs").fetchone() == before
+
+
 async def test_disconnect_cancels_when_asked(client: LangGraphClient) -> None:
     aid = await assistant(client, model="scripted/slow")
     thread = await client.threads.create()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import URL
@@ -89,6 +90,15 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The psycopg connection under this session's transaction, for a library that writes
+    in the same transaction (the job queue: a run and its job commit together or not at
+    all)."""
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    return raw.driver_connection
 
 
 async def set_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.assistants.service import assistant_service
 from atrium.auth.context import AuthContext
-from atrium.kit.db import set_tenant
+from atrium.kit.db import driver_connection, set_tenant
 from atrium.kit.errors import BadRequest, Conflict, NotFound
 from atrium.kit.models import utcnow
 from atrium.kit.runtime import after_commit, runtime
@@ -119,16 +119,16 @@ class RunService:
             ],
         )
 
-        async def enqueue() -> None:
-            await tasks.enqueue(
-                runtime().queue,
-                tenant_id=auth.tenant_id,
-                thread_id=thread.id,
-                run_id=run.id,
-                after_seconds=data.after_seconds,
-            )
-
-        after_commit(session, enqueue, name="runs.enqueue")
+        # The job is written in this transaction: a run never exists without its job (a
+        # crash between a commit and a separate enqueue would leave it pending forever).
+        await tasks.enqueue(
+            runtime().queue,
+            tenant_id=auth.tenant_id,
+            thread_id=thread.id,
+            run_id=run.id,
+            after_seconds=data.after_seconds,
+            connection=await driver_connection(session),
+        )
         return run, thread
 
     async def _thread(

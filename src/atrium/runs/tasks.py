@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import procrastinate
 
@@ -35,10 +36,15 @@ async def enqueue(
     thread_id: uuid.UUID,
     run_id: uuid.UUID,
     after_seconds: int | None = None,
+    connection: Any = None,
 ) -> None:
-    """Queue a run. Runs of one thread share a lock, so they execute one after another."""
+    """Queue a run. Runs of one thread share a lock, so they execute one after another.
+    With `connection` (a psycopg connection in a transaction) the job is written in that
+    transaction, so it exists exactly when the run does."""
     task = app.tasks["atrium.runs.execute"]
     options: dict[str, object] = {"lock": f"thread:{tenant_id}:{thread_id}"}
+    if connection is not None:
+        options["connection"] = connection
     if after_seconds:
         options["schedule_in"] = {"seconds": after_seconds}
     await task.configure(**options).defer_async(  # type: ignore[arg-type]
