@@ -97,6 +97,7 @@ class Settings(BaseSettings):
     usage_flush_seconds: float = Field(default=1.0, gt=0, le=60)
     workers_in_process: bool = True
     run_concurrency: int = Field(default=1000, ge=1, le=10_000)
+    run_max_seconds: float = Field(default=900.0, gt=0, le=86_400)
     checkpoint_history: int = Field(default=100, ge=0, le=100_000)
     worker_heartbeat_seconds: float = Field(default=10.0, gt=0, le=600)
     worker_stalled_seconds: float = Field(default=30.0, gt=0, le=3600)

@@ -455,3 +455,33 @@ async def test_disconnect_cancels_when_asked(client: LangGraphClient) -> None:
             break
         await asyncio.sleep(0.1)
     assert status == "interrupted"
+
+
+async def test_token_and_time_limits_stop_a_run(client: LangGraphClient) -> None:
+    # One model call spends more than 5 tokens; the call after the tool is refused.
+    aid = await assistant(
+        client, tools=[{"name": "calculator", "policy": "allow"}], max_run_tokens=5
+    )
+    thread = await client.threads.create()
+    ask = {"messages": [{"role": "user", "content": 'call calculator {"expression": "6*7"}'}]}
+    result = await client.runs.wait(thread["thread_id"], aid, input=ask, raise_error=False)
+    assert result["__error__"]["error"] == "TokenLimitReached"
+    runs = await client.runs.list(thread["thread_id"])
+    assert runs[0]["status"] == "error" and runs[0]["usage"]["input_tokens"] > 0
+    state = await client.threads.get_state(thread["thread_id"])
+    assert [m["type"] for m in state["values"]["messages"]] == ["human", "ai", "tool"]
+    # Wall clock: the slow model needs ~0.7 s for its reply; 0.3 s stops it midway.
+    slow = await assistant(client, model="scripted/slow", max_seconds=0.3)
+    thread = await client.threads.create()
+    parts = [
+        p
+        async for p in client.runs.stream(
+            thread["thread_id"], slow, input=HI, stream_mode="messages-tuple"
+        )
+    ]
+    assert parts[-2].event == "error" and parts[-2].data["error"] == "TimeLimitReached"
+    assert parts[-1].event == "end" and parts[-1].data["status"] == "timeout"
+    assert (await client.threads.get(thread["thread_id"]))["status"] == "error"
+    with pytest.raises(httpx.HTTPStatusError) as bad:
+        await assistant(client, max_seconds=0)
+    assert bad.value.response.status_code == 422

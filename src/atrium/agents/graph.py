@@ -23,6 +23,7 @@ from langgraph.types import interrupt
 
 from atrium.agents.chat_model import AtriumChatModel
 from atrium.agents.tools import BUILTIN_TOOLS, ToolError
+from atrium.kit.errors import AtriumError
 from atrium.providers.router import Deployment
 from atrium.providers.service import Caller
 
@@ -44,6 +45,12 @@ class ToolRecord:
     approval: str | None
 
 
+class TokenLimitReached(AtriumError):
+    """The run spent its assistant's `max_run_tokens` before the model answered."""
+
+    code = "TokenLimitReached"
+
+
 @dataclass
 class RunContext:
     """What one run of the graph works with (not checkpointed)."""
@@ -53,6 +60,9 @@ class RunContext:
     instructions: str | None = None
     temperature: float | None = None
     max_tokens: int | None = None
+    # The run's token budget and what it has spent so far (over every model call).
+    max_run_tokens: int | None = None
+    tokens_spent: Callable[[], int] = lambda: 0
     tool_policies: dict[str, str] = field(default_factory=dict)
     tool_log: list[ToolRecord] = field(default_factory=list)
     on_tool: Callable[[ToolRecord], None] | None = None
@@ -74,6 +84,8 @@ class RunContext:
 
 async def call_model(state: AgentState, runtime: Runtime[RunContext]) -> dict[str, Any]:
     ctx = runtime.context
+    if ctx.max_run_tokens is not None and ctx.tokens_spent() >= ctx.max_run_tokens:
+        raise TokenLimitReached(f"The run used its budget of {ctx.max_run_tokens} tokens")
     messages: list[AnyMessage] = list(state["messages"])
     if ctx.instructions:
         messages = [SystemMessage(ctx.instructions), *messages]

@@ -36,6 +36,9 @@ class AssistantContext(BaseModel):
     tools: Annotated[list[ToolSpec], Field(max_length=64)] | None = None
     knowledge_bases: Annotated[list[uuid.UUID], Field(max_length=32)] | None = None
     max_steps: Annotated[int, Field(ge=1, le=100)] | None = None
+    # Per run: input and output tokens over all its model calls, and wall-clock seconds.
+    max_run_tokens: Annotated[int, Field(ge=1, le=100_000_000)] | None = None
+    max_seconds: Annotated[float, Field(ge=0.1, le=86_400)] | None = None
 
 
 CONTEXT_FIELDS = frozenset(AssistantContext.model_fields)

@@ -67,6 +67,7 @@ class Claim:
     modes: list[str]
     interrupt_before: Any
     interrupt_after: Any
+    max_seconds: float
     allow_private_urls: bool = False
 
 
@@ -160,6 +161,7 @@ async def _claim(tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
         modes=list(kwargs.get("stream_mode") or ["values"]),
         interrupt_before=kwargs.get("interrupt_before"),
         interrupt_after=kwargs.get("interrupt_after"),
+        max_seconds=float(fields.get("max_seconds") or rt.settings.run_max_seconds),
         allow_private_urls=tenant.allow_private_provider_urls,
     )
 
@@ -192,6 +194,8 @@ async def _context(
         instructions=fields.get("instructions"),
         temperature=fields.get("temperature"),
         max_tokens=fields.get("max_tokens"),
+        max_run_tokens=fields.get("max_run_tokens"),
+        tokens_spent=lambda: totals.input_tokens + totals.output_tokens,
         tool_policies={t["name"]: t.get("policy", "allow") for t in tools},
     )
 
@@ -211,13 +215,22 @@ async def execute(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
     outcome: tuple[str, dict[str, Any] | None] = ("success", None)
     try:
         with rt.runs_hub.executing(tenant_id, run_id, work):
-            await _stream(claim, writer)
+            async with asyncio.timeout(claim.max_seconds):
+                await _stream(claim, writer)
     except asyncio.CancelledError:
         action = await _cancel_requested(tenant_id, run_id)
         if action is None:
             raise  # the worker itself is stopping: leave the run to be picked up again
         work.uncancel()
         outcome = ("rollback" if action == "rollback" else "interrupted", None)
+    except TimeoutError:
+        outcome = (
+            "timeout",
+            {
+                "error": "TimeLimitReached",
+                "message": f"The run reached its limit of {claim.max_seconds:g} seconds",
+            },
+        )
     except GraphRecursionError:
         outcome = (
             "error",
@@ -401,7 +414,9 @@ async def _finish(
         if thread is not None:
             thread.values = jsonable(snapshot.values) if snapshot.values else thread.values
             thread.status = (
-                "error" if status == "error" else ("interrupted" if interrupts else "idle")
+                "error"
+                if status in ("error", "timeout")
+                else ("interrupted" if interrupts else "idle")
             )
             thread.interrupts = {
                 task.id: [{"value": jsonable(i.value), "id": i.id} for i in task.interrupts]

@@ -279,7 +279,7 @@ class RunService:
             return await self._output(session, run)
 
     async def _output(self, session: AsyncSession, run: Run) -> dict[str, Any]:
-        if run.status == "error":
+        if run.status in ("error", "timeout"):
             return {"__error__": run.error or {"error": "Error", "message": "The run failed"}}
         events = await run_repository.events_after(
             session, tenant_id=run.tenant_id, run_id=run.id, after=0, limit=100_000
