@@ -3,6 +3,7 @@ embeddings, model list, and errors surfacing as the SDK's own exception types.""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import struct
@@ -334,3 +335,20 @@ def test_plan_requests_per_minute(base_url: str) -> None:
             c.chat.completions.create(model="local", messages=[{"role": "user", "content": "x"}])
     assert limited.value.body["code"] == "quota_exceeded"  # type: ignore[index]
     assert int(limited.value.response.headers["retry-after"]) >= 1
+
+
+async def test_concurrent_first_calls_of_a_key(base_url: str, account: Account) -> None:
+    """A burst on a key that is not cached yet shares one lookup: every call is answered,
+    and a wrong key fails for every caller of the burst alike."""
+    good = openai.AsyncOpenAI(base_url=f"{base_url}/v1", api_key=api_key(account), max_retries=0)
+    bad = openai.AsyncOpenAI(base_url=f"{base_url}/v1", api_key="atr_not_a_key", max_retries=0)
+    try:
+        listed = await asyncio.gather(*(good.models.list() for _ in range(40)))
+        assert all("local/smollm2-135m-instruct" in {m.id for m in page.data} for page in listed)
+        failed = await asyncio.gather(
+            *(bad.models.list() for _ in range(40)), return_exceptions=True
+        )
+        assert all(isinstance(f, openai.AuthenticationError) for f in failed)
+    finally:
+        await good.close()
+        await bad.close()

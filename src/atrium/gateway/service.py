@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import struct
@@ -81,10 +82,7 @@ async def authenticate(credential: str, request_id: str | None) -> GatewayCall:
     if cached is not None:
         auth, keys = cached
     else:
-        async with runtime().db.transaction() as session:
-            auth = await auth_service.authenticate(session=session, credential=credential)
-            keys = await provider_key_service.tenant_keys(session=session, tenant_id=auth.tenant_id)
-        _cache.put(cache_key, auth, keys)
+        auth, keys = await _single_flight(cache_key, credential)
     limits = await tenant_service.plan_limits(auth.plan_id)
     await _spend_request(auth.tenant_id, limits)
     allowed = limits.get("allowed_models") or []
@@ -96,6 +94,45 @@ async def authenticate(credential: str, request_id: str | None) -> GatewayCall:
         request_id=request_id,
     )
     return GatewayCall(auth=auth, caller=caller, tenant_keys=keys)
+
+
+_in_flight: dict[bytes, asyncio.Future[tuple[AuthContext, dict[str, ProviderKey]]]] = {}
+
+
+async def _single_flight(
+    cache_key: bytes, credential: str
+) -> tuple[AuthContext, dict[str, ProviderKey]]:
+    """One database lookup per credential at a time: when a busy key's cache entry expires,
+    the hundreds of calls arriving meanwhile wait for that lookup instead of each opening a
+    transaction (which emptied the pool and set the gateway's tail latency)."""
+    while (pending := _in_flight.get(cache_key)) is not None:
+        try:
+            return await asyncio.shield(pending)
+        except asyncio.CancelledError:
+            if not pending.cancelled():
+                raise  # this call itself was cancelled
+            # the call doing the lookup went away: look up again
+    future: asyncio.Future[tuple[AuthContext, dict[str, ProviderKey]]] = (
+        asyncio.get_running_loop().create_future()
+    )
+    _in_flight[cache_key] = future
+    try:
+        async with runtime().db.transaction() as session:
+            auth = await auth_service.authenticate(session=session, credential=credential)
+            keys = await provider_key_service.tenant_keys(session=session, tenant_id=auth.tenant_id)
+        _cache.put(cache_key, auth, keys)
+        future.set_result((auth, keys))
+        return auth, keys
+    except asyncio.CancelledError:
+        future.cancel()
+        raise
+    except Exception as exc:
+        # Waiters get the same answer (an invalid key is invalid for all of them).
+        future.set_exception(exc)
+        future.exception()  # retrieved here, so a future nobody awaited logs nothing
+        raise
+    finally:
+        del _in_flight[cache_key]
 
 
 async def _spend_request(tenant_id: uuid.UUID, limits: dict[str, Any]) -> None:
