@@ -3,6 +3,7 @@ its last checkpoint, and the thread holds the full message list exactly once."""
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -122,3 +123,50 @@ def test_run_survives_a_killed_worker(cluster: Any) -> None:
         assert len(attempts) == 2
         assert [e["id"] for e in seen] == sorted({e["id"] for e in seen})
     assert "requeueing_stalled_run" in (tmp_path / "worker2.log").read_text()
+
+
+def test_without_redis_a_separate_worker_still_streams_and_cancels(cluster: Any) -> None:
+    """No Redis: the worker's process cannot hand events or cancels to the API's, so the
+    API's sweep delivers them (within about a second), without loss or duplicates."""
+    api, workers, tmp_path = cluster
+    owner = premium(register(api.url))
+    headers = {"x-api-key": api_key(owner, role="admin")}
+    workers.append(start_worker(api.env, tmp_path / "worker.log"))
+    with httpx.Client(base_url=api.url, headers=headers, timeout=60) as client:
+        aid = client.post(
+            "/assistants", json={"graph_id": "agent", "context": {"model": "scripted/slow"}}
+        ).json()["assistant_id"]
+        tid = client.post("/threads", json={}).json()["thread_id"]
+        body = {
+            "assistant_id": aid,
+            "input": {"messages": [{"role": "user", "content": "hi"}]},
+            "stream_mode": ["messages-tuple"],
+        }
+        names, ids, tokens = [], [], []
+        with client.stream("POST", f"/threads/{tid}/runs/stream", json=body) as response:
+            assert response.status_code == 200
+            name = ""
+            for line in response.iter_lines():
+                if line.startswith("event: "):
+                    name = line[7:]
+                    names.append(name)
+                elif line.startswith("id: "):
+                    ids.append(int(line[4:]))
+                elif line.startswith("data: ") and name == "messages":
+                    tokens.append(json.loads(line[6:])[0]["content"])
+        assert names[0] == "metadata" and names[-1] == "end"
+        assert "".join(tokens) == SCRIPTED
+        assert ids == list(range(1, len(ids) + 1))
+        # a cancel asked of the API reaches the worker's process through the sweep
+        run = client.post(f"/threads/{tid}/runs", json=body).json()
+        rid = run["run_id"]
+        deadline = time.monotonic() + 30
+        while client.get(f"/threads/{tid}/runs/{rid}").json()["status"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        asked = time.monotonic()
+        client.post(f"/threads/{tid}/runs/{rid}/cancel")
+        while client.get(f"/threads/{tid}/runs/{rid}").json()["status"] == "running":
+            assert time.monotonic() - asked < 3, "the cancel did not reach the worker"
+            time.sleep(0.05)
+        assert client.get(f"/threads/{tid}/runs/{rid}").json()["status"] == "interrupted"

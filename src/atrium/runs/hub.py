@@ -250,12 +250,20 @@ class RedisRunHub(RunHub):
 
     async def _send_forever(self) -> None:
         # One sender keeps one process's messages in the order they were published.
+        failing = False
         while True:
             message = await self._outbox.get()
             try:
                 await self._redis.publish(self.CHANNEL, message)
             except Exception:
-                _log.warning("runs_hub_publish_failed")
+                # Once per outage, not once per event; the sweep delivers meanwhile.
+                if not failing:
+                    _log.warning("runs_hub_publish_failed")
+                failing = True
+            else:
+                if failing:
+                    _log.info("runs_hub_publish_recovered")
+                failing = False
 
     async def _listen(self) -> None:
         while True:
