@@ -67,6 +67,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
         forwarded_allow_ips=settings.forwarded_allow_ips,
         log_config=None,
         access_log=False,
+        # Longer than clients keep idle pooled connections (httpx: 5 s), so the client
+        # closes first: with equal timeouts a request can be written on a connection the
+        # server is closing, and the client sees "connection lost".
+        timeout_keep_alive=settings.keep_alive_seconds,
         timeout_graceful_shutdown=30,
     )
 

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./.atrium")
     public_url: str | None = None
     forwarded_allow_ips: str = "127.0.0.1"
+    keep_alive_seconds: int = Field(default=65, ge=1, le=3600)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "console"] = "json"
 
