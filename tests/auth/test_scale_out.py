@@ -4,6 +4,8 @@ and sign-in throttling holds across them."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,8 @@ import httpx
 import pytest
 
 from tests.support import AtriumProcess, api_key, free_port, premium, register
+
+SCRIPTED = "This is a scripted reply from Atrium's benchmark model, streamed word by word."
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
@@ -108,3 +112,48 @@ def test_run_streams_across_replicas(replicas: list[AtriumProcess]) -> None:
                 elif line.startswith("data: ") and event == "messages":
                     text += json.loads(line[6:])[0]["content"]
     assert text == "This is a scripted reply from Atrium's benchmark model, streamed word by word."
+
+
+def test_thread_stream_follows_runs_created_on_another_replica(
+    replicas: list[AtriumProcess],
+) -> None:
+    """A thread's stream read from one replica carries the runs started through the other."""
+    one, two = replicas
+    owner = premium(register(one.url))
+    headers = {"x-api-key": api_key(owner, role="admin")}
+    with httpx.Client(headers=headers, timeout=60) as client:
+        assistant = client.post(
+            f"{one.url}/assistants",
+            json={"graph_id": "agent", "context": {"model": "scripted/fast"}},
+        ).json()
+        thread = client.post(f"{one.url}/threads", json={}).json()
+        seen: list[str] = []
+        text: list[str] = []
+
+        def follow() -> None:
+            url = f"{two.url}/threads/{thread['thread_id']}/stream"
+            with client.stream("GET", url, params={"stream_mode": "messages-tuple"}) as response:
+                event = ""
+                for line in response.iter_lines():
+                    if line.startswith("event: "):
+                        event = line[7:]
+                        seen.append(event)
+                    elif line.startswith("data: ") and event == "messages":
+                        text.append(json.loads(line[6:])[0]["content"])
+                    if "".join(text) == SCRIPTED:
+                        return
+
+        reader = threading.Thread(target=follow, daemon=True)
+        reader.start()
+        time.sleep(0.5)  # the stream is open before the run exists
+        client.post(
+            f"{one.url}/threads/{thread['thread_id']}/runs",
+            json={
+                "assistant_id": assistant["assistant_id"],
+                "stream_mode": ["messages-tuple"],
+                "input": {"messages": [{"role": "user", "content": "hi"}]},
+            },
+        )
+        reader.join(30)
+        assert not reader.is_alive(), f"the thread stream saw only {seen}"
+    assert "".join(text) == SCRIPTED and seen[0] == "metadata"

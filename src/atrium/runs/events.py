@@ -23,9 +23,15 @@ class EventWriter:
     """The events of one run, numbered; stored by the sink."""
 
     def __init__(
-        self, sink: EventSink, tenant_id: uuid.UUID, run_id: uuid.UUID, last_seq: int
+        self,
+        sink: EventSink,
+        tenant_id: uuid.UUID,
+        run_id: uuid.UUID,
+        thread_id: uuid.UUID,
+        last_seq: int,
     ) -> None:
         self.tenant_id, self.run_id, self.seq = tenant_id, run_id, last_seq
+        self.thread_id = thread_id
         self.stored = last_seq
         self._sink = sink
         self._pending: list[LiveEvent] = []
@@ -56,8 +62,10 @@ class EventSink:
         self._ready = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def writer(self, tenant_id: uuid.UUID, run_id: uuid.UUID, last_seq: int) -> EventWriter:
-        return EventWriter(self, tenant_id, run_id, last_seq)
+    def writer(
+        self, tenant_id: uuid.UUID, run_id: uuid.UUID, thread_id: uuid.UUID, last_seq: int
+    ) -> EventWriter:
+        return EventWriter(self, tenant_id, run_id, thread_id, last_seq)
 
     def wake(self, writer: EventWriter) -> None:
         self._waiting[writer.run_id] = writer
@@ -119,4 +127,8 @@ class EventSink:
                 raise
             for writer, events in taken:
                 writer.stored = events[-1].seq
-                self._hub.publish(writer.run_id, Batch(tuple(events), events[-1].seq))
+                self._hub.publish(
+                    writer.run_id,
+                    Batch(tuple(events), events[-1].seq),
+                    thread_id=writer.thread_id,
+                )

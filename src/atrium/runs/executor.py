@@ -116,7 +116,7 @@ async def _claim(tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
                 ],
             )
             ended = Batch((event,), event.seq, ended=True, status="error")
-            after_commit(session, _publisher(run_id, ended), name="runs.publish")
+            after_commit(session, _publisher(run_id, ended, run.thread_id), name="runs.publish")
             return None
         run.status, run.started_at, run.attempt = "running", utcnow(), run.attempt + 1
         run.updated_at = utcnow()
@@ -206,7 +206,7 @@ async def execute(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
         return
     rt = runtime()
     run = claim.run
-    writer = rt.run_events.writer(tenant_id, run_id, claim.last_seq)
+    writer = rt.run_events.writer(tenant_id, run_id, run.thread_id, claim.last_seq)
     if run.attempt > 1:
         writer.emit("metadata", {"run_id": str(run_id), "attempt": run.attempt})
     work = asyncio.current_task()
@@ -280,7 +280,9 @@ async def _mark_failed(tenant_id: uuid.UUID, run_id: uuid.UUID, writer: EventWri
         except Exception:  # retried with backoff; the job's retry is the last resort
             _log.exception("run_mark_failed_retry", run_id=str(run_id), attempt=attempt)
             await asyncio.sleep(0.2 * 2**attempt)
-    runtime().runs_hub.publish(run_id, Batch((), writer.seq, ended=True, status="error"))
+    runtime().runs_hub.publish(
+        run_id, Batch((), writer.seq, ended=True, status="error"), thread_id=writer.thread_id
+    )
 
 
 async def _cancel_requested(tenant_id: uuid.UUID, run_id: uuid.UUID) -> str | None:
@@ -306,7 +308,9 @@ async def _roll_back(claim: Claim) -> None:
             thread.values = jsonable(snapshot.values) if snapshot.values else None
             thread.status, thread.interrupts, thread.error = "idle", {}, None
             thread.updated_at = utcnow()
-    rt.runs_hub.publish(run.id, Batch((), 0, ended=True, status="interrupted"))
+    rt.runs_hub.publish(
+        run.id, Batch((), 0, ended=True, status="interrupted"), thread_id=run.thread_id
+    )
     _log.info("run_rolled_back", run_id=str(run.id))
 
 
@@ -443,7 +447,9 @@ async def _finish(
                     for t in claim.context.tool_log
                 ],
             )
-    rt.runs_hub.publish(run.id, Batch((), writer.seq, ended=True, status=status))
+    rt.runs_hub.publish(
+        run.id, Batch((), writer.seq, ended=True, status=status), thread_id=run.thread_id
+    )
     _log.info("run_finished", run_id=str(run.id), status=status, seconds=round(elapsed, 3))
     if rt.settings.checkpoint_history and status != "interrupted":
         # Retention: checkpoint tables must not grow without bound.
@@ -471,9 +477,9 @@ async def _finish(
         await thread_service.delete_temporary(tenant_id=run.tenant_id, thread_id=run.thread_id)
 
 
-def _publisher(run_id: uuid.UUID, batch: Batch) -> Any:
+def _publisher(run_id: uuid.UUID, batch: Batch, thread_id: uuid.UUID) -> Any:
     async def publish() -> None:
-        runtime().runs_hub.publish(run_id, batch)
+        runtime().runs_hub.publish(run_id, batch, thread_id=thread_id)
 
     return publish
 

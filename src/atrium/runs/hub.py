@@ -97,6 +97,7 @@ class RunHub:
         self._db = db
         self._subscriptions: dict[uuid.UUID, set[Subscription]] = defaultdict(set)
         self._executing: dict[uuid.UUID, tuple[uuid.UUID, asyncio.Task[Any]]] = {}
+        self._thread_waiters: dict[uuid.UUID, set[asyncio.Event]] = defaultdict(set)
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -112,9 +113,33 @@ class RunHub:
 
     # delivery
 
-    def publish(self, run_id: uuid.UUID, batch: Batch) -> None:
-        """Hand committed events (or a run's end) to every reader of the run."""
+    def publish(self, run_id: uuid.UUID, batch: Batch, *, thread_id: uuid.UUID) -> None:
+        """Hand committed events (or a run's end) to every reader of the run, and wake the
+        readers of its thread's stream."""
         self.deliver(run_id, batch)
+        self.wake_thread_here(thread_id)
+
+    def wake_thread(self, thread_id: uuid.UUID) -> None:
+        """Something happened on the thread (a run was created): its stream readers look."""
+        self.wake_thread_here(thread_id)
+
+    def wake_thread_here(self, thread_id: uuid.UUID) -> None:
+        for event in self._thread_waiters.get(thread_id, ()):
+            event.set()
+
+    @contextlib.contextmanager
+    def thread_wakeups(self, thread_id: uuid.UUID) -> Iterator[asyncio.Event]:
+        """Set whenever one of the thread's runs has news; the reader clears it."""
+        event = asyncio.Event()
+        self._thread_waiters[thread_id].add(event)
+        try:
+            yield event
+        finally:
+            waiters = self._thread_waiters.get(thread_id)
+            if waiters is not None:
+                waiters.discard(event)
+                if not waiters:
+                    del self._thread_waiters[thread_id]
 
     def deliver(self, run_id: uuid.UUID, item: Batch | Resync) -> None:
         for subscription in self._subscriptions.get(run_id, ()):
@@ -228,23 +253,31 @@ class RedisRunHub(RunHub):
         self._tasks.append(loop.create_task(self._listen()))
         self._tasks.append(loop.create_task(self._send_forever()))
 
-    def publish(self, run_id: uuid.UUID, batch: Batch) -> None:
-        super().publish(run_id, batch)
+    def publish(self, run_id: uuid.UUID, batch: Batch, *, thread_id: uuid.UUID) -> None:
+        super().publish(run_id, batch, thread_id=thread_id)
         body = {
             "events": [[e.seq, e.event, e.data] for e in batch.events],
             "last": batch.last,
             "ended": batch.ended,
             "status": batch.status,
         }
-        self._send(b"events", run_id, json.dumps(body, default=str).encode())
+        self._send(b"events", run_id, thread_id, json.dumps(body, default=str).encode())
+
+    def wake_thread(self, thread_id: uuid.UUID) -> None:
+        super().wake_thread(thread_id)
+        self._send(b"thread", None, thread_id, b"")
 
     def cancel(self, run_id: uuid.UUID) -> None:
         super().cancel(run_id)
-        self._send(b"cancel", run_id, b"")
+        self._send(b"cancel", run_id, None, b"")
 
-    def _send(self, kind: bytes, run_id: uuid.UUID, body: bytes) -> None:
+    def _send(
+        self, kind: bytes, run_id: uuid.UUID | None, thread_id: uuid.UUID | None, body: bytes
+    ) -> None:
+        run_hex = run_id.hex.encode() if run_id else b""
+        thread_hex = thread_id.hex.encode() if thread_id else b""
         try:
-            self._outbox.put_nowait(b"|".join((self._origin, kind, run_id.hex.encode(), body)))
+            self._outbox.put_nowait(b"|".join((self._origin, kind, run_hex, thread_hex, body)))
         except asyncio.QueueFull:  # Redis is not keeping up: the sweep delivers instead
             _log.warning("runs_hub_outbox_full")
 
@@ -285,8 +318,14 @@ class RedisRunHub(RunHub):
                 await asyncio.sleep(1.0)
 
     def _receive(self, message: bytes) -> None:
-        origin, kind, run_hex, body = message.split(b"|", 3)
+        origin, kind, run_hex, thread_hex, body = message.split(b"|", 4)
         if origin == self._origin:
+            return
+        if thread_hex:
+            thread_id = uuid.UUID(thread_hex.decode())
+            if thread_id in self._thread_waiters:
+                self.wake_thread_here(thread_id)
+        if not run_hex:
             return
         run_id = uuid.UUID(run_hex.decode())
         if not self.wants(run_id):

@@ -119,6 +119,12 @@ class RunService:
             ],
         )
 
+        thread_id = thread.id
+
+        async def tell_thread_readers() -> None:
+            runtime().runs_hub.wake_thread(thread_id)
+
+        after_commit(session, tell_thread_readers, name="runs.created")
         # The job is written in this transaction: a run never exists without its job (a
         # crash between a commit and a separate enqueue would leave it pending forever).
         await tasks.enqueue(
@@ -156,11 +162,11 @@ class RunService:
                 run.cancel_action = action
                 await session.flush()
             last = await run_repository.last_seq(session, tenant_id=run.tenant_id, run_id=run.id)
-            ended_id = run.id
+            ended_id, ended_thread = run.id, run.thread_id
             ended = Batch((), last, ended=True, status="interrupted")
 
             async def tell_readers() -> None:
-                runtime().runs_hub.publish(ended_id, ended)
+                runtime().runs_hub.publish(ended_id, ended, thread_id=ended_thread)
 
             after_commit(session, tell_readers, name="runs.cancelled")
             return

@@ -5,6 +5,7 @@ without loss or duplication. Comment heartbeats keep idle connections open."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -19,7 +20,7 @@ from atrium.runs.reader import read_run
 from atrium.runs.repository import run_repository
 
 HEARTBEAT_SECONDS = 5.0
-WAIT_SECONDS = 0.5
+THREAD_POLL_SECONDS = 1.0
 
 
 def frame(event: str, data: Any, seq: int | None) -> bytes:
@@ -108,6 +109,22 @@ async def follow_thread(
             resume_run, resume_seq = uuid.UUID(run_part), int(seq_part)
         except ValueError:
             resume_run = None
+    with rt.runs_hub.thread_wakeups(thread_id) as wake_ups:
+        async for chunk in _follow_thread(
+            tenant_id, thread_id, wake_ups, resume_run, resume_seq, wanted
+        ):
+            yield chunk
+
+
+async def _follow_thread(
+    tenant_id: uuid.UUID,
+    thread_id: uuid.UUID,
+    wake_ups: asyncio.Event,
+    resume_run: uuid.UUID | None,
+    resume_seq: int,
+    wanted: list[str] | None,
+) -> AsyncIterator[bytes]:
+    rt = runtime()
     positions: dict[uuid.UUID, int] = {}
     started = None
     idle = 0.0
@@ -142,8 +159,12 @@ async def follow_thread(
         if sent:
             idle = 0.0
             continue
-        await asyncio.sleep(WAIT_SECONDS)
-        idle += WAIT_SECONDS
+        # Woken by the hub when one of the thread's runs has news; the timeout is the
+        # safety net for a lost delivery (or a worker in another process without Redis).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake_ups.wait(), THREAD_POLL_SECONDS)
+        wake_ups.clear()
+        idle += THREAD_POLL_SECONDS
         if idle >= HEARTBEAT_SECONDS:
             idle = 0.0
             yield b": heartbeat\n\n"
