@@ -21,7 +21,7 @@ import uuid
 from collections import defaultdict, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 
@@ -30,6 +30,8 @@ from atrium.kit.logging import get_logger
 from atrium.runs.repository import ACTIVE, run_repository
 
 _log = get_logger("atrium.runs.hub")
+K = TypeVar("K")
+V = TypeVar("V")
 SWEEP_SECONDS = 0.5
 
 
@@ -92,6 +94,20 @@ class Subscription:
         return items
 
 
+@contextlib.contextmanager
+def _registered(registry: dict[K, set[V]], key: K, item: V) -> Iterator[V]:
+    """`item` in `registry[key]` for the block; an emptied key is dropped."""
+    registry[key].add(item)
+    try:
+        yield item
+    finally:
+        items = registry.get(key)
+        if items is not None:
+            items.discard(item)
+            if not items:
+                del registry[key]
+
+
 class RunHub:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -127,19 +143,11 @@ class RunHub:
         for event in self._thread_waiters.get(thread_id, ()):
             event.set()
 
-    @contextlib.contextmanager
-    def thread_wakeups(self, thread_id: uuid.UUID) -> Iterator[asyncio.Event]:
+    def thread_wakeups(
+        self, thread_id: uuid.UUID
+    ) -> contextlib.AbstractContextManager[asyncio.Event]:
         """Set whenever one of the thread's runs has news; the reader clears it."""
-        event = asyncio.Event()
-        self._thread_waiters[thread_id].add(event)
-        try:
-            yield event
-        finally:
-            waiters = self._thread_waiters.get(thread_id)
-            if waiters is not None:
-                waiters.discard(event)
-                if not waiters:
-                    del self._thread_waiters[thread_id]
+        return _registered(self._thread_waiters, thread_id, asyncio.Event())
 
     def deliver(self, run_id: uuid.UUID, item: Batch | Resync) -> None:
         for subscription in self._subscriptions.get(run_id, ()):
@@ -157,22 +165,13 @@ class RunHub:
     def wants(self, run_id: uuid.UUID) -> bool:
         return run_id in self._subscriptions or run_id in self._executing
 
-    @contextlib.contextmanager
     def subscribe(
         self, tenant_id: uuid.UUID, run_id: uuid.UUID, *, ends_only: bool = False
-    ) -> Iterator[Subscription]:
+    ) -> contextlib.AbstractContextManager[Subscription]:
         """Deliveries for one run. Subscribe before reading the run from the database, so
         nothing committed between the read and the first wait is missed."""
         subscription = Subscription(tenant_id, run_id, ends_only=ends_only)
-        self._subscriptions[run_id].add(subscription)
-        try:
-            yield subscription
-        finally:
-            subscriptions = self._subscriptions.get(run_id)
-            if subscriptions is not None:
-                subscriptions.discard(subscription)
-                if not subscriptions:
-                    del self._subscriptions[run_id]
+        return _registered(self._subscriptions, run_id, subscription)
 
     @contextlib.contextmanager
     def executing(
