@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,7 +16,7 @@ from atrium.api_keys.endpoints import router as api_keys_router
 from atrium.assistants.endpoints import router as assistants_router
 from atrium.auth import google
 from atrium.auth.endpoints import router as auth_router
-from atrium.bootstrap import build_runtime, run_worker
+from atrium.bootstrap import running
 from atrium.db.urls import DatabaseUrls
 from atrium.gateway.endpoints import router as gateway_router
 from atrium.gateway.errors import openai_error
@@ -26,7 +24,7 @@ from atrium.kit import handlers
 from atrium.kit.handlers import ErrorFamily
 from atrium.kit.http import RequestContextMiddleware
 from atrium.kit.logging import get_logger
-from atrium.kit.runtime import install, runtime
+from atrium.kit.runtime import runtime
 from atrium.provider_keys.endpoints import router as provider_keys_router
 from atrium.runs.endpoints import router as runs_router
 from atrium.settings import Settings
@@ -44,39 +42,14 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        rt = build_runtime(settings, urls)
-        install(rt)
-        rt.usage.start()
-        await rt.agents.open()
-        await rt.queue.open_async()
-        rt.runs_hub.start()
-        rt.run_events.start()
-        worker = None
-        if settings.workers_in_process:
-            worker = asyncio.create_task(run_worker(rt, settings.run_concurrency))
-        # Everything built so far lives as long as the process: keep it out of the cyclic
-        # collector's scans, which otherwise stall every request now and then.
-        gc.collect()
-        gc.freeze()
-        _log.info("started", version=__version__, embedded=settings.embedded_database)
-        try:
+        async with running(settings, urls, worker=settings.workers_in_process):
+            # Everything built so far lives as long as the process: keep it out of the
+            # cyclic collector's scans, which otherwise stall every request now and then.
+            gc.collect()
+            gc.freeze()
+            _log.info("started", version=__version__, embedded=settings.embedded_database)
             yield
-        finally:
-            await rt.background.drain()
-            if worker is not None:
-                worker.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker
-            await rt.run_events.close()
-            await rt.runs_hub.close()
-            await rt.queue.close_async()
-            await rt.agents.close()
-            await rt.usage.close()
-            await rt.providers.close()
-            await rt.limiter.close()
-            await rt.db.dispose()
-            install(None)
-            _log.info("stopped")
+        _log.info("stopped")
 
     app = FastAPI(
         title="Atrium",

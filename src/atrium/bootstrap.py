@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 import psycopg
 from psycopg import sql
@@ -15,7 +17,7 @@ from atrium.kit.crypto import SecretBox
 from atrium.kit.db import Database
 from atrium.kit.mail import Mailer
 from atrium.kit.ratelimit import RateLimiter
-from atrium.kit.runtime import Runtime
+from atrium.kit.runtime import Runtime, install
 from atrium.settings import Settings
 
 
@@ -79,6 +81,40 @@ def build_runtime(settings: Settings, urls: DatabaseUrls) -> Runtime:
         runs_hub=hub,
         run_events=EventSink(db, hub),
     )
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings, urls: DatabaseUrls, *, worker: bool
+) -> AsyncIterator[Runtime]:
+    """The process's runtime, started (with a run worker if asked) for the block, then
+    stopped in order: background work drained, the worker stopped, pending events and usage
+    flushed, every pool closed."""
+    rt = build_runtime(settings, urls)
+    install(rt)
+    rt.usage.start()
+    await rt.agents.open()
+    await rt.queue.open_async()
+    rt.runs_hub.start()
+    rt.run_events.start()
+    task = asyncio.create_task(run_worker(rt, settings.run_concurrency)) if worker else None
+    try:
+        yield rt
+    finally:
+        await rt.background.drain()
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await rt.run_events.close()
+        await rt.runs_hub.close()
+        await rt.queue.close_async()
+        await rt.agents.close()
+        await rt.usage.close()
+        await rt.providers.close()
+        await rt.limiter.close()
+        await rt.db.dispose()
+        install(None)
 
 
 async def run_worker(rt: Runtime, concurrency: int) -> None:

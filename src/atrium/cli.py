@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import getpass
 import os
 import signal
@@ -78,36 +77,17 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def cmd_worker(args: argparse.Namespace) -> None:
     """Execute queued runs without serving HTTP (for separate worker machines)."""
     from atrium import bootstrap
-    from atrium.kit import runtime as rt_module
 
     settings = load_settings()
     urls = _prepare(settings, migrate=False)
 
     async def main() -> None:
-        rt = bootstrap.build_runtime(settings, urls)
-        rt_module.install(rt)
-        rt.usage.start()
-        await rt.agents.open()
-        await rt.queue.open_async()
-        rt.runs_hub.start()
-        rt.run_events.start()
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        worker = asyncio.create_task(bootstrap.run_worker(rt, settings.run_concurrency))
-        await stop.wait()
-        worker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await worker
-        await rt.run_events.close()
-        await rt.runs_hub.close()
-        await rt.queue.close_async()
-        await rt.agents.close()
-        await rt.usage.close()
-        await rt.providers.close()
-        await rt.db.dispose()
-        rt_module.install(None)
+        async with bootstrap.running(settings, urls, worker=True):
+            await stop.wait()
 
     asyncio.run(main())
 
