@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from atrium.agents.spec import AssistantContext, ToolSpec
+from atrium.agents.spec import AssistantContext
 
 Name = Annotated[str, StringConstraints(max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=2000)]
@@ -30,21 +30,9 @@ class RunConfig(BaseModel):
     configurable: dict[str, Any] | None = None
 
 
-class _AssistantFields(_Input):
-    # Atrium's assistant fields, accepted at the top level as well as in `context`.
-    instructions: Annotated[str, StringConstraints(max_length=20_000)] | None = None
-    model: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
-    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
-    max_tokens: Annotated[int, Field(ge=1, le=100_000)] | None = None
-    tools: Annotated[list[ToolSpec], Field(max_length=64)] | None = None
-    knowledge_bases: Annotated[list[uuid.UUID], Field(max_length=32)] | None = None
-    max_steps: Annotated[int, Field(ge=1, le=100)] | None = None
-    # Per run: input and output tokens over all its model calls, and wall-clock seconds.
-    max_run_tokens: Annotated[int, Field(ge=1, le=100_000_000)] | None = None
-    max_seconds: Annotated[float, Field(ge=0.1, le=86_400)] | None = None
-
-
-class AssistantCreate(_AssistantFields):
+class AssistantCreate(AssistantContext):
+    # Atrium's assistant fields (AssistantContext) are accepted at the top level as well
+    # as in `context`.
     graph_id: Annotated[str, StringConstraints(max_length=100)] | None = "agent"
     assistant_id: uuid.UUID | None = None
     if_exists: Literal["raise", "do_nothing"] = "raise"
@@ -55,7 +43,7 @@ class AssistantCreate(_AssistantFields):
     description: Description | None = None
 
 
-class AssistantUpdate(_AssistantFields):
+class AssistantUpdate(AssistantContext):
     graph_id: Annotated[str, StringConstraints(max_length=100)] | None = None
     config: RunConfig | None = None
     context: AssistantContext | None = None
