@@ -104,14 +104,7 @@ class EventSink:
             by_tenant: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
             for writer, events in taken:
                 by_tenant[writer.tenant_id].extend(
-                    {
-                        "tenant_id": writer.tenant_id,
-                        "run_id": writer.run_id,
-                        "seq": e.seq,
-                        "event": e.event,
-                        "data": e.data,
-                    }
-                    for e in events
+                    e.row(writer.tenant_id, writer.run_id) for e in events
                 )
             try:
                 async with self._db.transaction() as session:

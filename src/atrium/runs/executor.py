@@ -103,18 +103,7 @@ async def _claim(tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
             thread.status, thread.error = "error", error
             last = await run_repository.last_seq(session, tenant_id=tenant_id, run_id=run_id)
             event = LiveEvent(last + 1, "error", error)
-            await run_repository.add_events(
-                session,
-                [
-                    {
-                        "tenant_id": tenant_id,
-                        "run_id": run_id,
-                        "seq": event.seq,
-                        "event": event.event,
-                        "data": event.data,
-                    }
-                ],
-            )
+            await run_repository.add_events(session, [event.row(tenant_id, run_id)])
             ended = Batch((event,), event.seq, ended=True, status="error")
             after_commit(session, _publisher(run_id, ended, run.thread_id), name="runs.publish")
             return None

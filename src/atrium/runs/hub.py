@@ -41,6 +41,16 @@ class LiveEvent:
     event: str
     data: Any
 
+    def row(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, Any]:
+        """The event as a `run_events` row of that run."""
+        return {
+            "tenant_id": tenant_id,
+            "run_id": run_id,
+            "seq": self.seq,
+            "event": self.event,
+            "data": self.data,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Batch:
@@ -83,8 +93,9 @@ class Subscription:
         self._items.append(item)
         self._ready.set()
 
-    async def take(self, seconds: float) -> list[Batch | Resync]:
-        """What came since the last take; waits up to `seconds` when nothing did."""
+    async def take(self, seconds: float | None) -> list[Batch | Resync]:
+        """What came since the last take; waits up to `seconds` (None: until something
+        comes) when nothing did."""
         if not self._items:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._ready.wait(), seconds)

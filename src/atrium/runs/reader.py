@@ -13,7 +13,7 @@ import sqlalchemy.exc
 from atrium.kit.db import set_tenant
 from atrium.kit.logging import get_logger
 from atrium.kit.runtime import runtime
-from atrium.runs.hub import Batch, LiveEvent, Resync, Subscription
+from atrium.runs.hub import Batch, LiveEvent, Subscription
 from atrium.runs.repository import ACTIVE, run_repository
 
 _log = get_logger("atrium.runs.reader")
@@ -111,8 +111,9 @@ async def _follow(
                 break
 
 
-async def wait_ended(tenant_id: uuid.UUID, run_id: uuid.UUID, *, check_seconds: float) -> None:
-    """Until the run has ended (or is gone), woken by its end rather than by polling."""
+async def wait_ended(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
+    """Until the run has ended (or is gone), woken by its end (or the sweep's word that
+    the end was missed) rather than by polling."""
     rt = runtime()
     with rt.runs_hub.subscribe(tenant_id, run_id, ends_only=True) as sub:
         while True:
@@ -121,8 +122,6 @@ async def wait_ended(tenant_id: uuid.UUID, run_id: uuid.UUID, *, check_seconds: 
                 status = await run_repository.status(session, tenant_id=tenant_id, run_id=run_id)
             if status is None or status not in ACTIVE:
                 return
-            items: list[Batch | Resync] = []
-            while not items:
-                items = await sub.take(check_seconds)
+            items = await sub.take(None)
             if any(isinstance(item, Batch) and item.ended for item in items):
                 return

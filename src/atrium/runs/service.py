@@ -28,8 +28,6 @@ from atrium.threads.models import Thread
 from atrium.threads.schemas import ThreadCreate
 from atrium.threads.service import thread_service
 
-CHECK_SECONDS = 5.0
-
 
 def first_event(run: Run) -> LiveEvent:
     """The event every run starts with, stored when the run is created."""
@@ -106,18 +104,7 @@ class RunService:
         await run_repository.add(session, run)
         # The first event exists before any worker picks the run up, so a client streaming a
         # queued run hears from it at once.
-        await run_repository.add_events(
-            session,
-            [
-                {
-                    "tenant_id": auth.tenant_id,
-                    "run_id": run.id,
-                    "seq": 1,
-                    "event": "metadata",
-                    "data": first_event(run).data,
-                }
-            ],
-        )
+        await run_repository.add_events(session, [first_event(run).row(auth.tenant_id, run.id)])
 
         thread_id = thread.id
 
@@ -276,7 +263,7 @@ class RunService:
     async def wait_for(self, *, tenant_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, Any]:
         """Block until the run ends (woken by its completion), then return its output."""
         rt = runtime()
-        await wait_ended(tenant_id, run_id, check_seconds=CHECK_SECONDS)
+        await wait_ended(tenant_id, run_id)
         async with rt.db.transaction() as session:
             await set_tenant(session, tenant_id)
             run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id)
