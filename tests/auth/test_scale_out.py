@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -82,6 +83,28 @@ def test_throttle_is_shared_through_redis(replicas: list[AtriumProcess]) -> None
         assert blocked.status_code == 429
 
 
+class _ThreadOn:
+    """An assistant and a thread made through one replica; calling it starts a run there."""
+
+    def __init__(self, client: httpx.Client, url: str, model: str) -> None:
+        self.client, self.url = client, url
+        self.assistant = client.post(
+            f"{url}/assistants", json={"graph_id": "agent", "context": {"model": model}}
+        ).json()
+        self.thread = client.post(f"{url}/threads", json={}).json()
+
+    def __call__(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        run = self.client.post(
+            f"{self.url}/threads/{self.thread['thread_id']}/runs",
+            json={
+                "assistant_id": self.assistant["assistant_id"],
+                "stream_mode": ["messages-tuple"],
+                "input": {"messages": [{"role": "user", "content": "hi"}]},
+            },
+        ).json()
+        return self.thread, run
+
+
 def test_run_streams_across_replicas(replicas: list[AtriumProcess]) -> None:
     """A run started through one replica (and executed by whichever worker takes it) streams
     in full from the other, woken through Redis."""
@@ -89,19 +112,8 @@ def test_run_streams_across_replicas(replicas: list[AtriumProcess]) -> None:
     owner = premium(register(one.url))
     headers = {"x-api-key": api_key(owner, role="admin")}
     with httpx.Client(headers=headers, timeout=60) as client:
-        assistant = client.post(
-            f"{one.url}/assistants",
-            json={"graph_id": "agent", "context": {"model": "scripted/slow"}},
-        ).json()
-        thread = client.post(f"{one.url}/threads", json={}).json()
-        run = client.post(
-            f"{one.url}/threads/{thread['thread_id']}/runs",
-            json={
-                "assistant_id": assistant["assistant_id"],
-                "stream_mode": ["messages-tuple"],
-                "input": {"messages": [{"role": "user", "content": "hi"}]},
-            },
-        ).json()
+        start_run = _ThreadOn(client, one.url, "scripted/slow")
+        thread, run = start_run()
         text = ""
         url = f"{two.url}/threads/{thread['thread_id']}/runs/{run['run_id']}/stream"
         with client.stream("GET", url, headers={"Last-Event-ID": "0"}) as response:
@@ -122,11 +134,8 @@ def test_thread_stream_follows_runs_created_on_another_replica(
     owner = premium(register(one.url))
     headers = {"x-api-key": api_key(owner, role="admin")}
     with httpx.Client(headers=headers, timeout=60) as client:
-        assistant = client.post(
-            f"{one.url}/assistants",
-            json={"graph_id": "agent", "context": {"model": "scripted/fast"}},
-        ).json()
-        thread = client.post(f"{one.url}/threads", json={}).json()
+        start_run = _ThreadOn(client, one.url, "scripted/fast")
+        thread = start_run.thread
         seen: list[str] = []
         text: list[str] = []
 
@@ -146,14 +155,7 @@ def test_thread_stream_follows_runs_created_on_another_replica(
         reader = threading.Thread(target=follow, daemon=True)
         reader.start()
         time.sleep(0.5)  # the stream is open before the run exists
-        client.post(
-            f"{one.url}/threads/{thread['thread_id']}/runs",
-            json={
-                "assistant_id": assistant["assistant_id"],
-                "stream_mode": ["messages-tuple"],
-                "input": {"messages": [{"role": "user", "content": "hi"}]},
-            },
-        )
+        start_run()
         reader.join(30)
         assert not reader.is_alive(), f"the thread stream saw only {seen}"
     assert "".join(text) == SCRIPTED and seen[0] == "metadata"
