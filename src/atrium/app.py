@@ -16,16 +16,16 @@ from atrium.api_keys.endpoints import router as api_keys_router
 from atrium.assistants.endpoints import router as assistants_router
 from atrium.auth import google
 from atrium.auth.endpoints import router as auth_router
-from atrium.bootstrap import running
 from atrium.db.urls import DatabaseUrls
 from atrium.gateway.endpoints import router as gateway_router
 from atrium.gateway.errors import openai_error
 from atrium.kit import handlers
+from atrium.kit.deps import DatabaseDep
 from atrium.kit.handlers import ErrorFamily
 from atrium.kit.http import RequestContextMiddleware
 from atrium.kit.logging import get_logger
-from atrium.kit.runtime import runtime
 from atrium.provider_keys.endpoints import router as provider_keys_router
+from atrium.runtime import open_runtime
 from atrium.runs.endpoints import router as runs_router
 from atrium.settings import Settings
 from atrium.tenants.endpoints import admin_router
@@ -41,8 +41,9 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     """Build the app for a database that is already migrated (see `atrium.bootstrap`)."""
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        async with running(settings, urls, worker=settings.workers_in_process):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_runtime(settings, urls, worker=settings.workers_in_process) as rt:
+            app.state.runtime = rt
             # Everything built so far lives as long as the process: keep it out of the
             # cyclic collector's scans, which otherwise stall every request now and then.
             gc.collect()
@@ -91,10 +92,10 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/readyz", tags=["ops"])
-    async def readyz() -> JSONResponse:
+    async def readyz(db: DatabaseDep) -> JSONResponse:
         """Readiness: the database answers."""
         try:
-            await runtime().db.ping()
+            await db.ping()
         except Exception as exc:  # any failure means not ready; the reason goes to the log
             _log.warning("not_ready", error_type=type(exc).__name__)
             return JSONResponse(

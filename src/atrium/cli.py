@@ -9,11 +9,14 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from atrium.settings import Settings
+
+if TYPE_CHECKING:
+    from atrium.runtime import Runtime
 
 
 def load_settings() -> Settings:
@@ -76,7 +79,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def cmd_worker(args: argparse.Namespace) -> None:
     """Execute queued runs without serving HTTP (for separate worker machines)."""
-    from atrium import bootstrap
+    from atrium.runtime import open_runtime
 
     settings = load_settings()
     urls = _prepare(settings, migrate=False)
@@ -86,7 +89,7 @@ def cmd_worker(args: argparse.Namespace) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        async with bootstrap.running(settings, urls, worker=True):
+        async with open_runtime(settings, urls, worker=True):
             await stop.wait()
 
     asyncio.run(main())
@@ -98,25 +101,20 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     print("atrium: database is at the latest migration")
 
 
-def _with_runtime(
-    work: Callable[[Any], Coroutine[Any, Any, None]],
-) -> None:
-    from atrium import bootstrap
-    from atrium.kit import runtime as rt_module
+def _with_runtime(work: Callable[[Runtime, Any], Coroutine[Any, Any, None]]) -> None:
+    """Run an admin command in one transaction, on the same runtime `atrium serve` builds
+    (no run worker), closed entirely afterwards."""
+    from atrium.runtime import open_runtime
 
     settings = load_settings()
     urls = _prepare(settings, migrate=True)
 
     async def main() -> None:
-        rt = bootstrap.build_runtime(settings, urls)
-        rt_module.install(rt)
-        try:
-            async with rt.db.transaction() as session:
-                await work(session)
-            await rt.background.drain()
-        finally:
-            await rt.db.dispose()
-            rt_module.install(None)
+        async with (
+            open_runtime(settings, urls, worker=False) as rt,
+            rt.db.transaction() as session,
+        ):
+            await work(rt, session)
 
     asyncio.run(main())
 
@@ -135,7 +133,7 @@ def cmd_create_platform_admin(args: argparse.Namespace) -> None:
 
     password = _password(args)
 
-    async def work(session: Any) -> None:
+    async def work(rt: Runtime, session: Any) -> None:
         user = await user_service.get_by_email(session=session, email=args.email)
         if user is None:
             user = await user_service.create(
@@ -158,7 +156,7 @@ def cmd_create_tenant(args: argparse.Namespace) -> None:
     from atrium.tenants.service import tenant_service
     from atrium.users.service import user_service
 
-    async def work(session: Any) -> None:
+    async def work(rt: Runtime, session: Any) -> None:
         owner = await user_service.get_by_email(session=session, email=args.owner_email)
         if owner is None:
             owner = await user_service.create(
@@ -185,7 +183,7 @@ def cmd_rotate_secrets(args: argparse.Namespace) -> None:
     from atrium.provider_keys.service import provider_key_service
     from atrium.tenants.repository import tenant_repository
 
-    async def work(session: Any) -> None:
+    async def work(rt: Runtime, session: Any) -> None:
         await set_platform_admin(session)
         tenants, _ = await tenant_repository.list_all_tenants(session, limit=10_000_000, offset=0)
         count = await provider_key_service.reseal_all(

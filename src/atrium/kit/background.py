@@ -11,7 +11,9 @@ from atrium.kit.logging import get_logger
 _log = get_logger("atrium.background")
 
 
-class BackgroundTasks:
+class BackgroundWork:
+    """The process's fire-and-forget tasks (not Starlette's per-response `BackgroundTasks`)."""
+
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
 

@@ -9,7 +9,7 @@ transaction mode) never carries one tenant's context into another's work.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from atrium.kit.background import BackgroundWork
 from atrium.kit.errors import AtriumError
 
 _SET_TENANT = text("SELECT set_config('app.tenant_id', :value, true)")
@@ -33,8 +34,20 @@ _SET_PLATFORM_ADMIN = text("SELECT set_config('app.platform_admin', :value, true
 POOL_TIMEOUT_SECONDS = 10.0
 
 
+AfterCommit = Callable[[], Coroutine[Any, Any, None]]
+
+
+def after_commit(session: AsyncSession, work: AfterCommit, *, name: str) -> None:
+    """Run `work` in the background once this session's transaction has committed.
+
+    Dropped if the transaction rolls back, so no e-mail leaves for a change that never was.
+    """
+    session.info.setdefault("after_commit", []).append((name, work))
+
+
 class Database:
-    def __init__(self, app_url: URL, *, pool_size: int) -> None:
+    def __init__(self, app_url: URL, *, pool_size: int, background: BackgroundWork) -> None:
+        self._background = background
         self.engine: AsyncEngine = create_async_engine(
             app_url,
             pool_size=pool_size,
@@ -45,16 +58,21 @@ class Database:
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session in one transaction, committed on success and rolled back on error.
+    async def transaction(
+        self, *, tenant_id: uuid.UUID | None = None
+    ) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction, committed on success and rolled back on error;
+        with `tenant_id`, already scoped to that tenant (row-level security).
 
         A domain error raised with `commit=True` (e.g. a detected refresh-token reuse, whose
         revocation must stick) commits what was done before it and is then re-raised.
-        Work registered with `runtime.after_commit` starts only after a successful commit.
+        Work registered with `after_commit` starts only after a successful commit.
         """
         async with self.sessionmaker() as session:
             await session.begin()
             try:
+                if tenant_id is not None:
+                    await set_tenant(session, tenant_id)
                 yield session
             except AtriumError as exc:
                 if exc.commit:
@@ -75,14 +93,9 @@ class Database:
         await session.commit()
         self._run_after_commit(session)
 
-    @staticmethod
-    def _run_after_commit(session: AsyncSession) -> None:
-        pending = session.info.pop("after_commit", [])
-        if pending:
-            from atrium.kit.runtime import runtime
-
-            for name, work in pending:
-                runtime().background.spawn(work(), name=name)
+    def _run_after_commit(self, session: AsyncSession) -> None:
+        for name, work in session.info.pop("after_commit", []):
+            self._background.spawn(work(), name=name)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -1,20 +1,41 @@
-"""Request-level dependencies shared by every domain."""
+"""Request-level dependencies shared by every domain.
+
+The composition root (`atrium.runtime`) puts the process's long-lived objects on
+`app.state.runtime`; `provided(name)` hands one of them to an endpoint, so domains name
+their dependencies (`RunServiceDep = Annotated[RunService, Depends(provided("runs"))]`)
+without importing the root.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atrium.kit.runtime import runtime
+from atrium.kit.db import Database
+from atrium.settings import Settings
 
 
-async def get_session() -> AsyncIterator[AsyncSession]:
+def provided(name: str) -> Callable[[Request], Any]:
+    """A dependency that returns the runtime's collaborator called `name`."""
+
+    def get(request: Request) -> Any:
+        return getattr(request.app.state.runtime, name)
+
+    get.__name__ = f"provided_{name}"
+    return get
+
+
+DatabaseDep = Annotated[Database, Depends(provided("db"))]
+SettingsDep = Annotated[Settings, Depends(provided("settings"))]
+
+
+async def get_session(db: DatabaseDep) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed before the response is sent."""
-    async with runtime().db.transaction() as session:
+    async with db.transaction() as session:
         yield session
 
 

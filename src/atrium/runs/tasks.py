@@ -11,6 +11,7 @@ import procrastinate
 
 from atrium.kit.logging import get_logger
 from atrium.runs import executor
+from atrium.settings import Settings
 
 _log = get_logger("atrium.runs.queue")
 
@@ -65,3 +66,26 @@ async def recover_stalled(app: procrastinate.App, *, stalled_seconds: float) -> 
                 await app.job_manager.retry_job(job)
         except Exception:  # keep recovering on the next round
             _log.exception("stalled_job_recovery_failed")
+
+
+async def run_worker(app: procrastinate.App, settings: Settings) -> None:
+    """Execute queued runs until cancelled (inside `atrium serve`, or as `atrium worker`).
+
+    Workers send heartbeats; a job whose worker stopped sending them (killed, crashed) is
+    queued again by any live worker and continues from its run's last checkpoint.
+    """
+    recovery = asyncio.create_task(
+        recover_stalled(app, stalled_seconds=settings.worker_stalled_seconds)
+    )
+    try:
+        await app.run_worker_async(
+            queues=[QUEUE],
+            concurrency=settings.run_concurrency,
+            install_signal_handlers=False,
+            name="atrium-worker",
+            update_heartbeat_interval=settings.worker_heartbeat_seconds,
+            stalled_worker_timeout=settings.worker_stalled_seconds,
+            delete_jobs="successful",
+        )
+    finally:
+        recovery.cancel()

@@ -1,0 +1,137 @@
+"""The composition root: every long-lived object of a running Atrium is built here, in one
+`AsyncExitStack`, and handed to the services and endpoints that use it. Whatever was
+opened before a failure is closed; on the way out everything closes in reverse order
+(background work drained, the run worker stopped, pending events and usage flushed, every
+pool closed). Nothing else in `src/` holds process state."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import procrastinate
+
+from atrium.agents.runtime import AgentRuntime
+from atrium.auth import service as auth_service_module
+from atrium.auth.service import AuthService
+from atrium.auth.tokens import TokenSigner
+from atrium.db.urls import DatabaseUrls
+from atrium.kit import runtime as locator
+from atrium.kit.background import BackgroundWork
+from atrium.kit.crypto import SecretBox
+from atrium.kit.db import Database
+from atrium.kit.invalidation import TenantChanges
+from atrium.kit.mail import Mailer
+from atrium.kit.ratelimit import RateLimiter
+from atrium.provider_keys import service as provider_keys_service_module
+from atrium.provider_keys.service import ProviderKeyService
+from atrium.providers.service import ProviderService
+from atrium.runs.events import EventSink
+from atrium.runs.hub import RedisRunHub, RunHub
+from atrium.runs.tasks import make_queue, run_worker
+from atrium.settings import Settings
+from atrium.tenants import service as tenants_service_module
+from atrium.tenants.service import TenantService
+from atrium.usage.recorder import UsageRecorder
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    settings: Settings
+    db: Database
+    background: BackgroundWork
+    limiter: RateLimiter
+    mailer: Mailer
+    secrets: SecretBox
+    signer: TokenSigner
+    tenant_changes: TenantChanges
+    usage: UsageRecorder
+    providers: ProviderService
+    agents: AgentRuntime
+    queue: procrastinate.App
+    runs_hub: RunHub
+    run_events: EventSink
+    # services
+    tenant_service: TenantService
+    provider_key_service: ProviderKeyService
+    auth_service: AuthService
+
+
+@contextlib.asynccontextmanager
+async def open_runtime(
+    settings: Settings, urls: DatabaseUrls, *, worker: bool
+) -> AsyncIterator[Runtime]:
+    """The process's runtime for the block (with a run worker if asked)."""
+    async with contextlib.AsyncExitStack() as stack:
+        secret = settings.resolved_secret_key()
+        app_dsn = urls.app.set(drivername="postgresql").render_as_string(hide_password=False)
+        background = BackgroundWork()
+        db = Database(urls.app, pool_size=settings.database_pool_size, background=background)
+        stack.push_async_callback(db.dispose)
+        limiter = (
+            RateLimiter.for_redis(settings.redis_url.get_secret_value())
+            if settings.redis_url
+            else RateLimiter()
+        )
+        stack.push_async_callback(limiter.close)
+        usage = UsageRecorder(db, flush_seconds=settings.usage_flush_seconds)
+        providers = ProviderService(settings, usage)
+        stack.push_async_callback(providers.close)
+        usage.start()
+        stack.push_async_callback(usage.close)
+        agents = AgentRuntime(app_dsn, pool_size=settings.database_pool_size)
+        await agents.open()
+        stack.push_async_callback(agents.close)
+        queue = make_queue(app_dsn)
+        await queue.open_async()
+        stack.push_async_callback(queue.close_async)
+        hub: RunHub = (
+            RedisRunHub(db, settings.redis_url.get_secret_value())
+            if settings.redis_url
+            else RunHub(db)
+        )
+        hub.start()
+        stack.push_async_callback(hub.close)
+        run_events = EventSink(db, hub)
+        run_events.start()
+        stack.push_async_callback(run_events.close)
+        # Identity and tenancy (TRANSITIONAL: still module instances until converted).
+        tenant_service = tenants_service_module.tenant_service
+        provider_key_service = provider_keys_service_module.provider_key_service
+        auth_service = auth_service_module.auth_service
+        # Agents: assistants, threads, runs.
+        # Gateway.
+        rt = Runtime(
+            settings=settings,
+            db=db,
+            background=background,
+            limiter=limiter,
+            mailer=Mailer(settings),
+            secrets=SecretBox(secret, settings.previous_secret_keys()),
+            signer=TokenSigner(secret, ttl_seconds=settings.access_token_ttl_seconds),
+            tenant_changes=TenantChanges(),
+            usage=usage,
+            providers=providers,
+            agents=agents,
+            queue=queue,
+            runs_hub=hub,
+            run_events=run_events,
+            tenant_service=tenant_service,
+            provider_key_service=provider_key_service,
+            auth_service=auth_service,
+        )
+        locator.install(rt)
+        stack.callback(locator.install, None)
+        if worker:
+            task = asyncio.create_task(run_worker(queue, settings))
+            stack.push_async_callback(_stop, task)
+        stack.push_async_callback(background.drain)
+        yield rt
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
