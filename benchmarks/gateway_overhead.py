@@ -31,7 +31,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
-import math
 import os
 import platform
 import re
@@ -44,7 +43,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +51,21 @@ import httptools
 import psutil
 import psycopg
 
+# isort: split
+# this folder's shared helpers (see common.py)
+from common import (
+    busy_seconds,
+    cpu_model,
+    find_postmaster,
+    fmt,
+    free_port,
+    percentiles,
+    premium_api_key,
+    replace_section,
+    stop_postmaster,
+    terminate_on_signal,
+)
+
 try:
     import uvloop
 except ImportError:  # pragma: no cover - uvloop ships with Atrium's dependencies
@@ -60,8 +73,7 @@ except ImportError:  # pragma: no cover - uvloop ships with Atrium's dependencie
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
-SECTION_START = "<!-- gateway-overhead:start -->"
-SECTION_END = "<!-- gateway-overhead:end -->"
+SECTION = "gateway-overhead"  # its part of RESULTS.md, between HTML comments
 
 ATRIUM_CORE = 0
 LOAD_CORE = 1
@@ -512,35 +524,6 @@ class Level:
     saturated: bool = False
 
 
-def percentiles(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {}
-    ordered = sorted(values)
-    n = len(ordered)
-
-    def pick(q: float) -> float:
-        return ordered[min(n - 1, max(0, math.ceil(q * n) - 1))]  # nearest rank
-
-    return {
-        "p50": pick(0.50),
-        "p95": pick(0.95),
-        "p99": pick(0.99),
-        "max": ordered[-1],
-    }
-
-
-def core_busy_seconds(core: int) -> float:
-    """Busy time of one core since boot (all processes on it), from /proc/stat."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/stat").read_text().splitlines():
-            if line.startswith(f"cpu{core} "):
-                v = [int(x) for x in line.split()[1:]]
-                idle = v[3] + (v[4] if len(v) > 4 else 0)  # idle + iowait
-                return (sum(v[:8]) - idle) / ticks
-    return 0.0
-
-
 class Watcher:
     """Samples Atrium's RSS and PostgreSQL's backends; CPU of Atrium and of core 0."""
 
@@ -558,7 +541,7 @@ class Watcher:
         with contextlib.suppress(psutil.Error):
             t = self.server.cpu_times()
             atrium = t.user + t.system
-        return atrium, core_busy_seconds(ATRIUM_CORE)
+        return atrium, busy_seconds(ATRIUM_CORE)
 
     def _sample(self) -> None:
         with contextlib.suppress(psutil.Error):
@@ -806,13 +789,6 @@ async def capacity(
 # --------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     last: Exception | None = None
@@ -844,19 +820,6 @@ def wait_port(port: int, timeout: float, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"upstream did not listen on {port} within {timeout:.0f} s")
 
 
-def api(port: int, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        raise RuntimeError(f"{method} {path}: HTTP {exc.code}: {exc.read()[:500]!r}") from None
-
-
 def affinity(pid: int) -> str:
     try:
         return ",".join(str(c) for c in sorted(os.sched_getaffinity(pid)))
@@ -871,19 +834,6 @@ def last_cpu(pid: int) -> str:
         return stat.rsplit(")", 1)[1].split()[36]
     except (OSError, IndexError):
         return "?"
-
-
-def find_postmaster(data_dir: Path) -> psutil.Process | None:
-    pgdata = str((data_dir / "pg").resolve())
-    pidfile = Path(pgdata) / "postmaster.pid"
-    with contextlib.suppress(OSError, ValueError, psutil.Error):
-        pid = int(pidfile.read_text().splitlines()[0])
-        return psutil.Process(pid)
-    for p in psutil.process_iter(["name", "cmdline"]):
-        with contextlib.suppress(psutil.Error):
-            if pgdata in " ".join(p.info["cmdline"] or []):
-                return p
-    return None
 
 
 @dataclass
@@ -910,13 +860,7 @@ class Processes:
                     proc.wait(timeout=10)
         if self.postmaster is not None:
             # pgserver stops it with the Atrium process; make sure, by pid
-            with contextlib.suppress(psutil.Error):
-                if self.postmaster.is_running():
-                    self.postmaster.send_signal(signal.SIGINT)  # fast shutdown
-                    try:
-                        self.postmaster.wait(timeout=20)
-                    except psutil.TimeoutExpired:
-                        self.postmaster.kill()
+            stop_postmaster(self.postmaster)
         if self.data_dir is not None and self.data_dir.exists():
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
@@ -927,24 +871,14 @@ class Processes:
 
 
 def machine() -> dict[str, str]:
-    model = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
     mem = psutil.virtual_memory().total / 2**30
     return {
         "nproc": str(os.cpu_count()),
-        "cpu": model,
+        "cpu": cpu_model(),
         "memory": f"{mem:.1f} GiB",
         "kernel": platform.release(),
         "python": platform.python_version(),
     }
-
-
-def fmt(v: float | None, digits: int = 2) -> str:
-    return "-" if v is None else f"{v:.{digits}f}"
 
 
 def table(levels: list[Level], mode: str) -> list[str]:
@@ -1056,21 +990,6 @@ def verdicts(levels: list[Level], idle_rss_mb: float) -> list[str]:
     return out
 
 
-def write_results(section: str) -> None:
-    block = f"{SECTION_START}\n{section.rstrip()}\n{SECTION_END}\n"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if SECTION_START in text and SECTION_END in text:
-        text = re.sub(
-            re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?",
-            lambda _m: block,
-            text,
-            flags=re.S,
-        )
-    else:
-        text = text.rstrip() + "\n\n" + block
-    RESULTS.write_text(text)
-
-
 # --------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------
@@ -1078,20 +997,6 @@ def write_results(section: str) -> None:
 
 def parse_rates(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
-
-
-@contextlib.contextmanager
-def terminate_on_signal() -> Iterator[None]:
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    # SIGINT too: a process started in the background by a shell has it ignored otherwise
-    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        yield
-    finally:
-        for sig, previous in old.items():
-            signal.signal(sig, previous)
 
 
 def vm_hwm_mb(pid: int) -> float | None:
@@ -1234,15 +1139,7 @@ def run(
     log(pg_note)
 
     # tenant on the Premium plan, with an API key
-    tokens = api(
-        atrium_port,
-        "POST",
-        "/auth/register",
-        {"email": "bench@example.com", "password": "correct horse battery", "full_name": "Bench"},
-    )
-    access = tokens["access_token"]
-    api(atrium_port, "POST", "/tenants/subscribe", {"plan_id": "premium"}, access)
-    key = api(atrium_port, "POST", "/api-keys", {"name": "bench"}, access)["key"]
+    key = premium_api_key(f"http://127.0.0.1:{atrium_port}")
     # The plan's own allowance (600 requests a minute) would refuse these rates: raise it in
     # this run's database before the first /v1 call reads it. The limiter still counts every
     # call, so its cost stays in the figures.
@@ -1438,7 +1335,7 @@ def run(
     print()
     print(section)
     if not args.no_write:
-        write_results(section)
+        replace_section(RESULTS, SECTION, section)
         log(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0
 

@@ -48,10 +48,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+# isort: split
+# this folder's shared helpers (see common.py)
+from common import cpu_model, fmt, replace_section
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
-SECTION_START = "<!-- local-runtime:start -->"
-SECTION_END = "<!-- local-runtime:end -->"
+SECTION = "local-runtime"  # its part of RESULTS.md, between HTML comments
 ATRIUM_PYTHON = ROOT / ".venv" / "bin" / "python"
 BENCH_VENV = Path("/tmp/bench-venv")
 BUILD_LOG = Path("/tmp/llama-build.log")
@@ -412,10 +415,6 @@ def run_child(python: Path, runtime: str, gguf: Path, runs: int, threads: int) -
     return result
 
 
-def fmt(v: float | None, digits: int = 2) -> str:
-    return "-" if v is None else f"{v:.{digits}f}"
-
-
 def summary(res: dict[str, Any]) -> dict[str, Any]:
     """gens[0]: the first call, stopped naturally (the answer, the cold first token);
     gens[1:]: the timed calls, MAX_TOKENS tokens each."""
@@ -438,17 +437,11 @@ def summary(res: dict[str, Any]) -> dict[str, Any]:
 
 
 def machine() -> str:
-    model = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
     mem_kb = 0
     with contextlib.suppress(OSError, ValueError, IndexError):
         mem_kb = int(Path("/proc/meminfo").read_text().split("\n")[0].split()[1])
     return (
-        f"{os.cpu_count()} cores, {model}, {mem_kb / 2**20:.1f} GiB memory, "
+        f"{os.cpu_count()} cores, {cpu_model()}, {mem_kb / 2**20:.1f} GiB memory, "
         f"Linux {platform.release()}, Python {platform.python_version()}"
     )
 
@@ -456,21 +449,6 @@ def machine() -> str:
 def hms(seconds: float) -> str:
     m, s = divmod(round(seconds), 60)
     return f"{m} min {s:02d} s"
-
-
-def write_results(section: str) -> None:
-    block = f"{SECTION_START}\n{section.rstrip()}\n{SECTION_END}\n"
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n\n"
-    if SECTION_START in text and SECTION_END in text:
-        text = re.sub(
-            re.escape(SECTION_START) + r".*?" + re.escape(SECTION_END) + r"\n?",
-            lambda _m: block,
-            text,
-            flags=re.S,
-        )
-    else:
-        text = text.rstrip() + "\n\n" + block
-    RESULTS.write_text(text)
 
 
 def short(text: str, limit: int = 60) -> str:
@@ -643,7 +621,7 @@ def driver(args: argparse.Namespace) -> int:
     print()
     print(section)
     if not args.no_write:
-        write_results(section)
+        replace_section(RESULTS, SECTION, section)
         log(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0
 

@@ -44,7 +44,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,15 +52,28 @@ import urllib.error
 import urllib.request
 import warnings
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
+import psycopg
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
+
+# isort: split
+# this folder's shared helpers (see common.py)
+from common import (
+    busy_seconds,
+    cpu_model,
+    find_postmaster,
+    free_port,
+    percentiles,
+    premium_api_key,
+    stop_postmaster,
+    terminate_on_signal,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "runs-results.md"
@@ -94,18 +106,6 @@ def log(msg: str) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def pct(values: list[float]) -> dict[str, float]:
-    if not values:
-        return {}
-    s = sorted(values)
-    n = len(s)
-
-    def pick(q: float) -> float:
-        return s[min(n - 1, max(0, math.ceil(q * n) - 1))]  # nearest rank
-
-    return {"n": n, "p50": pick(0.5), "p95": pick(0.95), "p99": pick(0.99), "max": s[-1]}
-
-
 def f(v: float | None, digits: int = 1) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
 
@@ -135,20 +135,6 @@ def classify(exc: BaseException) -> str:
 # --------------------------------------------------------------------------------------
 # Processes: Atrium API, workers, the embedded PostgreSQL
 # --------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def find_postmaster(data_dir: Path) -> psutil.Process | None:
-    pidfile = data_dir / "pg" / "postmaster.pid"
-    with contextlib.suppress(OSError, ValueError, IndexError, psutil.Error):
-        return psutil.Process(int(pidfile.read_text().splitlines()[0]))
-    return None
 
 
 @dataclass
@@ -267,11 +253,7 @@ class Shape:
                         f"PostgreSQL (pid {pm.pid}) still running 5 s after every Atrium "
                         "process of this shape had exited; stopped by the benchmark"
                     )
-                    pm.send_signal(signal.SIGINT)  # fast shutdown
-                    try:
-                        pm.wait(timeout=20)
-                    except psutil.TimeoutExpired:
-                        pm.kill()
+                    stop_postmaster(pm)
 
 
 class Cleanup:
@@ -287,48 +269,18 @@ class Cleanup:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def api_call(base: str, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"{base}{path}", data=data, method=method)
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as exc:
-        raise RuntimeError(f"{method} {path}: HTTP {exc.code}: {exc.read()[:300]!r}") from None
-
-
-def setup_tenant(base: str) -> str:
-    tokens = api_call(
-        base,
-        "POST",
-        "/auth/register",
-        {"email": "bench@example.com", "password": "correct horse battery", "full_name": "Bench"},
-    )
-    access = tokens["access_token"]
-    api_call(base, "POST", "/tenants/subscribe", {"plan_id": "premium"}, access)
-    key: str = api_call(base, "POST", "/api-keys", {"name": "bench", "role": "admin"}, access)[
-        "key"
-    ]
-    return key
+async def scripted_assistants(client: LangGraphClient) -> tuple[str, str]:
+    """Two assistants of the `agent` graph: on scripted/fast and on scripted/slow."""
+    ids = []
+    for model in ("scripted/fast", "scripted/slow"):
+        created = await client.assistants.create(graph_id="agent", context={"model": model})
+        ids.append(str(created["assistant_id"]))
+    return ids[0], ids[1]
 
 
 # --------------------------------------------------------------------------------------
 # Resource sampling
 # --------------------------------------------------------------------------------------
-
-
-def machine_busy_seconds() -> float:
-    ticks = os.sysconf("SC_CLK_TCK")
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/stat").read_text().splitlines():
-            if line.startswith("cpu "):
-                v = [int(x) for x in line.split()[1:]]
-                idle = v[3] + (v[4] if len(v) > 4 else 0)
-                return (sum(v[:8]) - idle) / ticks
-    return 0.0
 
 
 class Sampler:
@@ -344,17 +296,19 @@ class Sampler:
         self.health_errors = 0
         self.reset()
 
+    def connect_postgres(self) -> psycopg.Connection[Any]:
+        """The shape's embedded PostgreSQL, as its superuser (past row-level security)."""
+        return psycopg.connect(
+            host=str((self.shape.data_dir / "pg").resolve()),
+            user="postgres",
+            dbname="atrium",
+            connect_timeout=5,
+        )
+
     def pg_counters(self) -> tuple[int, int] | None:
         """(transactions, rows inserted) of the `atrium` database so far."""
         try:
-            import psycopg
-
-            with psycopg.connect(
-                host=str((self.shape.data_dir / "pg").resolve()),
-                user="postgres",
-                dbname="atrium",
-                connect_timeout=5,
-            ) as conn:
+            with self.connect_postgres() as conn:
                 row = conn.execute(
                     "SELECT xact_commit + xact_rollback, tup_inserted FROM pg_stat_database "
                     "WHERE datname = 'atrium'"
@@ -368,14 +322,7 @@ class Sampler:
         long the runs created since `since` waited in the queue (created_at -> started_at)
         and executed (started_at -> finished_at), and how they ended."""
         try:
-            import psycopg
-
-            with psycopg.connect(
-                host=str((self.shape.data_dir / "pg").resolve()),
-                user="postgres",
-                dbname="atrium",
-                connect_timeout=5,
-            ) as conn:
+            with self.connect_postgres() as conn:
                 rows = conn.execute(
                     "SELECT status, EXTRACT(EPOCH FROM started_at - created_at) * 1000, "
                     "EXTRACT(EPOCH FROM finished_at - started_at) * 1000 FROM runs "
@@ -386,8 +333,8 @@ class Sampler:
             return {"error": f"{type(exc).__name__}: {exc}"}
         return {
             "status": Counter(str(r[0]) for r in rows),
-            "queued": pct([float(r[1]) for r in rows if r[1] is not None]),
-            "executing": pct([float(r[2]) for r in rows if r[2] is not None]),
+            "queued": percentiles([float(r[1]) for r in rows if r[1] is not None]),
+            "executing": percentiles([float(r[2]) for r in rows if r[2] is not None]),
         }
 
     def statuses(self, run_ids: list[str | None]) -> Counter[str]:
@@ -399,14 +346,7 @@ class Sampler:
         if not ids:
             return out
         try:
-            import psycopg
-
-            with psycopg.connect(
-                host=str((self.shape.data_dir / "pg").resolve()),
-                user="postgres",
-                dbname="atrium",
-                connect_timeout=5,
-            ) as conn:
+            with self.connect_postgres() as conn:
                 rows = conn.execute(
                     "SELECT status, count(*) FROM runs WHERE id::text = ANY(%s) GROUP BY status",
                     (ids,),
@@ -460,7 +400,7 @@ class Sampler:
         self.peak: dict[str, float] = {}
         self.pg_backends_max = 0
         self.t0 = time.monotonic()
-        self.busy0 = machine_busy_seconds()
+        self.busy0 = busy_seconds()
         self.t1 = self.t0
         self.busy1 = self.busy0
         self.n = 0
@@ -491,7 +431,7 @@ class Sampler:
                     continue
             self.peak[group] = max(self.peak.get(group, 0.0), total / 2**20)
         self.t1 = time.monotonic()
-        self.busy1 = machine_busy_seconds()
+        self.busy1 = busy_seconds()
 
     async def _run(self) -> None:
         while True:
@@ -533,7 +473,7 @@ class Sampler:
             "others_pct": max(0.0, machine - ours),
             "pg_tx_s": pg_rates[0] if pg_rates else None,
             "pg_inserts_s": pg_rates[1] if pg_rates else None,
-            "health": pct(self.health_ms),
+            "health": percentiles(self.health_ms),
             "health_errors": self.health_errors,
         }
 
@@ -774,11 +714,17 @@ async def measure_start_latency(
     errors = Counter(r.error for r in results if r.error)
     return {
         "n": n,
-        "first_event": pct([r.first_event_ms for r in results if r.first_event_ms is not None]),
-        "first_token": pct([r.first_token_ms for r in results if r.first_token_ms is not None]),
-        "last_event": pct([r.last_event_ms for r in results if r.last_event_ms and not r.error]),
-        "baseline_get": pct(base),
-        "baseline_create": pct(creates),
+        "first_event": percentiles(
+            [r.first_event_ms for r in results if r.first_event_ms is not None]
+        ),
+        "first_token": percentiles(
+            [r.first_token_ms for r in results if r.first_token_ms is not None]
+        ),
+        "last_event": percentiles(
+            [r.last_event_ms for r in results if r.last_event_ms and not r.error]
+        ),
+        "baseline_get": percentiles(base),
+        "baseline_create": percentiles(creates),
         "errors": errors,
         "stuck_status": stuck,
         "ok": sum(1 for r in results if not r.error),
@@ -814,9 +760,9 @@ async def measure_wait(
     return {
         "label": label,
         "n": n,
-        "wall": pct(walls),
-        "life": pct(lives),
-        "added": pct(added),
+        "wall": percentiles(walls),
+        "life": percentiles(lives),
+        "added": percentiles(added),
         "added_over_450": sum(1 for a in added if a > 450),
         "errors": errors,
         "stuck_status": sampler.statuses(failed),
@@ -860,7 +806,7 @@ async def measure_throughput(
         "duration": duration,
         "completed": done_in_window,
         "rps": done_in_window / duration,
-        "latency": pct(latencies),
+        "latency": percentiles(latencies),
         "errors": errors,
         "resources": res,
         "tail_s": time.perf_counter() - end,
@@ -943,9 +889,13 @@ async def measure_held(
         "all_tokens_no_end": sum(1 for r in results if r.error and r.intact),
         "tokens_missing": missing,
         "tokens_extra": extra,
-        "first_event": pct([r.first_event_ms for r in results if r.first_event_ms is not None]),
-        "first_token": pct([r.first_token_ms for r in results if r.first_token_ms is not None]),
-        "duration": pct(
+        "first_event": percentiles(
+            [r.first_event_ms for r in results if r.first_event_ms is not None]
+        ),
+        "first_token": percentiles(
+            [r.first_token_ms for r in results if r.first_token_ms is not None]
+        ),
+        "duration": percentiles(
             [r.last_event_ms / 1000 for r in results if r.last_event_ms and not r.error]
         ),
         "peak_open": gauge.peak,
@@ -1055,17 +1005,11 @@ class Report:
 
 
 def machine_facts() -> dict[str, str]:
-    model = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
     import langgraph_sdk
 
     return {
         "nproc": str(os.cpu_count()),
-        "cpu": model,
+        "cpu": cpu_model(),
         "memory": f"{psutil.virtual_memory().total / 2**30:.1f} GiB",
         "kernel": platform.release(),
         "python": platform.python_version(),
@@ -1286,18 +1230,9 @@ async def campaign(args: argparse.Namespace, report: Report, cleanup: Cleanup) -
     log(f"embedded: up in {shape.startup_s:.1f} s")
     emb["startup_s"] = shape.startup_s
     emb["code"] = code_facts()
-    key = setup_tenant(shape.url)
+    key = premium_api_key(shape.url, role="admin")
     c0 = get_client(url=shape.url, api_key=key)
-    fast = str(
-        (await c0.assistants.create(graph_id="agent", context={"model": "scripted/fast"}))[
-            "assistant_id"
-        ]
-    )
-    slow = str(
-        (await c0.assistants.create(graph_id="agent", context={"model": "scripted/slow"}))[
-            "assistant_id"
-        ]
-    )
+    fast, slow = await scripted_assistants(c0)
     await c0.aclose()
     sampler = Sampler(shape)
     await latency_block(shape, key, fast, slow, n_stream, n_wait, n_wait_slow, emb, sampler)
@@ -1359,18 +1294,9 @@ async def campaign(args: argparse.Namespace, report: Report, cleanup: Cleanup) -
         shape_c.start_worker(i + 1)
     red["startup_s"] = shape_c.startup_s
     red["code"] = code_facts()
-    key = setup_tenant(shape_c.url)
+    key = premium_api_key(shape_c.url, role="admin")
     c0 = get_client(url=shape_c.url, api_key=key)
-    fast = str(
-        (await c0.assistants.create(graph_id="agent", context={"model": "scripted/fast"}))[
-            "assistant_id"
-        ]
-    )
-    slow = str(
-        (await c0.assistants.create(graph_id="agent", context={"model": "scripted/slow"}))[
-            "assistant_id"
-        ]
-    )
+    fast, slow = await scripted_assistants(c0)
     # the workers are ready once a run completes
     t0 = time.monotonic()
     tid = str((await c0.threads.create())["thread_id"])
@@ -1772,19 +1698,6 @@ def render(report: Report) -> str:
     return "\n".join(out)
 
 
-@contextlib.contextmanager
-def terminate_on_signal() -> Iterator[None]:
-    def handler(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    old = {s: signal.signal(s, handler) for s in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-write", action="store_true", help="do not write runs-results.md")
@@ -1802,7 +1715,8 @@ def main() -> int:
     t0 = time.monotonic()
     code = 0
     try:
-        with terminate_on_signal():
+        # not SIGINT: asyncio.run turns Ctrl-C into cancelling the campaign already
+        with terminate_on_signal((signal.SIGTERM, signal.SIGHUP)):
             asyncio.run(asyncio.wait_for(campaign(args, report, cleanup), BUDGET_S + 45))
     except KeyboardInterrupt as exc:
         report.failure = f"interrupted ({exc})"
