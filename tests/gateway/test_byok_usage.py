@@ -108,6 +108,8 @@ def test_upstream_auth_error_never_echoes_the_key(
             "model": "anthropic/claude-haiku-4-5",
             "messages": [{"role": "user", "content": "x"}],
         },
+        # the first Anthropic call loads its SDK: seconds on a busy 2-core machine
+        timeout=30,
     )
     assert r.status_code == 502
     assert r.json()["error"]["code"] == "upstream_auth_error"
