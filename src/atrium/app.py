@@ -25,8 +25,8 @@ from atrium.kit.handlers import ErrorFamily
 from atrium.kit.http import RequestContextMiddleware
 from atrium.kit.logging import get_logger
 from atrium.provider_keys.endpoints import router as provider_keys_router
-from atrium.runtime import open_runtime
 from atrium.runs.endpoints import router as runs_router
+from atrium.runtime import open_runtime
 from atrium.settings import Settings
 from atrium.tenants.endpoints import admin_router
 from atrium.tenants.endpoints import router as tenants_router

@@ -153,7 +153,6 @@ def cmd_create_platform_admin(args: argparse.Namespace) -> None:
 
 
 def cmd_create_tenant(args: argparse.Namespace) -> None:
-    from atrium.tenants.service import tenant_service
     from atrium.users.service import user_service
 
     async def work(rt: Runtime, session: Any) -> None:
@@ -166,29 +165,22 @@ def cmd_create_tenant(args: argparse.Namespace) -> None:
                 password=_password(args),
                 email_verified=True,
             )
-        tenant = await tenant_service.create_with_owner(
+        tenant = await rt.tenant_service.create_with_owner(
             session=session, owner=owner, name=args.name, client=None
         )
         if args.plan != "basic":
-            from atrium.tenants.repository import tenant_repository
-
-            await tenant_repository.set_plan(session, tenant.id, args.plan)
+            await rt.tenant_service.assign_plan(
+                session=session, tenant_id=tenant.id, plan_id=args.plan
+            )
         print(f"tenant: {tenant.name} ({tenant.id}) owner {owner.email} plan {args.plan}")
 
     _with_runtime(work)
 
 
 def cmd_rotate_secrets(args: argparse.Namespace) -> None:
-    from atrium.kit.db import set_platform_admin
-    from atrium.provider_keys.service import provider_key_service
-    from atrium.tenants.repository import tenant_repository
-
     async def work(rt: Runtime, session: Any) -> None:
-        await set_platform_admin(session)
-        tenants, _ = await tenant_repository.list_all_tenants(session, limit=10_000_000, offset=0)
-        count = await provider_key_service.reseal_all(
-            session=session, tenant_ids=[t.id for t in tenants]
-        )
+        tenant_ids = await rt.tenant_service.all_tenant_ids(session=session)
+        count = await rt.provider_key_service.reseal_all(session=session, tenant_ids=tenant_ids)
         print(f"re-sealed {count} secret(s) under the current ATRIUM_SECRET_KEY")
 
     _with_runtime(work)

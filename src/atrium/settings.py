@@ -6,7 +6,6 @@ A wrong value stops start-up with a message naming the variable (see `cli.load_s
 from __future__ import annotations
 
 import secrets
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -163,8 +162,3 @@ class Settings(BaseSettings):
         path.touch(mode=0o600)
         path.write_text(key)
         return key
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

@@ -5,20 +5,25 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from atrium.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
-from atrium.api_keys.service import api_key_service
+from atrium.api_keys.service import ApiKeyService
 from atrium.auth.dependencies import AuthDep
-from atrium.kit.deps import ClientDep, SessionDep
+from atrium.kit.deps import ClientDep, SessionDep, provided
 from atrium.kit.schemas import Limit, Offset, Page
 
 router = APIRouter(prefix="/api-keys", tags=["api-keys"])
+ApiKeyServiceDep = Annotated[ApiKeyService, Depends(provided("api_key_service"))]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_api_key(
-    data: ApiKeyCreate, auth: AuthDep, session: SessionDep, client: ClientDep
+    data: ApiKeyCreate,
+    auth: AuthDep,
+    session: SessionDep,
+    client: ClientDep,
+    api_key_service: ApiKeyServiceDep,
 ) -> ApiKeyCreated:
     """Create a key for programs. The secret is in this response only; it is stored hashed."""
     key, secret = await api_key_service.create(session=session, auth=auth, data=data, client=client)
@@ -30,6 +35,7 @@ async def create_api_key(
 async def list_api_keys(
     auth: AuthDep,
     session: SessionDep,
+    api_key_service: ApiKeyServiceDep,
     limit: Annotated[Limit, Query()] = 50,
     offset: Annotated[Offset, Query()] = 0,
 ) -> Page[ApiKeyPublic]:
@@ -45,7 +51,11 @@ async def list_api_keys(
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_api_key(
-    key_id: uuid.UUID, auth: AuthDep, session: SessionDep, client: ClientDep
+    key_id: uuid.UUID,
+    auth: AuthDep,
+    session: SessionDep,
+    client: ClientDep,
+    api_key_service: ApiKeyServiceDep,
 ) -> Response:
     """Revoke a key; it stops working at once."""
     await api_key_service.revoke(session=session, auth=auth, key_id=key_id, client=client)

@@ -11,11 +11,11 @@ from atrium.api_keys.models import ApiKey
 from atrium.api_keys.repository import TOUCH_INTERVAL, api_key_repository
 from atrium.api_keys.schemas import ApiKeyCreate
 from atrium.audit.service import audit_service
-from atrium.auth.context import ADMIN_ROLES, AuthContext, Role
+from atrium.auth.context import AuthContext, Role
 from atrium.kit.db import set_tenant
 from atrium.kit.deps import ClientInfo
 from atrium.kit.errors import Forbidden, NotFound, Unauthorized
-from atrium.kit.invalidation import tenant_changed
+from atrium.kit.invalidation import TenantChanges
 from atrium.kit.models import utcnow
 from atrium.kit.security import digest, new_tenant_secret, parse_tenant_secret
 
@@ -23,13 +23,16 @@ API_KEY_PREFIX = "atr_"
 
 
 class ApiKeyService:
+    def __init__(self, *, changes: TenantChanges) -> None:
+        self._changes = changes
+
     async def create(
         self, *, session: AsyncSession, auth: AuthContext, data: ApiKeyCreate, client: ClientInfo
     ) -> tuple[ApiKey, str]:
         if not auth.is_user_session:
             raise Forbidden("API keys are created by a signed-in user")
-        if data.role == Role.admin and auth.role not in ADMIN_ROLES:
-            raise Forbidden("Only tenant owners and admins can create admin keys")
+        if data.role == Role.admin:
+            auth.require_admin("Only tenant owners and admins can create admin keys")
         secret = new_tenant_secret(API_KEY_PREFIX, auth.tenant_id)
         expires_at = (
             utcnow() + dt.timedelta(days=data.expires_in_days) if data.expires_in_days else None
@@ -71,12 +74,12 @@ class ApiKeyService:
         key = await api_key_repository.get(session, tenant_id=auth.tenant_id, key_id=key_id)
         if key is None or key.revoked_at is not None:
             raise NotFound("API key not found")
-        if key.user_id != auth.user_id and auth.role not in ADMIN_ROLES:
-            raise Forbidden("Only the key's creator or a tenant admin can revoke it")
+        if key.user_id != auth.user_id:
+            auth.require_admin("Only the key's creator or a tenant admin can revoke it")
         await api_key_repository.revoke(
             session, tenant_id=auth.tenant_id, key_id=key_id, now=utcnow()
         )
-        tenant_changed(session, auth.tenant_id)
+        self._changes.announce(session, auth.tenant_id)
         await audit_service.record_by(
             session=session,
             auth=auth,
@@ -109,6 +112,3 @@ class ApiKeyService:
             api_key_id=key.id,
             plan_id=tenant.plan_id,
         )
-
-
-api_key_service = ApiKeyService()

@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
+from atrium.kit.errors import Forbidden
+
 
 class Role(StrEnum):
     owner = "owner"
@@ -38,3 +40,26 @@ class AuthContext:
     @property
     def is_user_session(self) -> bool:
         return self.api_key_id is None and self.user_id is not None
+
+    def require_admin(self, message: str = "Tenant owners and admins only") -> None:
+        """The one check of "owner or admin" (the permission table's admin column)."""
+        if not self.is_tenant_admin:
+            raise Forbidden(message)
+
+    def signed_in(self) -> UserAuth:
+        """This context as a signed-in user's (not an API key's), or 403."""
+        if self.api_key_id is not None or self.user_id is None:
+            raise Forbidden("This action needs a signed-in user, not an API key")
+        return UserAuth(context=self, user_id=self.user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class UserAuth:
+    """A request by a signed-in user: the user is known, so no caller needs to check."""
+
+    context: AuthContext
+    user_id: uuid.UUID
+
+    @property
+    def tenant_id(self) -> uuid.UUID:
+        return self.context.tenant_id

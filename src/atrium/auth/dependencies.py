@@ -11,9 +11,10 @@ from typing import Annotated
 import structlog
 from fastapi import Depends, Request
 
-from atrium.auth.context import ADMIN_ROLES, AuthContext
-from atrium.auth.service import auth_service
-from atrium.kit.deps import SessionDep
+from atrium.auth.context import AuthContext, UserAuth
+from atrium.auth.recovery import RecoveryService
+from atrium.auth.service import AuthService
+from atrium.kit.deps import SessionDep, provided
 from atrium.kit.errors import Forbidden, Unauthorized
 
 _MAX_CREDENTIAL = 4096
@@ -36,7 +37,13 @@ def credential_from(request: Request) -> str:
     return credential
 
 
-async def get_auth(request: Request, session: SessionDep) -> AuthContext:
+AuthServiceDep = Annotated[AuthService, Depends(provided("auth_service"))]
+RecoveryDep = Annotated[RecoveryService, Depends(provided("recovery_service"))]
+
+
+async def get_auth(
+    request: Request, session: SessionDep, auth_service: AuthServiceDep
+) -> AuthContext:
     auth = await auth_service.authenticate(session=session, credential=credential_from(request))
     request.state.auth = auth
     structlog.contextvars.bind_contextvars(
@@ -51,14 +58,12 @@ AuthDep = Annotated[AuthContext, Depends(get_auth)]
 
 
 async def require_tenant_admin(auth: AuthDep) -> AuthContext:
-    if auth.role not in ADMIN_ROLES:
-        raise Forbidden("Tenant owners and admins only")
+    auth.require_admin()
     return auth
 
 
-async def require_user_session(auth: AuthDep) -> AuthContext:
-    auth_service.require_user(auth)
-    return auth
+async def require_user_session(auth: AuthDep) -> UserAuth:
+    return auth.signed_in()
 
 
 async def require_platform_admin(auth: AuthDep) -> AuthContext:
@@ -68,5 +73,5 @@ async def require_platform_admin(auth: AuthDep) -> AuthContext:
 
 
 TenantAdminDep = Annotated[AuthContext, Depends(require_tenant_admin)]
-UserSessionDep = Annotated[AuthContext, Depends(require_user_session)]
+UserSessionDep = Annotated[UserAuth, Depends(require_user_session)]
 PlatformAdminDep = Annotated[AuthContext, Depends(require_platform_admin)]

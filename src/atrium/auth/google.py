@@ -6,26 +6,25 @@ the address (`email_verified`). The OAuth state and nonce ride in a short-lived 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from authlib.integrations.starlette_client import OAuth, OAuthError
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.auth.schemas import TokenPair
-from atrium.auth.service import auth_service
-from atrium.kit.deps import ClientDep, ClientInfo, SessionDep
+from atrium.auth.service import AuthService
+from atrium.kit.deps import ClientDep, ClientInfo, SessionDep, provided
 from atrium.kit.errors import AtriumError, BadRequest, Conflict, Forbidden, NotFound
 from atrium.kit.logging import get_logger
-from atrium.kit.runtime import runtime
-from atrium.tenants.service import tenant_service
+from atrium.settings import Settings
+from atrium.tenants.service import TenantService
 from atrium.users.service import user_service
 
 PROVIDER = "google"
 router = APIRouter(prefix="/auth/google", tags=["auth"])
 _log = get_logger("atrium.auth.google")
-_clients: dict[tuple[str, str], Any] = {}
 
 
 class OAuthFailed(AtriumError):
@@ -33,52 +32,75 @@ class OAuthFailed(AtriumError):
     code = "oauth_error"
 
 
-def _client() -> Any:
-    settings = runtime().settings
-    if not settings.google_enabled:
-        raise NotFound("Google sign-in is not configured")
-    assert settings.google_client_id
-    assert settings.google_client_secret
-    cache_key = (settings.google_client_id, settings.google_discovery_url)
-    client = _clients.get(cache_key)
-    if client is None:
-        oauth = OAuth()
-        client = oauth.register(
-            PROVIDER,
-            client_id=settings.google_client_id,
-            client_secret=settings.google_client_secret.get_secret_value(),
-            server_metadata_url=settings.google_discovery_url,
-            client_kwargs={"scope": "openid email profile", "timeout": 10.0},
+class GoogleSignIn:
+    """The OIDC client (built once, on first use) and the rules that bind Google accounts."""
+
+    def __init__(self, *, settings: Settings, auth: AuthService, tenants: TenantService) -> None:
+        self._settings = settings
+        self._auth = auth
+        self._tenants = tenants
+        self._oauth_client: Any = None
+        self.redirect_uri = f"{settings.base_url}/auth/google/callback"
+
+    def client(self) -> Any:
+        settings = self._settings
+        client_id, secret = settings.google_client_id, settings.google_client_secret
+        if not settings.google_enabled or client_id is None or secret is None:
+            raise NotFound("Google sign-in is not configured")
+        if self._oauth_client is None:
+            self._oauth_client = OAuth().register(
+                PROVIDER,
+                client_id=client_id,
+                client_secret=secret.get_secret_value(),
+                server_metadata_url=settings.google_discovery_url,
+                client_kwargs={"scope": "openid email profile", "timeout": 10.0},
+            )
+        return self._oauth_client
+
+    async def sign_in(
+        self, *, session: AsyncSession, claims: dict[str, Any], client: ClientInfo
+    ) -> TokenPair:
+        return await _sign_in(
+            session=session, claims=claims, client=client, auth=self._auth, tenants=self._tenants
         )
-        _clients[cache_key] = client
-    return client
+
+
+GoogleDep = Annotated[GoogleSignIn, Depends(provided("google"))]
 
 
 @router.get("/login")
-async def google_login(request: Request) -> RedirectResponse:
+async def google_login(request: Request, google: GoogleDep) -> RedirectResponse:
     """Redirect to Google's consent screen."""
-    redirect_uri = f"{runtime().settings.base_url}/auth/google/callback"
-    response: RedirectResponse = await _client().authorize_redirect(request, redirect_uri)
+    response: RedirectResponse = await google.client().authorize_redirect(
+        request, google.redirect_uri
+    )
     return response
 
 
 @router.get("/callback")
-async def google_callback(request: Request, session: SessionDep, client: ClientDep) -> TokenPair:
+async def google_callback(
+    request: Request, session: SessionDep, client: ClientDep, google: GoogleDep
+) -> TokenPair:
     """Google's redirect back: exchange the code, verify the ID token, sign in or sign up."""
     if "error" in request.query_params:
         raise OAuthFailed(f"Google refused the sign-in: {request.query_params['error'][:100]}")
     try:
-        token = await _client().authorize_access_token(request)
+        token = await google.client().authorize_access_token(request)
     except OAuthError as exc:
         raise OAuthFailed(f"Google sign-in failed: {exc.error}") from exc
     claims = token.get("userinfo")
     if not claims or not claims.get("sub"):
         raise OAuthFailed("Google did not return an ID token")
-    return await _sign_in(session=session, claims=dict(claims), client=client)
+    return await google.sign_in(session=session, claims=dict(claims), client=client)
 
 
 async def _sign_in(
-    *, session: AsyncSession, claims: dict[str, Any], client: ClientInfo
+    *,
+    session: AsyncSession,
+    claims: dict[str, Any],
+    client: ClientInfo,
+    auth: AuthService,
+    tenants: TenantService,
 ) -> TokenPair:
     subject = str(claims["sub"])
     email = str(claims.get("email") or "")
@@ -108,7 +130,7 @@ async def _sign_in(
                 email_verified=True,
                 avatar_url=str(claims["picture"])[:2048] if claims.get("picture") else None,
             )
-            await tenant_service.create_with_owner(
+            await tenants.create_with_owner(
                 session=session,
                 owner=user,
                 name=f"{user.full_name}'s workspace"[:200],
@@ -118,6 +140,6 @@ async def _sign_in(
             session=session, user=user, provider=PROVIDER, subject=subject, email=email
         )
         _log.info("oauth_identity_linked", provider=PROVIDER, user_id=str(user.id))
-    return await auth_service.sign_in(
+    return await auth.sign_in(
         session=session, user=user, tenant_id=None, client=client, method=PROVIDER
     )

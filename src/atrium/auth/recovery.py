@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.audit.service import audit_service
-from atrium.auth.sessions import session_service
+from atrium.auth.sessions import SessionService
+from atrium.kit.db import after_commit
 from atrium.kit.deps import ClientInfo
 from atrium.kit.errors import InvalidToken
 from atrium.kit.logging import get_logger
-from atrium.kit.mail import Mail
-from atrium.kit.runtime import after_commit, runtime
-from atrium.tenants.service import tenant_service
+from atrium.kit.mail import Mail, Mailer
+from atrium.kit.ratelimit import RateLimiter
+from atrium.tenants.service import TenantService
 from atrium.users.models import User
 from atrium.users.service import user_service
 
@@ -22,93 +23,107 @@ RESET = "reset_password"
 RESET_RATE = "5/hour"
 
 
-def _queue(session: AsyncSession, mail: Mail, name: str) -> None:
-    after_commit(session, lambda: runtime().mailer.send(mail), name=name)
+class RecoveryService:
+    def __init__(
+        self,
+        *,
+        mailer: Mailer,
+        limiter: RateLimiter,
+        sessions: SessionService,
+        tenants: TenantService,
+        base_url: str,
+        email_token_ttl_seconds: int,
+    ) -> None:
+        self._mailer = mailer
+        self._limiter = limiter
+        self._sessions = sessions
+        self._tenants = tenants
+        self._base_url = base_url
+        self._token_ttl = email_token_ttl_seconds
 
+    def _queue(self, session: AsyncSession, mail: Mail, name: str) -> None:
+        after_commit(session, lambda: self._mailer.send(mail), name=name)
 
-async def send_verification(*, session: AsyncSession, user: User) -> None:
-    settings = runtime().settings
-    token = await user_service.new_email_token(
-        session=session, user=user, purpose=VERIFY, ttl_seconds=settings.email_token_ttl_seconds
-    )
-    link = f"{settings.base_url}/auth/verify-email?token={token}"
-    _queue(
-        session,
-        Mail(
-            to=user.email,
-            subject="Confirm your e-mail address for Atrium",
-            text=(
-                f"Hello {user.full_name},\n\nConfirm your e-mail address by opening this link:\n"
-                f"{link}\n\nIf you did not create an Atrium account, ignore this message.\n"
-            ),
-            link=link,
-        ),
-        "mail.verify_email",
-    )
-
-
-async def verify_email(*, session: AsyncSession, token: str) -> User:
-    user = await user_service.take_email_token(session=session, token=token, purpose=VERIFY)
-    if user is None:
-        raise InvalidToken("Invalid or expired verification link", field="token")
-    await user_service.mark_email_verified(session=session, user=user)
-    return user
-
-
-async def forgot_password(*, session: AsyncSession, email: str) -> None:
-    """Send a reset link if the account exists. The answer is the same either way, so the
-    endpoint does not reveal which addresses have accounts."""
-    rt = runtime()
-    if not await rt.limiter.hit(RESET_RATE, "password_reset", email.lower()):
-        _log.info("password_reset_throttled")
-        return
-    user = await user_service.get_by_email(session=session, email=email)
-    if user is None or not user.is_active:
-        return
-    token = await user_service.new_email_token(
-        session=session,
-        user=user,
-        purpose=RESET,
-        ttl_seconds=min(rt.settings.email_token_ttl_seconds, 3600),
-    )
-    link = f"{rt.settings.base_url}/auth/reset-password?token={token}"
-    _queue(
-        session,
-        Mail(
-            to=user.email,
-            subject="Reset your Atrium password",
-            text=(
-                f"Hello {user.full_name},\n\nSomeone asked to reset the password of your Atrium "
-                f"account. To choose a new one, open this link within the hour:\n{link}\n\n"
-                f"Reset token: {token}\n\nIf it was not you, ignore this message.\n"
-            ),
-            link=link,
-        ),
-        "mail.reset_password",
-    )
-
-
-async def reset_password(
-    *, session: AsyncSession, token: str, password: str, client: ClientInfo
-) -> User:
-    """Set a new password and end every session the user has, in every tenant."""
-    user = await user_service.take_email_token(session=session, token=token, purpose=RESET)
-    if user is None:
-        raise InvalidToken("Invalid or expired reset link", field="token")
-    await user_service.set_password(session=session, user=user, password=password)
-    # The link arrived by e-mail, which proves the address.
-    await user_service.mark_email_verified(session=session, user=user)
-    for membership, _ in await tenant_service.user_tenants(session=session, user_id=user.id):
-        await session_service.revoke_user_in_tenant(
-            session=session, tenant_id=membership.tenant_id, user_id=user.id
+    async def send_verification(self, *, session: AsyncSession, user: User) -> None:
+        token = await user_service.new_email_token(
+            session=session, user=user, purpose=VERIFY, ttl_seconds=self._token_ttl
         )
-        await audit_service.record(
+        link = f"{self._base_url}/auth/verify-email?token={token}"
+        self._queue(
+            session,
+            Mail(
+                to=user.email,
+                subject="Confirm your e-mail address for Atrium",
+                text=(
+                    f"Hello {user.full_name},\n\n"
+                    f"Confirm your e-mail address by opening this link:\n{link}\n\n"
+                    "If you did not create an Atrium account, ignore this message.\n"
+                ),
+                link=link,
+            ),
+            "mail.verify_email",
+        )
+
+    async def verify_email(self, *, session: AsyncSession, token: str) -> User:
+        user = await user_service.take_email_token(session=session, token=token, purpose=VERIFY)
+        if user is None:
+            raise InvalidToken("Invalid or expired verification link", field="token")
+        await user_service.mark_email_verified(session=session, user=user)
+        return user
+
+    async def forgot_password(self, *, session: AsyncSession, email: str) -> None:
+        """Send a reset link if the account exists. The answer is the same either way, so the
+        endpoint does not reveal which addresses have accounts."""
+        if not await self._limiter.hit(RESET_RATE, "password_reset", email.lower()):
+            _log.info("password_reset_throttled")
+            return
+        user = await user_service.get_by_email(session=session, email=email)
+        if user is None or not user.is_active:
+            return
+        token = await user_service.new_email_token(
             session=session,
-            tenant_id=membership.tenant_id,
-            action="auth.password_reset",
-            actor_user_id=user.id,
-            client=client,
-            target_type="user",
-            target_id=user.id,
+            user=user,
+            purpose=RESET,
+            ttl_seconds=min(self._token_ttl, 3600),
         )
-    return user
+        link = f"{self._base_url}/auth/reset-password?token={token}"
+        self._queue(
+            session,
+            Mail(
+                to=user.email,
+                subject="Reset your Atrium password",
+                text=(
+                    f"Hello {user.full_name},\n\n"
+                    "Someone asked to reset the password of your Atrium "
+                    f"account. To choose a new one, open this link within the hour:\n{link}\n\n"
+                    f"Reset token: {token}\n\nIf it was not you, ignore this message.\n"
+                ),
+                link=link,
+            ),
+            "mail.reset_password",
+        )
+
+    async def reset_password(
+        self, *, session: AsyncSession, token: str, password: str, client: ClientInfo
+    ) -> User:
+        """Set a new password and end every session the user has, in every tenant."""
+        user = await user_service.take_email_token(session=session, token=token, purpose=RESET)
+        if user is None:
+            raise InvalidToken("Invalid or expired reset link", field="token")
+        await user_service.set_password(session=session, user=user, password=password)
+        # The link arrived by e-mail, which proves the address.
+        await user_service.mark_email_verified(session=session, user=user)
+        for membership, _ in await self._tenants.user_tenants(session=session, user_id=user.id):
+            await self._sessions.revoke_user_in_tenant(
+                session=session, tenant_id=membership.tenant_id, user_id=user.id
+            )
+            await audit_service.record(
+                session=session,
+                tenant_id=membership.tenant_id,
+                action="auth.password_reset",
+                actor_user_id=user.id,
+                client=client,
+                target_type="user",
+                target_id=user.id,
+            )
+        return user

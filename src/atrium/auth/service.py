@@ -6,19 +6,20 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atrium.api_keys.service import API_KEY_PREFIX, api_key_service
+from atrium.api_keys.service import API_KEY_PREFIX, ApiKeyService
 from atrium.audit.service import audit_service
-from atrium.auth import recovery, throttle
-from atrium.auth.context import AuthContext, Role
+from atrium.auth.context import AuthContext, Role, UserAuth
+from atrium.auth.recovery import RecoveryService
 from atrium.auth.schemas import LoginRequest, MePublic, RegisterRequest, TokenPair
-from atrium.auth.sessions import session_service
+from atrium.auth.sessions import SessionService
+from atrium.auth.throttle import LoginThrottle
+from atrium.auth.tokens import TokenSigner
 from atrium.kit.deps import ClientInfo
 from atrium.kit.errors import Forbidden, NotFound, Unauthorized
 from atrium.kit.logging import get_logger
-from atrium.kit.runtime import runtime
 from atrium.kit.security import password_needs_rehash, verify_password
 from atrium.tenants.schemas import TenantMembershipPublic, TenantPublic
-from atrium.tenants.service import tenant_service
+from atrium.tenants.service import TenantService
 from atrium.users.models import User
 from atrium.users.schemas import user_public
 from atrium.users.service import user_service
@@ -27,6 +28,23 @@ _log = get_logger("atrium.auth")
 
 
 class AuthService:
+    def __init__(
+        self,
+        *,
+        signer: TokenSigner,
+        sessions: SessionService,
+        api_keys: ApiKeyService,
+        tenants: TenantService,
+        recovery: RecoveryService,
+        throttle: LoginThrottle,
+    ) -> None:
+        self._signer = signer
+        self._sessions = sessions
+        self._api_keys = api_keys
+        self._tenants = tenants
+        self._recovery = recovery
+        self._throttle = throttle
+
     async def register(
         self, *, session: AsyncSession, data: RegisterRequest, client: ClientInfo
     ) -> TokenPair:
@@ -40,7 +58,7 @@ class AuthService:
             password=data.password,
         )
         if data.invitation_token is not None:
-            membership = await tenant_service.accept_invitation(
+            membership = await self._tenants.accept_invitation(
                 session=session, user=user, token=data.invitation_token, client=client
             )
             # Holding an invitation mailed to this address proves the address.
@@ -48,12 +66,12 @@ class AuthService:
             tenant_id, role = membership.tenant_id, Role(membership.role)
         else:
             name = data.tenant_name or f"{data.full_name}'s workspace"
-            tenant = await tenant_service.create_with_owner(
+            tenant = await self._tenants.create_with_owner(
                 session=session, owner=user, name=name[:200], client=client
             )
             tenant_id, role = tenant.id, Role.owner
         if not invited:
-            await recovery.send_verification(session=session, user=user)
+            await self._recovery.send_verification(session=session, user=user)
         await audit_service.record(
             session=session,
             tenant_id=tenant_id,
@@ -63,7 +81,7 @@ class AuthService:
             target_type="user",
             target_id=user.id,
         )
-        return await session_service.issue(
+        return await self._sessions.issue(
             session=session, user_id=user.id, tenant_id=tenant_id, role=role, client=client
         )
 
@@ -71,16 +89,15 @@ class AuthService:
         self, *, session: AsyncSession, data: LoginRequest, client: ClientInfo
     ) -> TokenPair:
         email = str(data.email)
-        await throttle.check(email, client.ip)
+        await self._throttle.check(email, client.ip)
         user = await user_service.get_by_email(session=session, email=email)
         ok = verify_password(user.password_hash if user else None, data.password)
         if user is None or not ok or not user.is_active:
-            await throttle.failed(email, client.ip)
+            await self._throttle.failed(email, client.ip)
             _log.info("sign_in_failed", reason="bad_credentials", ip=client.ip)
             raise Unauthorized("Invalid e-mail or password")
-        await throttle.succeeded(email)
-        assert user.password_hash is not None
-        if password_needs_rehash(user.password_hash):
+        await self._throttle.succeeded(email)
+        if user.password_hash is not None and password_needs_rehash(user.password_hash):
             await user_service.set_password(session=session, user=user, password=data.password)
         return await self.sign_in(
             session=session, user=user, tenant_id=data.tenant_id, client=client, method="password"
@@ -97,7 +114,7 @@ class AuthService:
     ) -> TokenPair:
         """Start a session in `tenant_id`, or the user's first tenant. A user who belongs to
         no tenant any more gets a new one of their own rather than a dead end."""
-        memberships = await tenant_service.user_tenants(session=session, user_id=user.id)
+        memberships = await self._tenants.user_tenants(session=session, user_id=user.id)
         if tenant_id is not None:
             chosen = next((m for m, _ in memberships if m.tenant_id == tenant_id), None)
             if chosen is None:
@@ -106,14 +123,14 @@ class AuthService:
         elif memberships:
             target, role = memberships[0][0].tenant_id, Role(memberships[0][0].role)
         else:
-            tenant = await tenant_service.create_with_owner(
+            tenant = await self._tenants.create_with_owner(
                 session=session,
                 owner=user,
                 name=f"{user.full_name or user.email}'s workspace"[:200],
                 client=client,
             )
             target, role = tenant.id, Role.owner
-        pair = await session_service.issue(
+        pair = await self._sessions.issue(
             session=session, user_id=user.id, tenant_id=target, role=role, client=client
         )
         await audit_service.record(
@@ -129,14 +146,14 @@ class AuthService:
         return pair
 
     async def refresh(self, *, session: AsyncSession, token: str, client: ClientInfo) -> TokenPair:
-        row = await session_service.take_refresh_token(session=session, token=token)
-        found = await tenant_service.membership(
+        row = await self._sessions.take_refresh_token(session=session, token=token)
+        found = await self._tenants.membership(
             session=session, tenant_id=row.tenant_id, user_id=row.user_id
         )
         if found is None or not found[1].is_active or found[2].status != "active":
             raise Unauthorized("Session is no longer valid")
         membership = found[0]
-        return await session_service.issue(
+        return await self._sessions.issue(
             session=session,
             user_id=row.user_id,
             tenant_id=row.tenant_id,
@@ -146,13 +163,13 @@ class AuthService:
         )
 
     async def logout(self, *, session: AsyncSession, token: str) -> None:
-        await session_service.revoke(session=session, token=token)
+        await self._sessions.revoke(session=session, token=token)
 
     async def switch_tenant(
-        self, *, session: AsyncSession, auth: AuthContext, tenant_id: uuid.UUID, client: ClientInfo
+        self, *, session: AsyncSession, auth: UserAuth, tenant_id: uuid.UUID, client: ClientInfo
     ) -> TokenPair:
-        user_id = self.require_user(auth)
-        found = await tenant_service.membership(
+        user_id = auth.user_id
+        found = await self._tenants.membership(
             session=session, tenant_id=tenant_id, user_id=user_id
         )
         if found is None:
@@ -160,7 +177,7 @@ class AuthService:
         membership, _, tenant = found
         if tenant.status != "active":
             raise Forbidden("This tenant is suspended")
-        pair = await session_service.issue(
+        pair = await self._sessions.issue(
             session=session,
             user_id=user_id,
             tenant_id=tenant_id,
@@ -179,14 +196,14 @@ class AuthService:
         return pair
 
     async def me(self, *, session: AsyncSession, auth: AuthContext) -> MePublic:
-        tenant = await tenant_service.current(session=session, auth=auth)
+        tenant = await self._tenants.current(session=session, auth=auth)
         tenants: list[TenantMembershipPublic] = []
         user_out = None
         if auth.user_id is not None:
             user = await user_service.get(session=session, user_id=auth.user_id)
             user_out = user_public(user)
             if auth.is_user_session:
-                rows = await tenant_service.user_tenants(session=session, user_id=auth.user_id)
+                rows = await self._tenants.user_tenants(session=session, user_id=auth.user_id)
                 tenants = [
                     TenantMembershipPublic(tenant=TenantPublic.model_validate(t), role=m.role)
                     for m, t in rows
@@ -205,9 +222,9 @@ class AuthService:
         """Turn any accepted credential (access token or API key) into an AuthContext and
         scope the transaction to its tenant."""
         if credential.startswith(API_KEY_PREFIX):
-            return await api_key_service.authenticate(session=session, presented=credential)
-        claims = runtime().signer.verify(credential)
-        found = await tenant_service.membership(
+            return await self._api_keys.authenticate(session=session, presented=credential)
+        claims = self._signer.verify(credential)
+        found = await self._tenants.membership(
             session=session, tenant_id=claims.tenant_id, user_id=claims.user_id
         )
         # The role is read again on every request, so a demotion or removal takes effect now
@@ -224,12 +241,3 @@ class AuthService:
             is_platform_admin=user.is_platform_admin,
             plan_id=tenant.plan_id,
         )
-
-    @staticmethod
-    def require_user(auth: AuthContext) -> uuid.UUID:
-        if not auth.is_user_session or auth.user_id is None:
-            raise Forbidden("This action needs a signed-in user, not an API key")
-        return auth.user_id
-
-
-auth_service = AuthService()

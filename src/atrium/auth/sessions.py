@@ -15,12 +15,12 @@ from atrium.auth.context import Role
 from atrium.auth.models import RefreshToken
 from atrium.auth.repository import refresh_token_repository
 from atrium.auth.schemas import TokenPair
+from atrium.auth.tokens import TokenSigner
 from atrium.kit.db import set_tenant
 from atrium.kit.deps import ClientInfo
 from atrium.kit.errors import Unauthorized
 from atrium.kit.logging import get_logger
 from atrium.kit.models import utcnow
-from atrium.kit.runtime import runtime
 from atrium.kit.security import new_tenant_secret, parse_tenant_secret
 
 REFRESH_PREFIX = "rt_"
@@ -28,6 +28,10 @@ _log = get_logger("atrium.auth")
 
 
 class SessionService:
+    def __init__(self, *, signer: TokenSigner, refresh_ttl_seconds: int) -> None:
+        self._signer = signer
+        self._refresh_ttl = dt.timedelta(seconds=refresh_ttl_seconds)
+
     async def issue(
         self,
         *,
@@ -38,7 +42,6 @@ class SessionService:
         client: ClientInfo | None,
         family_id: uuid.UUID | None = None,
     ) -> TokenPair:
-        settings = runtime().settings
         secret = new_tenant_secret(REFRESH_PREFIX, tenant_id)
         await set_tenant(session, tenant_id)
         await refresh_token_repository.add(
@@ -48,16 +51,16 @@ class SessionService:
                 user_id=user_id,
                 family_id=family_id or uuid.uuid4(),
                 token_hash=secret.hash,
-                expires_at=utcnow() + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
+                expires_at=utcnow() + self._refresh_ttl,
                 ip=client.ip if client else None,
                 user_agent=client.user_agent if client else None,
             ),
         )
-        access = runtime().signer.issue(user_id=user_id, tenant_id=tenant_id, role=role)
+        access = self._signer.issue(user_id=user_id, tenant_id=tenant_id, role=role)
         return TokenPair(
             access_token=access,
             refresh_token=secret.value,
-            expires_in=settings.access_token_ttl_seconds,
+            expires_in=self._signer.ttl_seconds,
             tenant_id=tenant_id,
             role=role.value,
         )
@@ -112,6 +115,3 @@ class SessionService:
         await refresh_token_repository.revoke_user(
             session, tenant_id=tenant_id, user_id=user_id, now=utcnow()
         )
-
-
-session_service = SessionService()

@@ -8,35 +8,36 @@ password-guessing run against one account (from many addresses) or from one addr
 from __future__ import annotations
 
 from atrium.kit.errors import RateLimited
-from atrium.kit.runtime import runtime
+from atrium.kit.ratelimit import RateLimiter
 
 
 def _keys(email: str, ip: str | None) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
     return ("login", "account", email.lower()), ("login", "ip", ip or "unknown")
 
 
-async def check(email: str, ip: str | None) -> None:
-    rt = runtime()
-    account, address = _keys(email, ip)
-    waits = [
-        await rt.limiter.retry_after(rt.settings.login_rate_per_account, *account),
-        await rt.limiter.retry_after(rt.settings.login_rate_per_ip, *address),
-    ]
-    blocked = [w for w in waits if w is not None]
-    if blocked:
-        raise RateLimited(
-            "Too many failed sign-in attempts; try again later", retry_after=max(blocked)
-        )
+class LoginThrottle:
+    def __init__(self, *, limiter: RateLimiter, per_account: str, per_ip: str) -> None:
+        self._limiter = limiter
+        self._per_account = per_account
+        self._per_ip = per_ip
 
+    async def check(self, email: str, ip: str | None) -> None:
+        account, address = _keys(email, ip)
+        waits = [
+            await self._limiter.retry_after(self._per_account, *account),
+            await self._limiter.retry_after(self._per_ip, *address),
+        ]
+        blocked = [w for w in waits if w is not None]
+        if blocked:
+            raise RateLimited(
+                "Too many failed sign-in attempts; try again later", retry_after=max(blocked)
+            )
 
-async def failed(email: str, ip: str | None) -> None:
-    rt = runtime()
-    account, address = _keys(email, ip)
-    await rt.limiter.hit(rt.settings.login_rate_per_account, *account)
-    await rt.limiter.hit(rt.settings.login_rate_per_ip, *address)
+    async def failed(self, email: str, ip: str | None) -> None:
+        account, address = _keys(email, ip)
+        await self._limiter.hit(self._per_account, *account)
+        await self._limiter.hit(self._per_ip, *address)
 
-
-async def succeeded(email: str) -> None:
-    rt = runtime()
-    account, _ = _keys(email, None)
-    await rt.limiter.clear(rt.settings.login_rate_per_account, *account)
+    async def succeeded(self, email: str) -> None:
+        account, _ = _keys(email, None)
+        await self._limiter.clear(self._per_account, *account)

@@ -28,14 +28,6 @@ class AtriumError(Exception):
         self.details = details
         self.headers = headers
 
-    def body(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.field is not None:
-            error["field"] = self.field
-        if self.details is not None:
-            error["details"] = self.details
-        return {"error": error}
-
 
 class BadRequest(AtriumError):
     pass
@@ -81,8 +73,3 @@ class RateLimited(AtriumError):
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, headers={"Retry-After": str(max(retry_after, 1))})
-
-
-class ServiceUnavailable(AtriumError):
-    status_code = 503
-    code = "unavailable"

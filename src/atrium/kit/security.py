@@ -9,7 +9,6 @@ the secrets carry 256 bits of entropy, so a slow hash would add nothing but late
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -41,10 +40,6 @@ def password_needs_rehash(password_hash: str) -> bool:
 
 def digest(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
-
-
-def constant_time_equal(a: bytes, b: bytes) -> bool:
-    return hmac.compare_digest(a, b)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,19 +10,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.audit.service import audit_service
-from atrium.auth.context import ADMIN_ROLES, AuthContext
+from atrium.auth.context import AuthContext
+from atrium.kit.crypto import SecretBox
 from atrium.kit.db import set_tenant
 from atrium.kit.deps import ClientInfo
-from atrium.kit.errors import Conflict, Forbidden, NotFound
-from atrium.kit.invalidation import tenant_changed
+from atrium.kit.errors import Conflict, NotFound
+from atrium.kit.invalidation import TenantChanges
 from atrium.kit.logging import get_logger
 from atrium.kit.netguard import check_public_url
-from atrium.kit.runtime import runtime
 from atrium.provider_keys.models import ProviderKey
 from atrium.provider_keys.repository import provider_key_repository
 from atrium.provider_keys.schemas import ProviderKeyCreate
 from atrium.providers.types import Credentials
-from atrium.tenants.service import tenant_service
+from atrium.tenants.service import TenantService
 
 _log = get_logger("atrium.provider_keys")
 
@@ -32,6 +32,13 @@ def _context(tenant_id: uuid.UUID, provider: str) -> str:
 
 
 class ProviderKeyService:
+    def __init__(
+        self, *, secrets: SecretBox, changes: TenantChanges, tenants: TenantService
+    ) -> None:
+        self._secrets = secrets
+        self._changes = changes
+        self._tenants = tenants
+
     async def create(
         self,
         *,
@@ -40,11 +47,10 @@ class ProviderKeyService:
         data: ProviderKeyCreate,
         client: ClientInfo,
     ) -> ProviderKey:
-        if auth.role not in ADMIN_ROLES:
-            raise Forbidden("Tenant owners and admins only")
+        auth.require_admin()
         base_url = str(data.base_url).rstrip("/") if data.base_url else None
         if base_url is not None:
-            tenant = await tenant_service.current(session=session, auth=auth)
+            tenant = await self._tenants.current(session=session, auth=auth)
             if not tenant.allow_private_provider_urls:
                 await check_public_url(base_url, field="base_url")
         secret = data.api_key.get_secret_value()
@@ -52,9 +58,7 @@ class ProviderKeyService:
             tenant_id=auth.tenant_id,
             provider=data.provider,
             base_url=base_url,
-            ciphertext=runtime().secrets.seal(
-                secret, context=_context(auth.tenant_id, data.provider)
-            ),
+            ciphertext=self._secrets.seal(secret, context=_context(auth.tenant_id, data.provider)),
             key_hint=secret[-4:] if len(secret) >= 12 else "",
             created_by=auth.user_id,
         )
@@ -65,7 +69,7 @@ class ProviderKeyService:
             raise Conflict(
                 f"A {data.provider} key is already stored; delete it first", field="provider"
             ) from exc
-        tenant_changed(session, auth.tenant_id)
+        self._changes.announce(session, auth.tenant_id)
         await audit_service.record_by(
             session=session,
             auth=auth,
@@ -86,10 +90,9 @@ class ProviderKeyService:
         key = await provider_key_repository.get(session, tenant_id=auth.tenant_id, key_id=key_id)
         if key is None:
             raise NotFound("Provider key not found")
-        if auth.role not in ADMIN_ROLES:
-            raise Forbidden("Tenant owners and admins only")
+        auth.require_admin()
         await provider_key_repository.delete(session, tenant_id=auth.tenant_id, key_id=key_id)
-        tenant_changed(session, auth.tenant_id)
+        self._changes.announce(session, auth.tenant_id)
         await audit_service.record_by(
             session=session,
             auth=auth,
@@ -110,21 +113,13 @@ class ProviderKeyService:
 
     def open(self, key: ProviderKey) -> Credentials:
         """Decrypt a stored key for one call; the plaintext is never stored or logged."""
-        secret = runtime().secrets.open(
-            key.ciphertext, context=_context(key.tenant_id, key.provider)
-        )
+        secret = self._secrets.open(key.ciphertext, context=_context(key.tenant_id, key.provider))
         return Credentials(api_key=secret, base_url=key.base_url, source="tenant")
-
-    async def providers_with_keys(self, *, session: AsyncSession, tenant_id: uuid.UUID) -> set[str]:
-        await set_tenant(session, tenant_id)
-        return {
-            k.provider for k in await provider_key_repository.list(session, tenant_id=tenant_id)
-        }
 
     async def reseal_all(self, *, session: AsyncSession, tenant_ids: list[uuid.UUID]) -> int:
         """Re-encrypt every stored key under the current secret key (after a rotation, with
         the old key in ATRIUM_SECRET_KEY_PREVIOUS). Returns how many were re-sealed."""
-        box = runtime().secrets
+        box = self._secrets
         count = 0
         for tenant_id in tenant_ids:
             await set_tenant(session, tenant_id)
@@ -138,6 +133,3 @@ class ProviderKeyService:
                 count += 1
         await session.flush()
         return count
-
-
-provider_key_service = ProviderKeyService()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from atrium.audit.schemas import AuditEntryPublic
 from atrium.audit.service import audit_service
@@ -17,8 +17,8 @@ from atrium.auth.dependencies import (
     UserSessionDep,
 )
 from atrium.auth.schemas import TokenPair
-from atrium.auth.sessions import session_service
-from atrium.kit.deps import ClientDep, SessionDep
+from atrium.auth.sessions import SessionService
+from atrium.kit.deps import ClientDep, SessionDep, provided
 from atrium.kit.schemas import Limit, Offset, Page
 from atrium.tenants.models import Membership
 from atrium.tenants.schemas import (
@@ -36,11 +36,13 @@ from atrium.tenants.schemas import (
     TenantPublic,
     TenantUpdate,
 )
-from atrium.tenants.service import tenant_service
+from atrium.tenants.service import TenantService
 from atrium.users.models import User
 from atrium.users.service import user_service
 
 router = APIRouter(tags=["tenants"])
+TenantServiceDep = Annotated[TenantService, Depends(provided("tenant_service"))]
+SessionServiceDep = Annotated[SessionService, Depends(provided("session_service"))]
 
 
 def _member(membership: Membership, user: User) -> MemberPublic:
@@ -55,10 +57,9 @@ def _member(membership: Membership, user: User) -> MemberPublic:
 
 @router.get("/tenants")
 async def list_my_tenants(
-    auth: UserSessionDep, session: SessionDep
+    auth: UserSessionDep, session: SessionDep, tenant_service: TenantServiceDep
 ) -> list[TenantMembershipPublic]:
     """Every tenant the signed-in user belongs to, with their role in each."""
-    assert auth.user_id is not None
     rows = await tenant_service.user_tenants(session=session, user_id=auth.user_id)
     return [
         TenantMembershipPublic(tenant=TenantPublic.model_validate(t), role=m.role) for m, t in rows
@@ -67,10 +68,13 @@ async def list_my_tenants(
 
 @router.post("/tenants", status_code=status.HTTP_201_CREATED)
 async def create_tenant(
-    data: TenantCreate, auth: UserSessionDep, session: SessionDep, client: ClientDep
+    data: TenantCreate,
+    auth: UserSessionDep,
+    session: SessionDep,
+    client: ClientDep,
+    tenant_service: TenantServiceDep,
 ) -> TenantPublic:
     """Create another tenant owned by the signed-in user (switch to it to use it)."""
-    assert auth.user_id is not None
     user = await user_service.get(session=session, user_id=auth.user_id)
     tenant = await tenant_service.create_with_owner(
         session=session, owner=user, name=data.name, client=client
@@ -79,14 +83,20 @@ async def create_tenant(
 
 
 @router.get("/tenants/current")
-async def current_tenant(auth: AuthDep, session: SessionDep) -> TenantPublic:
+async def current_tenant(
+    auth: AuthDep, session: SessionDep, tenant_service: TenantServiceDep
+) -> TenantPublic:
     """The tenant the credential is scoped to."""
     return TenantPublic.model_validate(await tenant_service.current(session=session, auth=auth))
 
 
 @router.patch("/tenants/current")
 async def update_tenant(
-    data: TenantUpdate, auth: TenantAdminDep, session: SessionDep, client: ClientDep
+    data: TenantUpdate,
+    auth: TenantAdminDep,
+    session: SessionDep,
+    client: ClientDep,
+    tenant_service: TenantServiceDep,
 ) -> TenantPublic:
     """Rename the tenant (owners and admins)."""
     tenant = await tenant_service.rename(session=session, auth=auth, name=data.name, client=client)
@@ -94,20 +104,28 @@ async def update_tenant(
 
 
 @router.get("/tenants/plan")
-async def current_plan(auth: AuthDep, session: SessionDep) -> PlanPublic:
+async def current_plan(
+    auth: AuthDep, session: SessionDep, tenant_service: TenantServiceDep
+) -> PlanPublic:
     """The tenant's plan and its limits."""
     return PlanPublic.model_validate(await tenant_service.plan(session=session, auth=auth))
 
 
 @router.get("/tenants/plans")
-async def list_plans(auth: AuthDep, session: SessionDep) -> list[PlanPublic]:
+async def list_plans(
+    auth: AuthDep, session: SessionDep, tenant_service: TenantServiceDep
+) -> list[PlanPublic]:
     """Every plan on offer."""
     return [PlanPublic.model_validate(p) for p in await tenant_service.list_plans(session=session)]
 
 
 @router.post("/tenants/subscribe")
 async def subscribe(
-    data: SubscribeRequest, auth: AuthDep, session: SessionDep, client: ClientDep
+    data: SubscribeRequest,
+    auth: AuthDep,
+    session: SessionDep,
+    client: ClientDep,
+    tenant_service: TenantServiceDep,
 ) -> PlanPublic:
     """Move the tenant to another plan (owners only)."""
     plan = await tenant_service.subscribe(
@@ -120,6 +138,7 @@ async def subscribe(
 async def list_members(
     auth: AuthDep,
     session: SessionDep,
+    tenant_service: TenantServiceDep,
     limit: Annotated[Limit, Query()] = 50,
     offset: Annotated[Offset, Query()] = 0,
 ) -> Page[MemberPublic]:
@@ -132,7 +151,11 @@ async def list_members(
 
 @router.post("/tenants/current/members", status_code=status.HTTP_201_CREATED)
 async def invite_member(
-    data: InvitationCreate, auth: TenantAdminDep, session: SessionDep, client: ClientDep
+    data: InvitationCreate,
+    auth: TenantAdminDep,
+    session: SessionDep,
+    client: ClientDep,
+    tenant_service: TenantServiceDep,
 ) -> InvitationPublic:
     """Invite someone by e-mail (owners and admins). They join when they accept."""
     invitation = await tenant_service.invite(session=session, auth=auth, data=data, client=client)
@@ -146,6 +169,7 @@ async def update_member(
     auth: TenantAdminDep,
     session: SessionDep,
     client: ClientDep,
+    tenant_service: TenantServiceDep,
 ) -> MemberPublic:
     """Change a member's role. Only owners grant or remove the owner role; the last owner
     cannot be demoted."""
@@ -157,7 +181,11 @@ async def update_member(
 
 @router.delete("/tenants/current/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def remove_member(
-    user_id: uuid.UUID, auth: AuthDep, session: SessionDep, client: ClientDep
+    user_id: uuid.UUID,
+    auth: AuthDep,
+    session: SessionDep,
+    client: ClientDep,
+    tenant_service: TenantServiceDep,
 ) -> Response:
     """Remove a member (owners and admins), or leave (yourself). The last owner cannot leave."""
     await tenant_service.remove_member(session=session, auth=auth, user_id=user_id, client=client)
@@ -165,7 +193,9 @@ async def remove_member(
 
 
 @router.get("/tenants/current/invitations")
-async def list_invitations(auth: TenantAdminDep, session: SessionDep) -> list[InvitationPublic]:
+async def list_invitations(
+    auth: TenantAdminDep, session: SessionDep, tenant_service: TenantServiceDep
+) -> list[InvitationPublic]:
     """Pending invitations (owners and admins)."""
     rows = await tenant_service.list_invitations(session=session, auth=auth)
     return [InvitationPublic.model_validate(i) for i in rows]
@@ -175,7 +205,11 @@ async def list_invitations(auth: TenantAdminDep, session: SessionDep) -> list[In
     "/tenants/current/invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT
 )
 async def revoke_invitation(
-    invitation_id: uuid.UUID, auth: TenantAdminDep, session: SessionDep, client: ClientDep
+    invitation_id: uuid.UUID,
+    auth: TenantAdminDep,
+    session: SessionDep,
+    client: ClientDep,
+    tenant_service: TenantServiceDep,
 ) -> Response:
     """Withdraw a pending invitation."""
     await tenant_service.revoke_invitation(
@@ -186,10 +220,14 @@ async def revoke_invitation(
 
 @router.post("/invitations/accept")
 async def accept_invitation(
-    data: InvitationAccept, auth: UserSessionDep, session: SessionDep, client: ClientDep
+    data: InvitationAccept,
+    auth: UserSessionDep,
+    session: SessionDep,
+    client: ClientDep,
+    tenant_service: TenantServiceDep,
+    session_service: SessionServiceDep,
 ) -> TokenPair:
     """Join the inviting tenant as the signed-in user, and get a session scoped to it."""
-    assert auth.user_id is not None
     user = await user_service.get(session=session, user_id=auth.user_id)
     membership = await tenant_service.accept_invitation(
         session=session, user=user, token=data.token, client=client
@@ -230,6 +268,7 @@ admin_router = APIRouter(prefix="/admin", tags=["admin"])
 async def admin_list_tenants(
     auth: PlatformAdminDep,
     session: SessionDep,
+    tenant_service: TenantServiceDep,
     limit: Annotated[Limit, Query()] = 50,
     offset: Annotated[Offset, Query()] = 0,
 ) -> Page[TenantAdminPublic]:
@@ -252,6 +291,7 @@ async def admin_update_tenant(
     auth: PlatformAdminDep,
     session: SessionDep,
     client: ClientDep,
+    tenant_service: TenantServiceDep,
 ) -> TenantAdminPublic:
     """Suspend or reactivate a tenant, or allow its provider keys to use private addresses
     (platform administrators only)."""

@@ -58,16 +58,6 @@ class TenantRepository:
         )
         return await session.scalar(stmt)
 
-    async def lock_membership(
-        self, session: AsyncSession, *, tenant_id: uuid.UUID, user_id: uuid.UUID
-    ) -> Membership | None:
-        stmt = (
-            select(Membership)
-            .where(Membership.tenant_id == tenant_id, Membership.user_id == user_id)
-            .with_for_update()
-        )
-        return await session.scalar(stmt)
-
     async def membership_with_user(
         self, session: AsyncSession, *, tenant_id: uuid.UUID, user_id: uuid.UUID
     ) -> tuple[Membership, User, Tenant] | None:

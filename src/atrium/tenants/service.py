@@ -9,15 +9,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.audit.service import audit_service
-from atrium.auth.context import ADMIN_ROLES, AuthContext, Role
-from atrium.auth.sessions import session_service
-from atrium.kit.db import set_platform_admin, set_tenant, set_user
+from atrium.auth.context import AuthContext, Role
+from atrium.auth.sessions import SessionService
+from atrium.kit.db import Database, after_commit, set_platform_admin, set_tenant, set_user
 from atrium.kit.deps import ClientInfo
 from atrium.kit.errors import Conflict, Forbidden, InvalidToken, NotFound, QuotaExceeded
-from atrium.kit.invalidation import tenant_changed
-from atrium.kit.mail import Mail
+from atrium.kit.invalidation import TenantChanges
+from atrium.kit.mail import Mail, Mailer
 from atrium.kit.models import utcnow
-from atrium.kit.runtime import after_commit, runtime
 from atrium.kit.security import new_tenant_secret, parse_tenant_secret
 from atrium.tenants.models import Invitation, Membership, Plan, Tenant
 from atrium.tenants.repository import tenant_repository
@@ -30,7 +29,22 @@ INVITATION_PREFIX = "inv_"
 
 
 class TenantService:
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        mailer: Mailer,
+        changes: TenantChanges,
+        sessions: SessionService,
+        base_url: str,
+        invitation_ttl_seconds: int,
+    ) -> None:
+        self._db = db
+        self._mailer = mailer
+        self._changes = changes
+        self._sessions = sessions
+        self._base_url = base_url
+        self._invitation_ttl = dt.timedelta(seconds=invitation_ttl_seconds)
         self._plan_cache: dict[str, dict[str, Any]] = {}
 
     async def create_with_owner(
@@ -81,7 +95,7 @@ class TenantService:
     async def rename(
         self, *, session: AsyncSession, auth: AuthContext, name: str, client: ClientInfo
     ) -> Tenant:
-        self._require_admin(auth)
+        auth.require_admin()
         await tenant_repository.rename(session, auth.tenant_id, name)
         await audit_service.record_by(
             session=session,
@@ -96,7 +110,8 @@ class TenantService:
     async def plan(self, *, session: AsyncSession, auth: AuthContext) -> Plan:
         tenant = await self.current(session=session, auth=auth)
         plan = await tenant_repository.get_plan(session, tenant.plan_id)
-        assert plan is not None  # guaranteed by the foreign key
+        if plan is None:  # cannot happen: a foreign key guards it
+            raise NotFound("Plan not found")
         return plan
 
     async def plan_limits(self, plan_id: str) -> dict[str, Any]:
@@ -104,7 +119,7 @@ class TenantService:
         plan once."""
         limits = self._plan_cache.get(plan_id)
         if limits is None:
-            async with runtime().db.transaction() as session:
+            async with self._db.transaction() as session:
                 plan = await tenant_repository.get_plan(session, plan_id)
             if plan is None:
                 raise NotFound("Plan not found")
@@ -134,7 +149,7 @@ class TenantService:
         previous = tenant.plan_id
         if previous != plan.id:
             await tenant_repository.set_plan(session, auth.tenant_id, plan.id)
-            tenant_changed(session, auth.tenant_id)
+            self._changes.announce(session, auth.tenant_id)
             await audit_service.record_by(
                 session=session,
                 auth=auth,
@@ -164,7 +179,7 @@ class TenantService:
         role: MemberRole,
         client: ClientInfo,
     ) -> tuple[Membership, User]:
-        self._require_admin(auth)
+        auth.require_admin()
         owners = await tenant_repository.lock_owners(session, tenant_id=auth.tenant_id)
         found = await tenant_repository.membership_with_user(
             session, tenant_id=auth.tenant_id, user_id=user_id
@@ -183,7 +198,7 @@ class TenantService:
         await tenant_repository.set_role(
             session, tenant_id=auth.tenant_id, user_id=user_id, role=role
         )
-        tenant_changed(session, auth.tenant_id)
+        self._changes.announce(session, auth.tenant_id)
         await session.refresh(membership)
         await audit_service.record_by(
             session=session,
@@ -202,7 +217,7 @@ class TenantService:
         """Remove a member; any member may remove themselves (leave)."""
         leaving = auth.user_id == user_id and auth.is_user_session
         if not leaving:
-            self._require_admin(auth)
+            auth.require_admin()
         owners = await tenant_repository.lock_owners(session, tenant_id=auth.tenant_id)
         membership = await tenant_repository.get_membership(
             session, tenant_id=auth.tenant_id, user_id=user_id
@@ -217,8 +232,8 @@ class TenantService:
         await tenant_repository.delete_membership(
             session, tenant_id=auth.tenant_id, user_id=user_id
         )
-        tenant_changed(session, auth.tenant_id)
-        await session_service.revoke_user_in_tenant(
+        self._changes.announce(session, auth.tenant_id)
+        await self._sessions.revoke_user_in_tenant(
             session=session, tenant_id=auth.tenant_id, user_id=user_id
         )
         await audit_service.record_by(
@@ -240,7 +255,7 @@ class TenantService:
         data: InvitationCreate,
         client: ClientInfo,
     ) -> Invitation:
-        self._require_admin(auth)
+        auth.require_admin()
         if data.role == Role.owner and auth.role != Role.owner:
             raise Forbidden("Only an owner can invite an owner")
         plan = await self.plan(session=session, auth=auth)
@@ -264,7 +279,6 @@ class TenantService:
             pending.revoked_at = now
             await session.flush()
         secret = new_tenant_secret(INVITATION_PREFIX, auth.tenant_id)
-        ttl = runtime().settings.invitation_ttl_seconds
         invitation = await tenant_repository.add_invitation(
             session,
             Invitation(
@@ -273,7 +287,7 @@ class TenantService:
                 role=data.role,
                 token_hash=secret.hash,
                 invited_by=auth.user_id,
-                expires_at=now + dt.timedelta(seconds=ttl),
+                expires_at=now + self._invitation_ttl,
             ),
         )
         tenant = await self.current(session=session, auth=auth)
@@ -286,7 +300,7 @@ class TenantService:
             target_id=invitation.id,
             details={"role": data.role},
         )
-        link = f"{runtime().settings.base_url}/invitations/accept?token={secret.value}"
+        link = f"{self._base_url}/invitations/accept?token={secret.value}"
         mail = Mail(
             to=str(data.email),
             subject=f"You are invited to {tenant.name} on Atrium",
@@ -298,13 +312,13 @@ class TenantService:
             ),
             link=link,
         )
-        after_commit(session, lambda: runtime().mailer.send(mail), name="mail.invitation")
+        after_commit(session, lambda: self._mailer.send(mail), name="mail.invitation")
         return invitation
 
     async def list_invitations(
         self, *, session: AsyncSession, auth: AuthContext
     ) -> list[Invitation]:
-        self._require_admin(auth)
+        auth.require_admin()
         return await tenant_repository.list_pending_invitations(
             session, tenant_id=auth.tenant_id, now=utcnow()
         )
@@ -317,7 +331,7 @@ class TenantService:
         invitation_id: uuid.UUID,
         client: ClientInfo,
     ) -> None:
-        self._require_admin(auth)
+        auth.require_admin()
         invitation = await tenant_repository.get_invitation(
             session, tenant_id=auth.tenant_id, invitation_id=invitation_id
         )
@@ -381,6 +395,20 @@ class TenantService:
 
     # platform administration
 
+    async def assign_plan(
+        self, *, session: AsyncSession, tenant_id: uuid.UUID, plan_id: str
+    ) -> None:
+        """Put a tenant on a plan without payment (the operator's `atrium admin`)."""
+        await set_tenant(session, tenant_id)
+        await tenant_repository.set_plan(session, tenant_id, plan_id)
+        self._changes.announce(session, tenant_id)
+
+    async def all_tenant_ids(self, *, session: AsyncSession) -> list[uuid.UUID]:
+        """Every tenant's id, for operator commands that visit each tenant."""
+        await set_platform_admin(session)
+        tenants, _ = await tenant_repository.list_all_tenants(session, limit=10_000_000, offset=0)
+        return [t.id for t in tenants]
+
     async def admin_list(
         self, *, session: AsyncSession, auth: AuthContext, limit: int, offset: int
     ) -> tuple[list[Tenant], int]:
@@ -408,7 +436,7 @@ class TenantService:
         changes = data.model_dump(exclude_unset=True, exclude_none=True)
         for name, value in changes.items():
             setattr(tenant, name, value)
-        tenant_changed(session, tenant_id)
+        self._changes.announce(session, tenant_id)
         await session.flush()
         await audit_service.record(
             session=session,
@@ -421,11 +449,3 @@ class TenantService:
             details=changes,
         )
         return tenant
-
-    @staticmethod
-    def _require_admin(auth: AuthContext) -> None:
-        if auth.role not in ADMIN_ROLES:
-            raise Forbidden("Tenant owners and admins only")
-
-
-tenant_service = TenantService()

@@ -15,13 +15,11 @@ router = APIRouter(prefix="/users", tags=["users"])
 @router.get("/me")
 async def get_me(auth: UserSessionDep, session: SessionDep) -> UserPublic:
     """The signed-in user's profile."""
-    assert auth.user_id is not None
     return user_public(await user_service.get(session=session, user_id=auth.user_id))
 
 
 @router.patch("/me")
 async def update_me(data: UserUpdate, auth: UserSessionDep, session: SessionDep) -> UserPublic:
     """Change name, avatar URL or preferences."""
-    assert auth.user_id is not None
     user = await user_service.get(session=session, user_id=auth.user_id)
     return user_public(await user_service.update(session=session, user=user, data=data))

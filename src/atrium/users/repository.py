@@ -15,10 +15,6 @@ class UserRepository:
     async def get(self, session: AsyncSession, user_id: uuid.UUID) -> User | None:
         return await session.get(User, user_id)
 
-    async def get_many(self, session: AsyncSession, ids: list[uuid.UUID]) -> list[User]:
-        result = await session.scalars(select(User).where(User.id.in_(ids)))
-        return list(result)
-
     async def get_by_email(self, session: AsyncSession, email: str) -> User | None:
         stmt = select(User).where(func.lower(User.email) == email.lower())
         return await session.scalar(stmt)
