@@ -5,10 +5,11 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Literal
 
 from fastapi import FastAPI, Response
-from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from starlette.middleware.sessions import SessionMiddleware
 
 from atrium import __version__
@@ -18,7 +19,7 @@ from atrium.auth import google
 from atrium.auth.endpoints import router as auth_router
 from atrium.db.urls import DatabaseUrls
 from atrium.gateway.endpoints import router as gateway_router
-from atrium.gateway.errors import openai_error
+from atrium.gateway.errors import OpenAIErrorPublic, openai_error
 from atrium.kit import handlers
 from atrium.kit.deps import DatabaseDep
 from atrium.kit.handlers import ErrorFamily
@@ -35,6 +36,15 @@ from atrium.usage.endpoints import router as usage_router
 from atrium.users.endpoints import router as users_router
 
 _log = get_logger("atrium.app")
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok"]
+
+
+class ReadinessPublic(BaseModel):
+    status: Literal["ok", "unavailable"]
+    database: Literal["ok", "unreachable"]
 
 
 def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
@@ -58,7 +68,10 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         description="Self-hostable, multi-tenant AI assistant and agent platform.",
         lifespan=lifespan,
     )
-    handlers.install(app, {"/v1/": ErrorFamily(openai_error, validation_status=400)})
+    handlers.install(
+        app,
+        {"/v1/": ErrorFamily(openai_error, model=OpenAIErrorPublic, validation_status=400)},
+    )
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),
@@ -87,21 +100,24 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         app.include_router(router)
 
     @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, str]:
+    async def healthz() -> HealthPublic:
         """Liveness: the process answers."""
-        return {"status": "ok"}
+        return HealthPublic(status="ok")
 
-    @app.get("/readyz", tags=["ops"])
-    async def readyz(db: DatabaseDep) -> JSONResponse:
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        responses={503: {"model": ReadinessPublic, "description": "The database is unreachable"}},
+    )
+    async def readyz(db: DatabaseDep, response: Response) -> ReadinessPublic:
         """Readiness: the database answers."""
         try:
             await db.ping()
         except Exception as exc:  # any failure means not ready; the reason goes to the log
             _log.warning("not_ready", error_type=type(exc).__name__)
-            return JSONResponse(
-                {"status": "unavailable", "database": "unreachable"}, status_code=503
-            )
-        return JSONResponse({"status": "ok", "database": "ok"})
+            response.status_code = 503
+            return ReadinessPublic(status="unavailable", database="unreachable")
+        return ReadinessPublic(status="ok", database="ok")
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
     async def metrics() -> Response:

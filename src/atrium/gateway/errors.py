@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
+
 from atrium.kit.errors import AtriumError
 from atrium.providers.types import ErrorKind, UpstreamError
 
@@ -17,6 +19,19 @@ _TYPES = {
     422: "invalid_request_error",
     429: "rate_limit_error",
 }
+
+
+class OpenAIErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None
+    code: str | None
+
+
+class OpenAIErrorPublic(BaseModel):
+    """An error under `/v1/`, in OpenAI's shape."""
+
+    error: OpenAIErrorDetail
 
 
 def openai_error(status: int, code: str, message: str, field: str | None) -> dict[str, Any]:

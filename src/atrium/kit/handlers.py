@@ -12,11 +12,14 @@ import psycopg_pool
 import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from atrium.kit.errors import AtriumError
 from atrium.kit.logging import get_logger
+from atrium.kit.schemas import ErrorPublic
 
 _log = get_logger("atrium.errors")
 
@@ -29,6 +32,7 @@ class ErrorFamily:
     """How one API family (by path prefix) renders errors."""
 
     render: Renderer
+    model: type[BaseModel]  # the rendered body, for the OpenAPI description
     validation_status: int = 422
 
 
@@ -139,8 +143,58 @@ class ErrorRendering:
         return self.respond(request, 500, "internal_error", "An internal error occurred")
 
 
+def _describe_errors(app: FastAPI, families: Mapping[str, ErrorFamily]) -> None:
+    """Describe in /openapi.json the error bodies the handlers below really send: FastAPI
+    documents its own validation shape (`{"detail": [...]}`), which Atrium never sends."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        names: dict[str, type[BaseModel]] = {ErrorPublic.__name__: ErrorPublic}
+        names.update({f.model.__name__: f.model for f in families.values()})
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for name, model in names.items():
+            for sub, sub_schema in (
+                model.model_json_schema(ref_template="#/components/schemas/{model}")
+                .pop("$defs", {})
+                .items()
+            ):
+                components.setdefault(sub, sub_schema)
+            model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            model_schema.pop("$defs", None)
+            components[name] = model_schema
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        for path, operations in schema.get("paths", {}).items():
+            family = next((f for p, f in families.items() if path.startswith(p)), None)
+            ref = {
+                "$ref": f"#/components/schemas/{(family.model if family else ErrorPublic).__name__}"
+            }
+            body = {"application/json": {"schema": ref}}
+            validation = str(family.validation_status if family else 422)
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                responses.pop("422", None)
+                if operation.get("parameters") or operation.get("requestBody"):
+                    responses[validation] = {"description": "Invalid request", "content": body}
+                responses.setdefault("4XX", {"description": "Refused", "content": body})
+                responses.setdefault("5XX", {"description": "Failed", "content": body})
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI, families: Mapping[str, ErrorFamily] | None = None) -> None:
     rendering = ErrorRendering(families or {})
+    _describe_errors(app, families or {})
     app.add_exception_handler(AtriumError, rendering.atrium_error)
     app.add_exception_handler(RequestValidationError, rendering.validation_error)
     app.add_exception_handler(StarletteHTTPException, rendering.http_error)
