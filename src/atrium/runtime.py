@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import procrastinate
 
 from atrium.agents.runtime import AgentRuntime
+from atrium.assistants.service import AssistantService
 from atrium.auth import service as auth_service_module
 from atrium.auth.service import AuthService
 from atrium.auth.tokens import TokenSigner
@@ -29,11 +30,16 @@ from atrium.provider_keys import service as provider_keys_service_module
 from atrium.provider_keys.service import ProviderKeyService
 from atrium.providers.service import ProviderService
 from atrium.runs.events import EventSink
+from atrium.runs.executor import RunExecutor
 from atrium.runs.hub import RedisRunHub, RunHub
+from atrium.runs.reader import RunReader
+from atrium.runs.service import RunService
+from atrium.runs.sse import RunStreams
 from atrium.runs.tasks import make_queue, run_worker
 from atrium.settings import Settings
 from atrium.tenants import service as tenants_service_module
 from atrium.tenants.service import TenantService
+from atrium.threads.service import ThreadService
 from atrium.usage.recorder import UsageRecorder
 
 
@@ -57,6 +63,12 @@ class Runtime:
     tenant_service: TenantService
     provider_key_service: ProviderKeyService
     auth_service: AuthService
+    assistant_service: AssistantService
+    thread_service: ThreadService
+    run_reader: RunReader
+    run_streams: RunStreams
+    run_executor: RunExecutor
+    run_service: RunService
 
 
 @contextlib.asynccontextmanager
@@ -84,9 +96,6 @@ async def open_runtime(
         agents = AgentRuntime(app_dsn, pool_size=settings.database_pool_size)
         await agents.open()
         stack.push_async_callback(agents.close)
-        queue = make_queue(app_dsn)
-        await queue.open_async()
-        stack.push_async_callback(queue.close_async)
         hub: RunHub = (
             RedisRunHub(db, settings.redis_url.get_secret_value())
             if settings.redis_url
@@ -102,6 +111,35 @@ async def open_runtime(
         provider_key_service = provider_keys_service_module.provider_key_service
         auth_service = auth_service_module.auth_service
         # Agents: assistants, threads, runs.
+        assistant_service = AssistantService(
+            tenant_service=tenant_service, default_model=settings.default_model
+        )
+        thread_service = ThreadService(db=db, agents=agents)
+        run_reader = RunReader(db=db, hub=hub)
+        run_streams = RunStreams(db=db, hub=hub, reader=run_reader, background=background)
+        run_executor = RunExecutor(
+            settings=settings,
+            db=db,
+            agents=agents,
+            providers=providers,
+            hub=hub,
+            events=run_events,
+            background=background,
+            tenant_service=tenant_service,
+            provider_key_service=provider_key_service,
+            thread_service=thread_service,
+        )
+        queue = make_queue(app_dsn, execute=run_executor.execute)
+        await queue.open_async()
+        stack.push_async_callback(queue.close_async)
+        run_service = RunService(
+            db=db,
+            hub=hub,
+            queue=queue,
+            reader=run_reader,
+            assistant_service=assistant_service,
+            thread_service=thread_service,
+        )
         # Gateway.
         rt = Runtime(
             settings=settings,
@@ -121,6 +159,12 @@ async def open_runtime(
             tenant_service=tenant_service,
             provider_key_service=provider_key_service,
             auth_service=auth_service,
+            assistant_service=assistant_service,
+            thread_service=thread_service,
+            run_reader=run_reader,
+            run_streams=run_streams,
+            run_executor=run_executor,
+            run_service=run_service,
         )
         locator.install(rt)
         stack.callback(locator.install, None)

@@ -18,15 +18,15 @@ from langchain_core.messages import (
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, SkipValidation
 
-from atrium.kit.runtime import runtime
 from atrium.providers.router import Deployment
-from atrium.providers.service import Caller
+from atrium.providers.service import Caller, ProviderService
 
 
 class AtriumChatModel(BaseChatModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     # Runtime objects, not data: pydantic must not try to validate them.
+    providers: SkipValidation[ProviderService]
     deployments: SkipValidation[list[Deployment]]
     caller: SkipValidation[Caller]
     temperature: float | None = None
@@ -60,8 +60,7 @@ class AtriumChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        providers = runtime().providers
-        async for item in providers.stream(
+        async for item in self.providers.stream(
             self.deployments, self._body(messages, stop), self.caller
         ):
             usage = item.get("usage")

@@ -25,7 +25,7 @@ from atrium.agents.chat_model import AtriumChatModel
 from atrium.agents.tools import BUILTIN_TOOLS, ToolError
 from atrium.kit.errors import AtriumError
 from atrium.providers.router import Deployment
-from atrium.providers.service import Caller
+from atrium.providers.service import Caller, ProviderService
 
 TOOL_TIMEOUT_SECONDS = 30.0
 
@@ -56,6 +56,8 @@ class RunContext:
     """What one run of the graph works with (not checkpointed)."""
 
     caller: Caller
+    # The provider layer the run's model calls go through (the root's, handed on).
+    providers: ProviderService
     deployments: list[Deployment]
     instructions: str | None = None
     temperature: float | None = None
@@ -90,6 +92,7 @@ async def call_model(state: AgentState, runtime: Runtime[RunContext]) -> dict[st
     if ctx.instructions:
         messages = [SystemMessage(ctx.instructions), *messages]
     model = AtriumChatModel(
+        providers=ctx.providers,
         deployments=ctx.deployments,
         caller=ctx.caller,
         temperature=ctx.temperature,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
 from atrium.agents import graph_info
+from atrium.assistants.dependencies import AssistantServiceDep
 from atrium.assistants.models import Assistant, AssistantVersion
 from atrium.assistants.schemas import (
     AssistantCount,
@@ -19,7 +20,6 @@ from atrium.assistants.schemas import (
     SetLatest,
     VersionsQuery,
 )
-from atrium.assistants.service import assistant_service
 from atrium.auth.dependencies import AuthDep
 from atrium.kit.deps import SessionDep
 
@@ -57,7 +57,10 @@ def version_public(v: AssistantVersion) -> AssistantVersionPublic:
 
 @router.post("")
 async def create_assistant(
-    data: AssistantCreate, auth: AuthDep, session: SessionDep
+    data: AssistantCreate,
+    auth: AuthDep,
+    session: SessionDep,
+    assistant_service: AssistantServiceDep,
 ) -> AssistantPublic:
     """Create an assistant on the `agent` graph. Its fields (instructions, model, temperature,
     max_tokens, tools with per-tool policy, knowledge_bases) go in `context` or at the top
@@ -67,7 +70,10 @@ async def create_assistant(
 
 @router.post("/search")
 async def search_assistants(
-    query: AssistantSearch, auth: AuthDep, session: SessionDep
+    query: AssistantSearch,
+    auth: AuthDep,
+    session: SessionDep,
+    assistant_service: AssistantServiceDep,
 ) -> JSONResponse:
     """Assistants matching metadata, graph and name, as a JSON array."""
     rows, total = await assistant_service.search(session=session, auth=auth, query=query)
@@ -81,7 +87,12 @@ async def search_assistants(
 
 
 @router.post("/count")
-async def count_assistants(query: AssistantCount, auth: AuthDep, session: SessionDep) -> int:
+async def count_assistants(
+    query: AssistantCount,
+    auth: AuthDep,
+    session: SessionDep,
+    assistant_service: AssistantServiceDep,
+) -> int:
     """How many assistants match."""
     return await assistant_service.count(
         session=session,
@@ -93,14 +104,20 @@ async def count_assistants(query: AssistantCount, auth: AuthDep, session: Sessio
 
 
 @router.get("/{assistant_id}")
-async def get_assistant(assistant_id: str, auth: AuthDep, session: SessionDep) -> AssistantPublic:
+async def get_assistant(
+    assistant_id: str, auth: AuthDep, session: SessionDep, assistant_service: AssistantServiceDep
+) -> AssistantPublic:
     """One assistant (its latest version)."""
     return public(await assistant_service.get(session=session, auth=auth, ref=assistant_id))
 
 
 @router.patch("/{assistant_id}")
 async def update_assistant(
-    assistant_id: str, data: AssistantUpdate, auth: AuthDep, session: SessionDep
+    assistant_id: str,
+    data: AssistantUpdate,
+    auth: AuthDep,
+    session: SessionDep,
+    assistant_service: AssistantServiceDep,
 ) -> AssistantPublic:
     """Change an assistant; every change makes a new version."""
     return public(
@@ -109,7 +126,9 @@ async def update_assistant(
 
 
 @router.delete("/{assistant_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_assistant(assistant_id: str, auth: AuthDep, session: SessionDep) -> Response:
+async def delete_assistant(
+    assistant_id: str, auth: AuthDep, session: SessionDep, assistant_service: AssistantServiceDep
+) -> Response:
     """Delete an assistant and its versions."""
     await assistant_service.delete(session=session, auth=auth, ref=assistant_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -117,7 +136,11 @@ async def delete_assistant(assistant_id: str, auth: AuthDep, session: SessionDep
 
 @router.post("/{assistant_id}/versions")
 async def list_versions(
-    assistant_id: str, query: VersionsQuery, auth: AuthDep, session: SessionDep
+    assistant_id: str,
+    query: VersionsQuery,
+    auth: AuthDep,
+    session: SessionDep,
+    assistant_service: AssistantServiceDep,
 ) -> list[AssistantVersionPublic]:
     """The assistant's versions, newest first."""
     rows = await assistant_service.versions(
@@ -128,7 +151,11 @@ async def list_versions(
 
 @router.post("/{assistant_id}/latest")
 async def set_latest_version(
-    assistant_id: str, data: SetLatest, auth: AuthDep, session: SessionDep
+    assistant_id: str,
+    data: SetLatest,
+    auth: AuthDep,
+    session: SessionDep,
+    assistant_service: AssistantServiceDep,
 ) -> AssistantPublic:
     """Make an earlier version the current one."""
     return public(
@@ -139,14 +166,18 @@ async def set_latest_version(
 
 
 @router.get("/{assistant_id}/schemas")
-async def get_schemas(assistant_id: str, auth: AuthDep, session: SessionDep) -> dict[str, Any]:
+async def get_schemas(
+    assistant_id: str, auth: AuthDep, session: SessionDep, assistant_service: AssistantServiceDep
+) -> dict[str, Any]:
     """JSON schemas of the graph's input, output, state and context."""
     assistant = await assistant_service.get(session=session, auth=auth, ref=assistant_id)
     return graph_info.schemas(assistant.graph_id)
 
 
 @router.get("/{assistant_id}/graph")
-async def get_graph(assistant_id: str, auth: AuthDep, session: SessionDep) -> dict[str, Any]:
+async def get_graph(
+    assistant_id: str, auth: AuthDep, session: SessionDep, assistant_service: AssistantServiceDep
+) -> dict[str, Any]:
     """The graph's nodes and edges."""
     assistant = await assistant_service.get(session=session, auth=auth, ref=assistant_id)
     return graph_info.drawing(assistant.graph_id)

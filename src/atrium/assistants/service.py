@@ -24,8 +24,7 @@ from atrium.assistants.schemas import (
 from atrium.auth.context import AuthContext
 from atrium.kit.errors import BadRequest, Conflict, NotFound, QuotaExceeded
 from atrium.kit.models import utcnow
-from atrium.kit.runtime import runtime
-from atrium.tenants.service import tenant_service
+from atrium.tenants.service import TenantService
 
 GRAPHS = frozenset({GRAPH_ID})
 
@@ -59,6 +58,9 @@ def parse_assistant_ref(ref: str) -> uuid.UUID:
 
 
 class AssistantService:
+    def __init__(self, *, tenant_service: TenantService, default_model: str) -> None:
+        self._tenants, self._default_model = tenant_service, default_model
+
     async def create(
         self, *, session: AsyncSession, auth: AuthContext, data: AssistantCreate
     ) -> Assistant:
@@ -94,7 +96,7 @@ class AssistantService:
         return assistant
 
     async def _check_quota(self, *, session: AsyncSession, auth: AuthContext) -> None:
-        limits = await tenant_service.plan_limits(auth.plan_id)
+        limits = await self._tenants.plan_limits(auth.plan_id)
         limit = limits.get("max_assistants")
         if isinstance(limit, int):
             count = await assistant_repository.count(session, tenant_id=auth.tenant_id)
@@ -140,7 +142,7 @@ class AssistantService:
             name=graph,
             description=None,
             config={},
-            context={"model": runtime().settings.default_model},
+            context={"model": self._default_model},
             metadata_={"created_by": "system"},
             version=1,
         )
@@ -247,6 +249,3 @@ class AssistantService:
         assistant.updated_at = utcnow()
         await session.flush()
         return assistant
-
-
-assistant_service = AssistantService()

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from atrium.auth.context import AuthContext
+from atrium.auth.dependencies import AuthDep, TenantAdminDep
+from atrium.kit.db import Database
+from atrium.kit.deps import DatabaseDep, SessionDep, SettingsDep
+from atrium.runs.dependencies import RunServiceDep, RunStreamsDep
+from atrium.runs.models import Run
+from atrium.runs.schemas import CancelMany, RunCreate
 from fastapi import APIRouter, Body, Header, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from atrium.auth.context import AuthContext
-from atrium.auth.dependencies import AuthDep, TenantAdminDep
-from atrium.kit.db import set_tenant
-from atrium.kit.deps import SessionDep
-from atrium.kit.runtime import runtime
 from atrium.runs import modes, sse, webhooks
-from atrium.runs.models import Run
-from atrium.runs.schemas import CancelMany, RunCreate
-from atrium.runs.service import first_event, run_service
-from atrium.threads.service import thread_service
+from atrium.runs.service import RunService, first_event
+from atrium.threads.dependencies import ThreadServiceDep
+from atrium.threads.service import ThreadService
 
 router = APIRouter(tags=["runs"])
 
@@ -51,24 +52,30 @@ def _paths(run: Run, stateless: bool) -> tuple[str | None, str]:
     return f"{base}/stream", base
 
 
-async def _stream(auth: AuthContext, run: Run, stateless: bool) -> StreamingResponse:
+async def _stream(
+    *,
+    auth: AuthContext,
+    run: Run,
+    stateless: bool,
+    db: Database,
+    runs: RunService,
+    threads: ThreadService,
+    streams: sse.RunStreams,
+) -> StreamingResponse:
     kwargs = run.kwargs
 
     async def cancel_on_disconnect() -> None:
         if kwargs.get("on_disconnect") == "cancel":
-            async with runtime().db.transaction() as session:
-                await set_tenant(session, auth.tenant_id)
-                await run_service.cancel_run(
-                    session=session, tenant_id=auth.tenant_id, run_id=run.id
-                )
+            async with db.transaction(tenant_id=auth.tenant_id) as session:
+                await runs.cancel_run(session=session, tenant_id=auth.tenant_id, run_id=run.id)
 
     async def cleanup() -> None:
         if stateless and kwargs.get("on_completion") == "delete":
-            await thread_service.delete_temporary(tenant_id=auth.tenant_id, thread_id=run.thread_id)
+            await threads.delete_temporary(tenant_id=auth.tenant_id, thread_id=run.thread_id)
 
     # The run was just created with its first event: send it without reading it back.
     first = first_event(run)
-    body = sse.follow(
+    body = streams.follow(
         auth.tenant_id,
         run.id,
         after=first.seq,
@@ -84,7 +91,7 @@ async def _stream(auth: AuthContext, run: Run, stateless: bool) -> StreamingResp
 
 @router.post("/threads/{thread_id}/runs")
 async def create_run(
-    thread_id: str, data: RunCreate, auth: AuthDep, session: SessionDep
+    thread_id: str, data: RunCreate, auth: AuthDep, session: SessionDep, run_service: RunServiceDep
 ) -> JSONResponse:
     """Start a background run on a thread."""
     run, _ = await run_service.create(session=session, auth=auth, thread_ref=thread_id, data=data)
@@ -93,27 +100,49 @@ async def create_run(
 
 @router.post("/threads/{thread_id}/runs/stream")
 async def stream_run(
-    thread_id: str, data: RunCreate, auth: AuthDep, session: SessionDep
+    thread_id: str,
+    data: RunCreate,
+    auth: AuthDep,
+    session: SessionDep,
+    run_service: RunServiceDep,
+    thread_service: ThreadServiceDep,
+    streams: RunStreamsDep,
+    db: DatabaseDep,
 ) -> StreamingResponse:
     """Start a run and stream its events (SSE)."""
     run, _ = await run_service.create(session=session, auth=auth, thread_ref=thread_id, data=data)
-    return await _stream(auth, run, stateless=False)
+    return await _stream(
+        auth=auth,
+        run=run,
+        stateless=False,
+        db=db,
+        runs=run_service,
+        threads=thread_service,
+        streams=streams,
+    )
 
 
 @router.post("/threads/{thread_id}/runs/wait")
 async def wait_run(
-    thread_id: str, data: RunCreate, auth: AuthDep, session: SessionDep
+    thread_id: str,
+    data: RunCreate,
+    auth: AuthDep,
+    session: SessionDep,
+    run_service: RunServiceDep,
+    db: DatabaseDep,
 ) -> JSONResponse:
     """Start a run and answer with its final state when it ends."""
     run, _ = await run_service.create(session=session, auth=auth, thread_ref=thread_id, data=data)
-    await runtime().db.commit(session)
+    await db.commit(session)
     output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
     base = _paths(run, False)[1]
     return JSONResponse(output, headers={"Location": f"{base}/join", "Content-Location": base})
 
 
 @router.post("/runs")
-async def create_stateless_run(data: RunCreate, auth: AuthDep, session: SessionDep) -> JSONResponse:
+async def create_stateless_run(
+    data: RunCreate, auth: AuthDep, session: SessionDep, run_service: RunServiceDep
+) -> JSONResponse:
     """Start a background run on a new, temporary thread."""
     run, _ = await run_service.create(
         session=session, auth=auth, thread_ref=None, data=data, background=True
@@ -123,7 +152,10 @@ async def create_stateless_run(data: RunCreate, auth: AuthDep, session: SessionD
 
 @router.post("/runs/batch")
 async def create_batch(
-    data: Annotated[list[RunCreate], Body(max_length=100)], auth: AuthDep, session: SessionDep
+    data: Annotated[list[RunCreate], Body(max_length=100)],
+    auth: AuthDep,
+    session: SessionDep,
+    run_service: RunServiceDep,
 ) -> list[dict[str, Any]]:
     """Start several background runs, each on a new temporary thread."""
     created = []
@@ -137,18 +169,39 @@ async def create_batch(
 
 @router.post("/runs/stream")
 async def stream_stateless_run(
-    data: RunCreate, auth: AuthDep, session: SessionDep
+    data: RunCreate,
+    auth: AuthDep,
+    session: SessionDep,
+    run_service: RunServiceDep,
+    thread_service: ThreadServiceDep,
+    streams: RunStreamsDep,
+    db: DatabaseDep,
 ) -> StreamingResponse:
     """Run on a temporary thread and stream its events."""
     run, _ = await run_service.create(session=session, auth=auth, thread_ref=None, data=data)
-    return await _stream(auth, run, stateless=True)
+    return await _stream(
+        auth=auth,
+        run=run,
+        stateless=True,
+        db=db,
+        runs=run_service,
+        threads=thread_service,
+        streams=streams,
+    )
 
 
 @router.post("/runs/wait")
-async def wait_stateless_run(data: RunCreate, auth: AuthDep, session: SessionDep) -> JSONResponse:
+async def wait_stateless_run(
+    data: RunCreate,
+    auth: AuthDep,
+    session: SessionDep,
+    run_service: RunServiceDep,
+    thread_service: ThreadServiceDep,
+    db: DatabaseDep,
+) -> JSONResponse:
     """Run on a temporary thread and answer with the final state."""
     run, _ = await run_service.create(session=session, auth=auth, thread_ref=None, data=data)
-    await runtime().db.commit(session)
+    await db.commit(session)
     output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
     if data.on_completion == "delete":
         await thread_service.delete_temporary(tenant_id=auth.tenant_id, thread_id=run.thread_id)
@@ -160,6 +213,7 @@ async def cancel_runs(
     data: CancelMany,
     auth: AuthDep,
     session: SessionDep,
+    run_service: RunServiceDep,
     action: Annotated[Literal["interrupt", "rollback"], Query()] = "interrupt",
 ) -> Response:
     """Cancel several runs: by thread and ids, or every pending or running one."""
@@ -179,6 +233,7 @@ async def list_runs(
     thread_id: str,
     auth: AuthDep,
     session: SessionDep,
+    run_service: RunServiceDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 10,
     offset: Annotated[int, Query(ge=0)] = 0,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
@@ -192,7 +247,7 @@ async def list_runs(
 
 @router.get("/threads/{thread_id}/runs/{run_id}")
 async def get_run(
-    thread_id: str, run_id: str, auth: AuthDep, session: SessionDep
+    thread_id: str, run_id: str, auth: AuthDep, session: SessionDep, run_service: RunServiceDep
 ) -> dict[str, Any]:
     """One run: status, assistant version, model, usage and error."""
     return public(
@@ -201,17 +256,26 @@ async def get_run(
 
 
 @router.delete("/threads/{thread_id}/runs/{run_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_run(thread_id: str, run_id: str, auth: AuthDep, session: SessionDep) -> Response:
+async def delete_run(
+    thread_id: str, run_id: str, auth: AuthDep, session: SessionDep, run_service: RunServiceDep
+) -> Response:
     """Delete a finished run."""
     await run_service.delete(session=session, auth=auth, thread_ref=thread_id, run_ref=run_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/threads/{thread_id}/runs/{run_id}/join")
-async def join_run(thread_id: str, run_id: str, auth: AuthDep, session: SessionDep) -> JSONResponse:
+async def join_run(
+    thread_id: str,
+    run_id: str,
+    auth: AuthDep,
+    session: SessionDep,
+    run_service: RunServiceDep,
+    db: DatabaseDep,
+) -> JSONResponse:
     """Wait for the run to end and answer with the thread's final state."""
     run = await run_service.get(session=session, auth=auth, thread_ref=thread_id, run_ref=run_id)
-    await runtime().db.commit(session)
+    await db.commit(session)
     output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
     return JSONResponse(
         output, headers={"Location": f"/threads/{run.thread_id}/runs/{run.id}/join"}
@@ -224,6 +288,9 @@ async def join_stream(
     run_id: str,
     auth: AuthDep,
     session: SessionDep,
+    run_service: RunServiceDep,
+    streams: RunStreamsDep,
+    db: DatabaseDep,
     stream_mode: Annotated[list[str] | None, Query()] = None,
     cancel_on_disconnect: Annotated[bool, Query()] = False,
     last_event_id: Annotated[str | None, Header()] = None,
@@ -236,15 +303,14 @@ async def join_stream(
     if not last_event_id:
         # Without an id, a joining client gets what happens from now on (as LangGraph does).
         after = await run_service.last_seq(session=session, run=run)
-    await runtime().db.commit(session)
+    await db.commit(session)
 
     async def cancel() -> None:
         if cancel_on_disconnect:
-            async with runtime().db.transaction() as s:
-                await set_tenant(s, auth.tenant_id)
+            async with db.transaction(tenant_id=auth.tenant_id) as s:
                 await run_service.cancel_run(session=s, tenant_id=auth.tenant_id, run_id=run.id)
 
-    body = sse.follow(auth.tenant_id, run.id, after=after, wanted=wanted, on_disconnect=cancel)
+    body = streams.follow(auth.tenant_id, run.id, after=after, wanted=wanted, on_disconnect=cancel)
     location, content_location = _paths(run, False)
     return sse.response(body, location=location, content_location=content_location)
 
@@ -254,6 +320,9 @@ async def join_thread_stream(
     thread_id: str,
     auth: AuthDep,
     session: SessionDep,
+    thread_service: ThreadServiceDep,
+    streams: RunStreamsDep,
+    db: DatabaseDep,
     stream_mode: Annotated[list[str] | None, Query()] = None,
     stream_modes: Annotated[str | None, Query()] = None,
     last_event_id: Annotated[str | None, Header()] = None,
@@ -263,8 +332,10 @@ async def join_thread_stream(
     requested = [m for m in (stream_mode or []) + (stream_modes or "").split(",") if m]
     requested = [m for m in requested if m not in ("run_modes", "lifecycle", "state_update")]
     wanted = modes.parse(requested) if requested else None
-    await runtime().db.commit(session)
-    body = sse.follow_thread(auth.tenant_id, thread.id, last_event_id=last_event_id, wanted=wanted)
+    await db.commit(session)
+    body = streams.follow_thread(
+        auth.tenant_id, thread.id, last_event_id=last_event_id, wanted=wanted
+    )
     return sse.response(body, location=None, content_location=f"/threads/{thread.id}")
 
 
@@ -274,6 +345,8 @@ async def cancel_run(
     run_id: str,
     auth: AuthDep,
     session: SessionDep,
+    run_service: RunServiceDep,
+    db: DatabaseDep,
     wait: Annotated[bool, Query()] = False,
     action: Annotated[Literal["interrupt", "rollback"], Query()] = "interrupt",
 ) -> Response:
@@ -283,14 +356,14 @@ async def cancel_run(
     )
     if not wait:
         return Response(status_code=status.HTTP_202_ACCEPTED)
-    await runtime().db.commit(session)
+    await db.commit(session)
     output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
     return JSONResponse(output)
 
 
 @router.get("/tenants/current/webhook-secret")
-async def webhook_secret(auth: TenantAdminDep) -> dict[str, str]:
+async def webhook_secret(auth: TenantAdminDep, settings: SettingsDep) -> dict[str, str]:
     """The secret that signs this tenant's run webhooks (Standard Webhooks, HMAC-SHA256).
     Tenant admins only; it changes when the server's master secret is rotated."""
-    master = runtime().settings.resolved_secret_key()
+    master = settings.resolved_secret_key()
     return {"secret": webhooks.secret_for(master, auth.tenant_id), "scheme": "standard-webhooks"}

@@ -18,24 +18,25 @@ from langgraph.errors import GraphRecursionError
 from langgraph.types import Command
 
 from atrium.agents.graph import RunContext, ToolRecord
-from atrium.agents.runtime import interrupts_of, jsonable, thread_config
+from atrium.agents.runtime import AgentRuntime, interrupts_of, jsonable, thread_config
 from atrium.assistants.repository import assistant_repository
-from atrium.kit.db import set_tenant
+from atrium.kit.background import BackgroundWork
+from atrium.kit.db import Database, after_commit
 from atrium.kit.errors import AtriumError
 from atrium.kit.logging import get_logger
 from atrium.kit.models import utcnow
-from atrium.kit.runtime import after_commit, runtime
-from atrium.provider_keys.service import provider_key_service
-from atrium.providers.service import Caller
+from atrium.provider_keys.service import ProviderKeyService
+from atrium.providers.service import Caller, ProviderService
 from atrium.providers.types import CallOutcome, UpstreamError
 from atrium.runs import webhooks
-from atrium.runs.events import EventWriter
-from atrium.runs.hub import Batch, LiveEvent
+from atrium.runs.events import EventSink, EventWriter
+from atrium.runs.hub import Batch, LiveEvent, RunHub
 from atrium.runs.models import ToolCall
 from atrium.runs.repository import run_repository
-from atrium.tenants.service import tenant_service
+from atrium.settings import Settings
+from atrium.tenants.service import TenantService
 from atrium.threads.repository import thread_repository
-from atrium.threads.service import thread_service
+from atrium.threads.service import ThreadService
 
 _log = get_logger("atrium.runs")
 DEFAULT_MAX_STEPS = 25
@@ -71,409 +72,447 @@ class Claim:
     allow_private_urls: bool = False
 
 
-async def _claim(tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
-    rt = runtime()
-    async with rt.db.transaction() as session:
-        await set_tenant(session, tenant_id)
-        run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id, lock=True)
-        if run is None or run.status not in ("pending", "running"):
-            return None  # finished, cancelled or deleted meanwhile
-        thread = await thread_repository.get(
-            session, tenant_id=tenant_id, thread_id=run.thread_id, lock=True
-        )
-        if thread is None:
-            return None
-        version = await assistant_repository.get_version(
-            session,
-            tenant_id=tenant_id,
-            assistant_id=run.assistant_id,
-            version=run.assistant_version,
-        )
-        fields = dict(version.context) if version is not None else {}
-        keys = await provider_key_service.tenant_keys(session=session, tenant_id=tenant_id)
-        tenant = await tenant_service.get_for_worker(session=session, tenant_id=tenant_id)
-        plan_id = tenant.plan_id
-        totals = Totals()
-        try:
-            context = await _context(run, fields, keys, plan_id, totals)
-        except AtriumError as exc:
-            # The assistant cannot run (model not allowed or not configured): fail the run.
-            error = {"error": exc.code, "message": exc.message}
-            run.status, run.error, run.finished_at = "error", error, utcnow()
-            thread.status, thread.error = "error", error
-            last = await run_repository.last_seq(session, tenant_id=tenant_id, run_id=run_id)
-            event = LiveEvent(last + 1, "error", error)
-            await run_repository.add_events(session, [event.row(tenant_id, run_id)])
-            ended = Batch((event,), event.seq, ended=True, status="error")
-            after_commit(session, _publisher(run_id, ended, run.thread_id), name="runs.publish")
-            return None
-        run.status, run.started_at, run.attempt = "running", utcnow(), run.attempt + 1
-        run.updated_at = utcnow()
-        thread.status, thread.updated_at = "busy", utcnow()
-        last_seq = await run_repository.last_seq(session, tenant_id=tenant_id, run_id=run_id)
-        await session.flush()
+class RunExecutor:
+    """Executes the runs the queue hands to this process's worker."""
 
-    kwargs = run.kwargs
-    command = kwargs.get("command")
-    graph_input: Any = kwargs.get("input")
-    if run.attempt > 1 and await _has_checkpoint_of(run):
-        # An earlier attempt died after its input was checkpointed: continue from the last
-        # checkpoint instead of feeding the input again (no duplicated messages).
-        graph_input, command = None, None
-    if command:
-        graph_input = Command(
-            resume=command.get("resume"),
-            update=command.get("update"),
-            goto=command.get("goto") or (),
-        )
-    steps = int(fields.get("max_steps") or DEFAULT_MAX_STEPS)
-    user_config = kwargs.get("config") or {}
-    config: dict[str, Any] = {
-        **thread_config(tenant_id, run.thread_id),
-        "recursion_limit": user_config.get("recursion_limit") or steps * 2 + 1,
-        "tags": user_config.get("tags") or [],
-        "metadata": {
-            "run_id": str(run_id),
-            "assistant_id": str(run.assistant_id),
-            "graph_id": "agent",
-            "thread_id": str(run.thread_id),
-            "run_attempt": run.attempt,
-        },
-    }
-    return Claim(
-        run=run,
-        context=context,
-        totals=totals,
-        last_seq=last_seq,
-        graph_input=graph_input,
-        config=config,
-        modes=list(kwargs.get("stream_mode") or ["values"]),
-        interrupt_before=kwargs.get("interrupt_before"),
-        interrupt_after=kwargs.get("interrupt_after"),
-        max_seconds=float(fields.get("max_seconds") or rt.settings.run_max_seconds),
-        allow_private_urls=tenant.allow_private_provider_urls,
-    )
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        agents: AgentRuntime,
+        providers: ProviderService,
+        hub: RunHub,
+        events: EventSink,
+        background: BackgroundWork,
+        tenant_service: TenantService,
+        provider_key_service: ProviderKeyService,
+        thread_service: ThreadService,
+    ) -> None:
+        self._settings, self._db, self._agents = settings, db, agents
+        self._providers, self._hub, self._events = providers, hub, events
+        self._background = background
+        self._tenants, self._provider_keys = tenant_service, provider_key_service
+        self._threads = thread_service
 
-
-async def _context(
-    run: Any, fields: dict[str, Any], keys: dict[str, Any], plan_id: str, totals: Totals
-) -> RunContext:
-    rt = runtime()
-    limits = await tenant_service.plan_limits(plan_id)
-    caller = Caller(
-        tenant_id=run.tenant_id,
-        user_id=run.user_id,
-        api_key_id=run.api_key_id,
-        allowed_models=[str(p) for p in limits.get("allowed_models") or []],
-        assistant_id=run.assistant_id,
-        request_id=str(run.id),
-        on_usage=totals.add,
-    )
-    model_id = rt.providers.resolve(str(fields.get("model") or rt.settings.default_model), caller)
-
-    async def tenant_credentials(provider: str) -> Any:
-        key = keys.get(provider)
-        return provider_key_service.open(key) if key is not None else None
-
-    deployments = await rt.providers.deployments(model_id, caller, tenant_credentials)
-    tools = fields.get("tools") or []
-    return RunContext(
-        caller=caller,
-        deployments=deployments,
-        instructions=fields.get("instructions"),
-        temperature=fields.get("temperature"),
-        max_tokens=fields.get("max_tokens"),
-        max_run_tokens=fields.get("max_run_tokens"),
-        tokens_spent=lambda: totals.input_tokens + totals.output_tokens,
-        tool_policies={t["name"]: t.get("policy", "allow") for t in tools},
-    )
-
-
-async def execute(tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
-    claim = await _claim(tenant_id, run_id)
-    if claim is None:
-        return
-    rt = runtime()
-    run = claim.run
-    writer = rt.run_events.writer(tenant_id, run_id, run.thread_id, claim.last_seq)
-    if run.attempt > 1:
-        writer.emit("metadata", {"run_id": str(run_id), "attempt": run.attempt})
-    work = asyncio.current_task()
-    assert work is not None
-    started = time.perf_counter()
-    outcome: tuple[str, dict[str, Any] | None] = ("success", None)
-    try:
-        with rt.runs_hub.executing(tenant_id, run_id, work):
-            async with asyncio.timeout(claim.max_seconds):
-                await _stream(claim, writer)
-    except asyncio.CancelledError:
-        action = await _cancel_requested(tenant_id, run_id)
-        if action is None:
-            raise  # the worker itself is stopping: leave the run to be picked up again
-        work.uncancel()
-        outcome = ("rollback" if action == "rollback" else "interrupted", None)
-    except TimeoutError:
-        outcome = (
-            "timeout",
-            {
-                "error": "TimeLimitReached",
-                "message": f"The run reached its limit of {claim.max_seconds:g} seconds",
-            },
-        )
-    except GraphRecursionError:
-        outcome = (
-            "error",
-            {"error": "StepLimitReached", "message": "The run reached the assistant's step limit"},
-        )
-    except UpstreamError as exc:
-        outcome = ("error", {"error": "UpstreamError", "message": exc.message})
-    except AtriumError as exc:
-        outcome = ("error", {"error": exc.code, "message": exc.message})
-    except Exception as exc:  # a run must end with a status, whatever broke inside it
-        _log.exception("run_failed", run_id=str(run_id))
-        outcome = ("error", {"error": type(exc).__name__, "message": "An internal error occurred"})
-    try:
-        if outcome[0] == "rollback":
-            await _roll_back(claim)
-            return
-        await _finish(claim, writer, outcome, time.perf_counter() - started)
-    except Exception:
-        # Recording the end failed: still end the run, or its readers would wait forever.
-        _log.exception("run_finish_failed", run_id=str(run_id))
-        await _mark_failed(tenant_id, run_id, writer)
-
-
-async def _mark_failed(tenant_id: uuid.UUID, run_id: uuid.UUID, writer: EventWriter) -> None:
-    """End a run whose normal ending could not be recorded (e.g. the database pool was
-    exhausted): keep trying to store its pending events and an `error` event before the
-    failed status, so a reader never sees a clean end with part of the reply missing."""
-    error = {"error": "InternalError", "message": "An internal error occurred"}
-    writer.emit("error", error)
-    for attempt in range(5):
-        try:
-            await writer.flush()
-            async with runtime().db.transaction() as session:
-                await set_tenant(session, tenant_id)
-                run = await run_repository.get(
-                    session, tenant_id=tenant_id, run_id=run_id, lock=True
-                )
-                if run is None:
-                    return
-                run.status, run.error, run.finished_at = "error", error, utcnow()
-                thread = await thread_repository.get(
-                    session, tenant_id=tenant_id, thread_id=run.thread_id, lock=True
-                )
-                if thread is not None:
-                    thread.status, thread.error = "error", error
-            break
-        except Exception:  # retried with backoff; the job's retry is the last resort
-            _log.exception("run_mark_failed_retry", run_id=str(run_id), attempt=attempt)
-            await asyncio.sleep(0.2 * 2**attempt)
-    runtime().runs_hub.publish(
-        run_id, Batch((), writer.seq, ended=True, status="error"), thread_id=writer.thread_id
-    )
-
-
-async def _cancel_requested(tenant_id: uuid.UUID, run_id: uuid.UUID) -> str | None:
-    """The cancel action someone asked for (`interrupt` or `rollback`), if any."""
-    async with runtime().db.transaction() as session:
-        await set_tenant(session, tenant_id)
-        return await run_repository.cancel_requested(session, tenant_id=tenant_id, run_id=run_id)
-
-
-async def _roll_back(claim: Claim) -> None:
-    """Cancelled with `rollback`: the run and every checkpoint it wrote disappear."""
-    rt = runtime()
-    run = claim.run
-    await rt.agents.rollback(run.tenant_id, run.thread_id, run.id)
-    snapshot = await rt.agents.state(run.tenant_id, run.thread_id)
-    async with rt.db.transaction() as session:
-        await set_tenant(session, run.tenant_id)
-        await run_repository.delete(session, tenant_id=run.tenant_id, run_id=run.id)
-        thread = await thread_repository.get(
-            session, tenant_id=run.tenant_id, thread_id=run.thread_id, lock=True
-        )
-        if thread is not None:
-            thread.values = jsonable(snapshot.values) if snapshot.values else None
-            thread.status, thread.interrupts, thread.error = "idle", {}, None
-            thread.updated_at = utcnow()
-    rt.runs_hub.publish(
-        run.id, Batch((), 0, ended=True, status="interrupted"), thread_id=run.thread_id
-    )
-    _log.info("run_rolled_back", run_id=str(run.id))
-
-
-async def _stream(claim: Claim, writer: EventWriter) -> None:
-    run = claim.run
-    graph = runtime().agents.graph
-    internal = {"values", "updates"}
-    wanted = set(claim.modes)
-    if wanted & {"messages", "messages-tuple"}:
-        internal.add("messages")
-    if "custom" in wanted:
-        internal.add("custom")
-    if "debug" in wanted:
-        internal.add("debug")
-    interrupts: list[dict[str, Any]] = []
-    partial: dict[str, dict[str, Any]] = {}
-    options: dict[str, Any] = {
-        "context": claim.context,
-        "stream_mode": sorted(internal),
-        "interrupt_before": claim.interrupt_before,
-        "interrupt_after": claim.interrupt_after,
-    }
-    config = cast(RunnableConfig, claim.config)
-    stream: Any = (
-        _with_events(graph, claim.graph_input, config, options, writer)
-        if "events" in wanted
-        else graph.astream(claim.graph_input, config, **options)
-    )
-    async for mode, chunk in stream:
-        if mode == "values" and "values" in wanted:
-            writer.emit("values", jsonable(chunk))
-        elif mode == "updates":
-            if "updates" in wanted:
-                writer.emit("updates", jsonable(chunk))
-            if "__interrupt__" in chunk:
-                interrupts.extend({"value": i.value, "id": i.id} for i in chunk["__interrupt__"])
-        elif mode == "messages":
-            message, metadata = chunk
-            meta = jsonable({**metadata, "thread_id": str(run.thread_id)})
-            data = jsonable(message)
-            if "messages-tuple" in wanted:
-                writer.emit("messages", [data, meta])
-            if "messages" in wanted:
-                key = str(data.get("id"))
-                if key not in partial:
-                    writer.emit("messages/metadata", {key: {"metadata": meta}})
-                    partial[key] = {**data, "content": ""}
-                accumulated = partial[key]
-                if isinstance(data.get("content"), str):
-                    accumulated["content"] = str(accumulated.get("content", "")) + data["content"]
-                writer.emit("messages/partial", [accumulated])
-        elif mode in ("custom", "debug") and mode in wanted:
-            writer.emit(mode, jsonable(chunk))
-    if interrupts and "values" in wanted:
-        # As LangGraph's server does: the last `values` event carries the pending interrupts,
-        # so `wait` and `join` answer with them.
-        state = await graph.aget_state(cast(RunnableConfig, claim.config))
-        values = jsonable(state.values) or {}
-        writer.emit("values", {**values, "__interrupt__": jsonable(interrupts)})
-
-
-async def _with_events(
-    graph: Any,
-    graph_input: Any,
-    config: RunnableConfig,
-    options: dict[str, Any],
-    writer: EventWriter,
-) -> AsyncIterator[tuple[str, Any]]:
-    """Stream mode `events`: LangChain's v2 event stream, written as `events` events; the
-    graph's own stream chunks ride inside it and are handed on to the other modes."""
-    async for event in graph.astream_events(graph_input, config, version="v2", **options):
-        writer.emit("events", jsonable(event))
-        if event["event"] == "on_chain_stream" and not event.get("parent_ids"):
-            mode, chunk = event["data"]["chunk"]
-            yield mode, chunk
-
-
-async def _finish(
-    claim: Claim, writer: EventWriter, outcome: tuple[str, dict[str, Any] | None], elapsed: float
-) -> None:
-    rt = runtime()
-    run = claim.run
-    status, error = outcome
-    snapshot = await rt.agents.state(run.tenant_id, run.thread_id)
-    interrupts = interrupts_of(snapshot)
-    if status == "success" and interrupts:
-        status = "interrupted"
-    if error is not None:
-        writer.emit("error", error)
-    await writer.flush()
-    async with rt.db.transaction() as session:
-        await set_tenant(session, run.tenant_id)
-        row = await run_repository.get(session, tenant_id=run.tenant_id, run_id=run.id, lock=True)
-        thread = await thread_repository.get(
-            session, tenant_id=run.tenant_id, thread_id=run.thread_id, lock=True
-        )
-        if row is not None:
-            row.status = status
-            row.error = error
-            row.finished_at = row.updated_at = utcnow()
-            row.input_tokens = claim.totals.input_tokens
-            row.output_tokens = claim.totals.output_tokens
-            row.cost_usd = claim.totals.cost
-            row.model = claim.totals.model
-        if thread is not None:
-            thread.values = jsonable(snapshot.values) if snapshot.values else thread.values
-            thread.status = (
-                "error"
-                if status in ("error", "timeout")
-                else ("interrupted" if interrupts else "idle")
+    async def _claim(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
+        async with self._db.transaction(tenant_id=tenant_id) as session:
+            run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id, lock=True)
+            if run is None or run.status not in ("pending", "running"):
+                return None  # finished, cancelled or deleted meanwhile
+            thread = await thread_repository.get(
+                session, tenant_id=tenant_id, thread_id=run.thread_id, lock=True
             )
-            thread.interrupts = {
-                task.id: [{"value": jsonable(i.value), "id": i.id} for i in task.interrupts]
-                for task in snapshot.tasks
-                if task.interrupts
-            }
-            thread.error = error
-            thread.updated_at = utcnow()
-        if claim.context.tool_log and row is not None:
-            await run_repository.add_tool_calls(
+            if thread is None:
+                return None
+            version = await assistant_repository.get_version(
                 session,
-                [
-                    ToolCall(
-                        tenant_id=run.tenant_id,
-                        run_id=run.id,
-                        call_id=t.call_id,
-                        name=t.name,
-                        input=jsonable(t.input),
-                        output=t.output[:20_000],
-                        status=t.status,
-                        latency_ms=t.latency_ms,
-                        approval=t.approval,
-                    )
-                    for t in claim.context.tool_log
-                ],
+                tenant_id=tenant_id,
+                assistant_id=run.assistant_id,
+                version=run.assistant_version,
             )
-    rt.runs_hub.publish(
-        run.id, Batch((), writer.seq, ended=True, status=status), thread_id=run.thread_id
-    )
-    _log.info("run_finished", run_id=str(run.id), status=status, seconds=round(elapsed, 3))
-    if rt.settings.checkpoint_history and status != "interrupted":
-        # Retention: checkpoint tables must not grow without bound.
-        await rt.agents.prune(run.tenant_id, run.thread_id, rt.settings.checkpoint_history)
-    webhook = run.kwargs.get("webhook")
-    if webhook and row is not None:
-        payload = {
-            "run_id": str(run.id),
-            "thread_id": str(run.thread_id),
-            "assistant_id": str(run.assistant_id),
-            "status": status,
-            "error": error,
-            "values": thread.values if thread is not None else None,
+            fields = dict(version.context) if version is not None else {}
+            keys = await self._provider_keys.tenant_keys(session=session, tenant_id=tenant_id)
+            tenant = await self._tenants.get_for_worker(session=session, tenant_id=tenant_id)
+            plan_id = tenant.plan_id
+            totals = Totals()
+            try:
+                context = await self._context(run, fields, keys, plan_id, totals)
+            except AtriumError as exc:
+                # The assistant cannot run (model not allowed or not configured): fail the run.
+                error = {"error": exc.code, "message": exc.message}
+                run.status, run.error, run.finished_at = "error", error, utcnow()
+                thread.status, thread.error = "error", error
+                last = await run_repository.last_seq(session, tenant_id=tenant_id, run_id=run_id)
+                event = LiveEvent(last + 1, "error", error)
+                await run_repository.add_events(session, [event.row(tenant_id, run_id)])
+                ended = Batch((event,), event.seq, ended=True, status="error")
+                after_commit(
+                    session, self._publisher(run_id, ended, run.thread_id), name="runs.publish"
+                )
+                return None
+            run.status, run.started_at, run.attempt = "running", utcnow(), run.attempt + 1
+            run.updated_at = utcnow()
+            thread.status, thread.updated_at = "busy", utcnow()
+            last_seq = await run_repository.last_seq(session, tenant_id=tenant_id, run_id=run_id)
+            await session.flush()
+
+        kwargs = run.kwargs
+        command = kwargs.get("command")
+        graph_input: Any = kwargs.get("input")
+        if run.attempt > 1 and await self._has_checkpoint_of(run):
+            # An earlier attempt died after its input was checkpointed: continue from the last
+            # checkpoint instead of feeding the input again (no duplicated messages).
+            graph_input, command = None, None
+        if command:
+            graph_input = Command(
+                resume=command.get("resume"),
+                update=command.get("update"),
+                goto=command.get("goto") or (),
+            )
+        steps = int(fields.get("max_steps") or DEFAULT_MAX_STEPS)
+        user_config = kwargs.get("config") or {}
+        config: dict[str, Any] = {
+            **thread_config(tenant_id, run.thread_id),
+            "recursion_limit": user_config.get("recursion_limit") or steps * 2 + 1,
+            "tags": user_config.get("tags") or [],
+            "metadata": {
+                "run_id": str(run_id),
+                "assistant_id": str(run.assistant_id),
+                "graph_id": "agent",
+                "thread_id": str(run.thread_id),
+                "run_attempt": run.attempt,
+            },
         }
-        rt.background.spawn(
-            webhooks.deliver(
-                webhook,
-                payload,
-                secret=webhooks.secret_for(rt.settings.resolved_secret_key(), run.tenant_id),
-                allow_private=claim.allow_private_urls,
-            ),
-            name="runs.webhook",
+        return Claim(
+            run=run,
+            context=context,
+            totals=totals,
+            last_seq=last_seq,
+            graph_input=graph_input,
+            config=config,
+            modes=list(kwargs.get("stream_mode") or ["values"]),
+            interrupt_before=kwargs.get("interrupt_before"),
+            interrupt_after=kwargs.get("interrupt_after"),
+            max_seconds=float(fields.get("max_seconds") or self._settings.run_max_seconds),
+            allow_private_urls=tenant.allow_private_provider_urls,
         )
-    if run.kwargs.get("_delete_thread") and status != "interrupted":
-        await thread_service.delete_temporary(tenant_id=run.tenant_id, thread_id=run.thread_id)
 
+    async def _context(
+        self, run: Any, fields: dict[str, Any], keys: dict[str, Any], plan_id: str, totals: Totals
+    ) -> RunContext:
+        limits = await self._tenants.plan_limits(plan_id)
+        caller = Caller(
+            tenant_id=run.tenant_id,
+            user_id=run.user_id,
+            api_key_id=run.api_key_id,
+            allowed_models=[str(p) for p in limits.get("allowed_models") or []],
+            assistant_id=run.assistant_id,
+            request_id=str(run.id),
+            on_usage=totals.add,
+        )
+        model_id = self._providers.resolve(
+            str(fields.get("model") or self._settings.default_model), caller
+        )
 
-def _publisher(run_id: uuid.UUID, batch: Batch, thread_id: uuid.UUID) -> Any:
-    async def publish() -> None:
-        runtime().runs_hub.publish(run_id, batch, thread_id=thread_id)
+        async def tenant_credentials(provider: str) -> Any:
+            key = keys.get(provider)
+            return self._provider_keys.open(key) if key is not None else None
 
-    return publish
+        deployments = await self._providers.deployments(model_id, caller, tenant_credentials)
+        tools = fields.get("tools") or []
+        return RunContext(
+            caller=caller,
+            providers=self._providers,
+            deployments=deployments,
+            instructions=fields.get("instructions"),
+            temperature=fields.get("temperature"),
+            max_tokens=fields.get("max_tokens"),
+            max_run_tokens=fields.get("max_run_tokens"),
+            tokens_spent=lambda: totals.input_tokens + totals.output_tokens,
+            tool_policies={t["name"]: t.get("policy", "allow") for t in tools},
+        )
 
+    async def execute(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
+        claim = await self._claim(tenant_id, run_id)
+        if claim is None:
+            return
+        run = claim.run
+        writer = self._events.writer(tenant_id, run_id, run.thread_id, claim.last_seq)
+        if run.attempt > 1:
+            writer.emit("metadata", {"run_id": str(run_id), "attempt": run.attempt})
+        work = asyncio.current_task()
+        assert work is not None
+        started = time.perf_counter()
+        outcome: tuple[str, dict[str, Any] | None] = ("success", None)
+        try:
+            with self._hub.executing(tenant_id, run_id, work):
+                async with asyncio.timeout(claim.max_seconds):
+                    await self._stream(claim, writer)
+        except asyncio.CancelledError:
+            action = await self._cancel_requested(tenant_id, run_id)
+            if action is None:
+                raise  # the worker itself is stopping: leave the run to be picked up again
+            work.uncancel()
+            outcome = ("rollback" if action == "rollback" else "interrupted", None)
+        except TimeoutError:
+            outcome = (
+                "timeout",
+                {
+                    "error": "TimeLimitReached",
+                    "message": f"The run reached its limit of {claim.max_seconds:g} seconds",
+                },
+            )
+        except GraphRecursionError:
+            outcome = (
+                "error",
+                {
+                    "error": "StepLimitReached",
+                    "message": "The run reached the assistant's step limit",
+                },
+            )
+        except UpstreamError as exc:
+            outcome = ("error", {"error": "UpstreamError", "message": exc.message})
+        except AtriumError as exc:
+            outcome = ("error", {"error": exc.code, "message": exc.message})
+        except Exception as exc:  # a run must end with a status, whatever broke inside it
+            _log.exception("run_failed", run_id=str(run_id))
+            outcome = (
+                "error",
+                {"error": type(exc).__name__, "message": "An internal error occurred"},
+            )
+        try:
+            if outcome[0] == "rollback":
+                await self._roll_back(claim)
+                return
+            await self._finish(claim, writer, outcome, time.perf_counter() - started)
+        except Exception:
+            # Recording the end failed: still end the run, or its readers would wait forever.
+            _log.exception("run_finish_failed", run_id=str(run_id))
+            await self._mark_failed(tenant_id, run_id, writer)
 
-async def _has_checkpoint_of(run: Any) -> bool:
-    snapshot = await runtime().agents.state(run.tenant_id, run.thread_id)
-    metadata = snapshot.metadata or {}
-    return metadata.get("run_id") == str(run.id)
+    async def _mark_failed(
+        self, tenant_id: uuid.UUID, run_id: uuid.UUID, writer: EventWriter
+    ) -> None:
+        """End a run whose normal ending could not be recorded (e.g. the database pool was
+        exhausted): keep trying to store its pending events and an `error` event before the
+        failed status, so a reader never sees a clean end with part of the reply missing."""
+        error = {"error": "InternalError", "message": "An internal error occurred"}
+        writer.emit("error", error)
+        for attempt in range(5):
+            try:
+                await writer.flush()
+                async with self._db.transaction(tenant_id=tenant_id) as session:
+                    run = await run_repository.get(
+                        session, tenant_id=tenant_id, run_id=run_id, lock=True
+                    )
+                    if run is None:
+                        return
+                    run.status, run.error, run.finished_at = "error", error, utcnow()
+                    thread = await thread_repository.get(
+                        session, tenant_id=tenant_id, thread_id=run.thread_id, lock=True
+                    )
+                    if thread is not None:
+                        thread.status, thread.error = "error", error
+                break
+            except Exception:  # retried with backoff; the job's retry is the last resort
+                _log.exception("run_mark_failed_retry", run_id=str(run_id), attempt=attempt)
+                await asyncio.sleep(0.2 * 2**attempt)
+        self._hub.publish(
+            run_id, Batch((), writer.seq, ended=True, status="error"), thread_id=writer.thread_id
+        )
+
+    async def _cancel_requested(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> str | None:
+        """The cancel action someone asked for (`interrupt` or `rollback`), if any."""
+        async with self._db.transaction(tenant_id=tenant_id) as session:
+            return await run_repository.cancel_requested(
+                session, tenant_id=tenant_id, run_id=run_id
+            )
+
+    async def _roll_back(self, claim: Claim) -> None:
+        """Cancelled with `rollback`: the run and every checkpoint it wrote disappear."""
+        run = claim.run
+        await self._agents.rollback(run.tenant_id, run.thread_id, run.id)
+        snapshot = await self._agents.state(run.tenant_id, run.thread_id)
+        async with self._db.transaction(tenant_id=run.tenant_id) as session:
+            await run_repository.delete(session, tenant_id=run.tenant_id, run_id=run.id)
+            thread = await thread_repository.get(
+                session, tenant_id=run.tenant_id, thread_id=run.thread_id, lock=True
+            )
+            if thread is not None:
+                thread.values = jsonable(snapshot.values) if snapshot.values else None
+                thread.status, thread.interrupts, thread.error = "idle", {}, None
+                thread.updated_at = utcnow()
+        self._hub.publish(
+            run.id, Batch((), 0, ended=True, status="interrupted"), thread_id=run.thread_id
+        )
+        _log.info("run_rolled_back", run_id=str(run.id))
+
+    async def _stream(self, claim: Claim, writer: EventWriter) -> None:
+        run = claim.run
+        graph = self._agents.graph
+        internal = {"values", "updates"}
+        wanted = set(claim.modes)
+        if wanted & {"messages", "messages-tuple"}:
+            internal.add("messages")
+        if "custom" in wanted:
+            internal.add("custom")
+        if "debug" in wanted:
+            internal.add("debug")
+        interrupts: list[dict[str, Any]] = []
+        partial: dict[str, dict[str, Any]] = {}
+        options: dict[str, Any] = {
+            "context": claim.context,
+            "stream_mode": sorted(internal),
+            "interrupt_before": claim.interrupt_before,
+            "interrupt_after": claim.interrupt_after,
+        }
+        config = cast(RunnableConfig, claim.config)
+        stream: Any = (
+            self._with_events(graph, claim.graph_input, config, options, writer)
+            if "events" in wanted
+            else graph.astream(claim.graph_input, config, **options)
+        )
+        async for mode, chunk in stream:
+            if mode == "values" and "values" in wanted:
+                writer.emit("values", jsonable(chunk))
+            elif mode == "updates":
+                if "updates" in wanted:
+                    writer.emit("updates", jsonable(chunk))
+                if "__interrupt__" in chunk:
+                    interrupts.extend(
+                        {"value": i.value, "id": i.id} for i in chunk["__interrupt__"]
+                    )
+            elif mode == "messages":
+                message, metadata = chunk
+                meta = jsonable({**metadata, "thread_id": str(run.thread_id)})
+                data = jsonable(message)
+                if "messages-tuple" in wanted:
+                    writer.emit("messages", [data, meta])
+                if "messages" in wanted:
+                    key = str(data.get("id"))
+                    if key not in partial:
+                        writer.emit("messages/metadata", {key: {"metadata": meta}})
+                        partial[key] = {**data, "content": ""}
+                    accumulated = partial[key]
+                    if isinstance(data.get("content"), str):
+                        accumulated["content"] = (
+                            str(accumulated.get("content", "")) + data["content"]
+                        )
+                    writer.emit("messages/partial", [accumulated])
+            elif mode in ("custom", "debug") and mode in wanted:
+                writer.emit(mode, jsonable(chunk))
+        if interrupts and "values" in wanted:
+            # As LangGraph's server does: the last `values` event carries the pending interrupts,
+            # so `wait` and `join` answer with them.
+            state = await graph.aget_state(cast(RunnableConfig, claim.config))
+            values = jsonable(state.values) or {}
+            writer.emit("values", {**values, "__interrupt__": jsonable(interrupts)})
+
+    async def _with_events(
+        self,
+        graph: Any,
+        graph_input: Any,
+        config: RunnableConfig,
+        options: dict[str, Any],
+        writer: EventWriter,
+    ) -> AsyncIterator[tuple[str, Any]]:
+        """Stream mode `events`: LangChain's v2 event stream, written as `events` events; the
+        graph's own stream chunks ride inside it and are handed on to the other modes."""
+        async for event in graph.astream_events(graph_input, config, version="v2", **options):
+            writer.emit("events", jsonable(event))
+            if event["event"] == "on_chain_stream" and not event.get("parent_ids"):
+                mode, chunk = event["data"]["chunk"]
+                yield mode, chunk
+
+    async def _finish(
+        self,
+        claim: Claim,
+        writer: EventWriter,
+        outcome: tuple[str, dict[str, Any] | None],
+        elapsed: float,
+    ) -> None:
+        run = claim.run
+        status, error = outcome
+        snapshot = await self._agents.state(run.tenant_id, run.thread_id)
+        interrupts = interrupts_of(snapshot)
+        if status == "success" and interrupts:
+            status = "interrupted"
+        if error is not None:
+            writer.emit("error", error)
+        if self._settings.checkpoint_history and status != "interrupted":
+            await self._prune(run)
+        await writer.flush()
+        async with self._db.transaction(tenant_id=run.tenant_id) as session:
+            row = await run_repository.get(
+                session, tenant_id=run.tenant_id, run_id=run.id, lock=True
+            )
+            thread = await thread_repository.get(
+                session, tenant_id=run.tenant_id, thread_id=run.thread_id, lock=True
+            )
+            if row is not None:
+                row.status = status
+                row.error = error
+                row.finished_at = row.updated_at = utcnow()
+                row.input_tokens = claim.totals.input_tokens
+                row.output_tokens = claim.totals.output_tokens
+                row.cost_usd = claim.totals.cost
+                row.model = claim.totals.model
+            if thread is not None:
+                thread.values = jsonable(snapshot.values) if snapshot.values else thread.values
+                thread.status = (
+                    "error"
+                    if status in ("error", "timeout")
+                    else ("interrupted" if interrupts else "idle")
+                )
+                thread.interrupts = {
+                    task.id: [{"value": jsonable(i.value), "id": i.id} for i in task.interrupts]
+                    for task in snapshot.tasks
+                    if task.interrupts
+                }
+                thread.error = error
+                thread.updated_at = utcnow()
+            if claim.context.tool_log and row is not None:
+                await run_repository.add_tool_calls(
+                    session,
+                    [
+                        ToolCall(
+                            tenant_id=run.tenant_id,
+                            run_id=run.id,
+                            call_id=t.call_id,
+                            name=t.name,
+                            input=jsonable(t.input),
+                            output=t.output[:20_000],
+                            status=t.status,
+                            latency_ms=t.latency_ms,
+                            approval=t.approval,
+                        )
+                        for t in claim.context.tool_log
+                    ],
+                )
+        self._hub.publish(
+            run.id, Batch((), writer.seq, ended=True, status=status), thread_id=run.thread_id
+        )
+        _log.info("run_finished", run_id=str(run.id), status=status, seconds=round(elapsed, 3))
+        webhook = run.kwargs.get("webhook")
+        if webhook and row is not None:
+            payload = {
+                "run_id": str(run.id),
+                "thread_id": str(run.thread_id),
+                "assistant_id": str(run.assistant_id),
+                "status": status,
+                "error": error,
+                "values": thread.values if thread is not None else None,
+            }
+            self._background.spawn(
+                webhooks.deliver(
+                    webhook,
+                    payload,
+                    secret=webhooks.secret_for(self._settings.resolved_secret_key(), run.tenant_id),
+                    allow_private=claim.allow_private_urls,
+                ),
+                name="runs.webhook",
+            )
+        if run.kwargs.get("_delete_thread") and status != "interrupted":
+            await self._threads.delete_temporary(tenant_id=run.tenant_id, thread_id=run.thread_id)
+
+    async def _prune(self, run: Any) -> None:
+        """Retention (checkpoint tables must not grow without bound), before the run's end is
+        committed: whoever waits for the run then finds the thread's history settled."""
+        try:
+            await self._agents.prune(
+                run.tenant_id, run.thread_id, self._settings.checkpoint_history
+            )
+        except Exception:  # retention is tried again after the thread's next run
+            _log.exception("checkpoint_prune_failed", run_id=str(run.id))
+
+    def _publisher(self, run_id: uuid.UUID, batch: Batch, thread_id: uuid.UUID) -> Any:
+        async def publish() -> None:
+            self._hub.publish(run_id, batch, thread_id=thread_id)
+
+        return publish
+
+    async def _has_checkpoint_of(self, run: Any) -> bool:
+        snapshot = await self._agents.state(run.tenant_id, run.thread_id)
+        metadata = snapshot.metadata or {}
+        return metadata.get("run_id") == str(run.id)

@@ -10,23 +10,23 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from atrium.assistants.service import assistant_service
+import procrastinate
+from atrium.assistants.service import AssistantService
 from atrium.auth.context import AuthContext
-from atrium.kit.db import driver_connection, set_tenant
+from atrium.kit.db import Database, after_commit, driver_connection
 from atrium.kit.errors import BadRequest, Conflict, NotFound
 from atrium.kit.models import utcnow
-from atrium.kit.runtime import after_commit, runtime
-from atrium.runs import modes, tasks
-from atrium.runs.hub import Batch, LiveEvent
+from atrium.runs.hub import Batch, LiveEvent, RunHub
 from atrium.runs.models import Run
-from atrium.runs.reader import wait_ended
+from atrium.runs.reader import RunReader
 from atrium.runs.repository import ACTIVE, run_repository
 from atrium.runs.schemas import RunCreate
 from atrium.threads.models import Thread
 from atrium.threads.schemas import ThreadCreate
-from atrium.threads.service import thread_service
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from atrium.runs import modes, tasks
+from atrium.threads.service import ThreadService
 
 
 def first_event(run: Run) -> LiveEvent:
@@ -35,6 +35,19 @@ def first_event(run: Run) -> LiveEvent:
 
 
 class RunService:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        hub: RunHub,
+        queue: procrastinate.App,
+        reader: RunReader,
+        assistant_service: AssistantService,
+        thread_service: ThreadService,
+    ) -> None:
+        self._db, self._hub, self._queue, self._reader = db, hub, queue, reader
+        self._assistants, self._threads = assistant_service, thread_service
+
     async def create(
         self,
         *,
@@ -51,7 +64,7 @@ class RunService:
         if data.command is not None and data.command.resume is not None and thread_ref is None:
             raise BadRequest("A command needs a thread to resume", field="command")
         thread = await self._thread(session=session, auth=auth, ref=thread_ref, data=data)
-        assistant = await assistant_service.get(session=session, auth=auth, ref=data.assistant_id)
+        assistant = await self._assistants.get(session=session, auth=auth, ref=data.assistant_id)
         resuming = data.command is not None and data.command.resume is not None
         if resuming and thread.status != "interrupted":
             raise BadRequest(
@@ -109,13 +122,13 @@ class RunService:
         thread_id = thread.id
 
         async def tell_thread_readers() -> None:
-            runtime().runs_hub.wake_thread(thread_id)
+            self._hub.wake_thread(thread_id)
 
         after_commit(session, tell_thread_readers, name="runs.created")
         # The job is written in this transaction: a run never exists without its job (a
         # crash between a commit and a separate enqueue would leave it pending forever).
         await tasks.enqueue(
-            runtime().queue,
+            self._queue,
             tenant_id=auth.tenant_id,
             thread_id=thread.id,
             run_id=run.id,
@@ -128,15 +141,15 @@ class RunService:
         self, *, session: AsyncSession, auth: AuthContext, ref: str | None, data: RunCreate
     ) -> Thread:
         if ref is None:
-            return await thread_service.create(
+            return await self._threads.create(
                 session=session, auth=auth, data=ThreadCreate(metadata={"stateless": True})
             )
         try:
-            return await thread_service.get(session=session, auth=auth, ref=ref, lock=True)
+            return await self._threads.get(session=session, auth=auth, ref=ref, lock=True)
         except NotFound:
             if data.if_not_exists != "create":
                 raise
-        return await thread_service.create(
+        return await self._threads.create(
             session=session, auth=auth, data=ThreadCreate(thread_id=uuid.UUID(ref))
         )
 
@@ -153,7 +166,7 @@ class RunService:
             ended = Batch((), last, ended=True, status="interrupted")
 
             async def tell_readers() -> None:
-                runtime().runs_hub.publish(ended_id, ended, thread_id=ended_thread)
+                self._hub.publish(ended_id, ended, thread_id=ended_thread)
 
             after_commit(session, tell_readers, name="runs.cancelled")
             return
@@ -165,7 +178,7 @@ class RunService:
         async def stop_it() -> None:
             # Once the request is committed, the hub stops the run on whichever process
             # executes it; its sweep does so within half a second if the message is lost.
-            runtime().runs_hub.cancel(run_id)
+            self._hub.cancel(run_id)
 
         after_commit(session, stop_it, name="runs.cancel")
 
@@ -188,7 +201,7 @@ class RunService:
     async def get(
         self, *, session: AsyncSession, auth: AuthContext, thread_ref: str, run_ref: str
     ) -> Run:
-        thread = await thread_service.get(session=session, auth=auth, ref=thread_ref)
+        thread = await self._threads.get(session=session, auth=auth, ref=thread_ref)
         run = await run_repository.get(session, tenant_id=auth.tenant_id, run_id=_uuid(run_ref))
         if run is None or run.thread_id != thread.id:
             raise NotFound("Run not found")
@@ -204,7 +217,7 @@ class RunService:
         limit: int,
         offset: int,
     ) -> list[Run]:
-        thread = await thread_service.get(session=session, auth=auth, ref=thread_ref)
+        thread = await self._threads.get(session=session, auth=auth, ref=thread_ref)
         return await run_repository.list_for_thread(
             session,
             tenant_id=auth.tenant_id,
@@ -250,7 +263,7 @@ class RunService:
         if status is not None and (thread_id is not None or run_ids):
             raise BadRequest("Give either a status, or a thread and run ids", field="status")
         if thread_id is not None:
-            await thread_service.get(session=session, auth=auth, ref=thread_id)
+            await self._threads.get(session=session, auth=auth, ref=thread_id)
         runs = await run_repository.active(
             session, tenant_id=auth.tenant_id, thread_id=thread_id, run_ids=run_ids, status=status
         )
@@ -262,10 +275,8 @@ class RunService:
 
     async def wait_for(self, *, tenant_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, Any]:
         """Block until the run ends (woken by its completion), then return its output."""
-        rt = runtime()
-        await wait_ended(tenant_id, run_id)
-        async with rt.db.transaction() as session:
-            await set_tenant(session, tenant_id)
+        await self._reader.wait_ended(tenant_id, run_id)
+        async with self._db.transaction(tenant_id=tenant_id) as session:
             run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id)
             if run is None:
                 raise NotFound("Run not found")
@@ -280,7 +291,7 @@ class RunService:
         values = [e.data for e in events if e.event == "values"]
         if values:
             return dict(values[-1])
-        thread = await thread_service.get_any(
+        thread = await self._threads.get_any(
             session=session, tenant_id=run.tenant_id, thread_id=run.thread_id
         )
         output: dict[str, Any] = dict(thread.values or {}) if thread else {}
@@ -294,6 +305,3 @@ def _uuid(value: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise NotFound("Run not found") from None
-
-
-run_service = RunService()

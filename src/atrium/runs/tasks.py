@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import procrastinate
 
 from atrium.kit.logging import get_logger
-from atrium.runs import executor
 from atrium.settings import Settings
 
 _log = get_logger("atrium.runs.queue")
@@ -18,14 +18,18 @@ _log = get_logger("atrium.runs.queue")
 QUEUE = "runs"
 
 
-def make_queue(conninfo: str) -> procrastinate.App:
+Execute = Callable[[uuid.UUID, uuid.UUID], Awaitable[None]]
+
+
+def make_queue(conninfo: str, *, execute: Execute) -> procrastinate.App:
+    """The queue, whose run jobs call `execute(tenant_id, run_id)` (the root's executor)."""
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(conninfo=conninfo, min_size=1, max_size=4)
     )
 
     @app.task(name="atrium.runs.execute", queue=QUEUE, pass_context=False)
     async def execute_run(tenant_id: str, run_id: str) -> None:
-        await executor.execute(uuid.UUID(tenant_id), uuid.UUID(run_id))
+        await execute(uuid.UUID(tenant_id), uuid.UUID(run_id))
 
     return app
 

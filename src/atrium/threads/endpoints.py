@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
-from fastapi.responses import JSONResponse
-
 from atrium.auth.dependencies import AuthDep
 from atrium.kit.deps import SessionDep
 from atrium.threads.models import Thread
@@ -20,7 +17,10 @@ from atrium.threads.schemas import (
     ThreadSearch,
     ThreadUpdate,
 )
-from atrium.threads.service import thread_service
+from fastapi import APIRouter, Header, Query, Response, status
+from fastapi.responses import JSONResponse
+
+from atrium.threads.dependencies import ThreadServiceDep
 
 router = APIRouter(prefix="/threads", tags=["threads"])
 
@@ -41,13 +41,17 @@ def public(t: Thread) -> ThreadPublic:
 
 
 @router.post("")
-async def create_thread(data: ThreadCreate, auth: AuthDep, session: SessionDep) -> ThreadPublic:
+async def create_thread(
+    data: ThreadCreate, auth: AuthDep, session: SessionDep, thread_service: ThreadServiceDep
+) -> ThreadPublic:
     """Start a thread (a conversation)."""
     return public(await thread_service.create(session=session, auth=auth, data=data))
 
 
 @router.post("/search")
-async def search_threads(query: ThreadSearch, auth: AuthDep, session: SessionDep) -> JSONResponse:
+async def search_threads(
+    query: ThreadSearch, auth: AuthDep, session: SessionDep, thread_service: ThreadServiceDep
+) -> JSONResponse:
     """Threads the caller can see, filtered by metadata, values, status or ids."""
     rows = await thread_service.search(session=session, auth=auth, query=query)
     items: list[dict[str, Any]] = [public(t).model_dump(mode="json") for t in rows]
@@ -57,13 +61,17 @@ async def search_threads(query: ThreadSearch, auth: AuthDep, session: SessionDep
 
 
 @router.post("/count")
-async def count_threads(query: ThreadCount, auth: AuthDep, session: SessionDep) -> int:
+async def count_threads(
+    query: ThreadCount, auth: AuthDep, session: SessionDep, thread_service: ThreadServiceDep
+) -> int:
     """How many threads match."""
     return await thread_service.count(session=session, auth=auth, query=query)
 
 
 @router.get("/{thread_id}")
-async def get_thread(thread_id: str, auth: AuthDep, session: SessionDep) -> ThreadPublic:
+async def get_thread(
+    thread_id: str, auth: AuthDep, session: SessionDep, thread_service: ThreadServiceDep
+) -> ThreadPublic:
     """One thread."""
     return public(await thread_service.get(session=session, auth=auth, ref=thread_id))
 
@@ -74,6 +82,7 @@ async def update_thread(
     data: ThreadUpdate,
     auth: AuthDep,
     session: SessionDep,
+    thread_service: ThreadServiceDep,
     prefer: Annotated[str | None, Header()] = None,
 ) -> ThreadPublic | Response:
     """Merge metadata into a thread."""
@@ -86,14 +95,18 @@ async def update_thread(
 
 
 @router.delete("/{thread_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_thread(thread_id: str, auth: AuthDep, session: SessionDep) -> Response:
+async def delete_thread(
+    thread_id: str, auth: AuthDep, session: SessionDep, thread_service: ThreadServiceDep
+) -> Response:
     """Delete a thread, its runs and its checkpoints."""
     await thread_service.delete(session=session, auth=auth, ref=thread_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{thread_id}/copy")
-async def copy_thread(thread_id: str, auth: AuthDep, session: SessionDep) -> ThreadPublic:
+async def copy_thread(
+    thread_id: str, auth: AuthDep, session: SessionDep, thread_service: ThreadServiceDep
+) -> ThreadPublic:
     """A new thread holding this thread's latest state."""
     return public(await thread_service.copy(session=session, auth=auth, ref=thread_id))
 
@@ -103,6 +116,7 @@ async def get_state(
     thread_id: str,
     auth: AuthDep,
     session: SessionDep,
+    thread_service: ThreadServiceDep,
     subgraphs: Annotated[bool, Query()] = False,
 ) -> dict[str, Any]:
     """The thread's current state (from its latest checkpoint)."""
@@ -111,7 +125,11 @@ async def get_state(
 
 @router.post("/{thread_id}/state")
 async def update_state(
-    thread_id: str, data: StateUpdate, auth: AuthDep, session: SessionDep
+    thread_id: str,
+    data: StateUpdate,
+    auth: AuthDep,
+    session: SessionDep,
+    thread_service: ThreadServiceDep,
 ) -> dict[str, Any]:
     """Write values into the thread's state, as if `as_node` had returned them."""
     return await thread_service.update_state(session=session, auth=auth, ref=thread_id, data=data)
@@ -119,7 +137,11 @@ async def update_state(
 
 @router.post("/{thread_id}/state/checkpoint")
 async def get_state_at_checkpoint_body(
-    thread_id: str, query: CheckpointQuery, auth: AuthDep, session: SessionDep
+    thread_id: str,
+    query: CheckpointQuery,
+    auth: AuthDep,
+    session: SessionDep,
+    thread_service: ThreadServiceDep,
 ) -> dict[str, Any]:
     """The state at a given checkpoint."""
     return await thread_service.state(
@@ -136,6 +158,7 @@ async def get_state_at_checkpoint(
     checkpoint_id: str,
     auth: AuthDep,
     session: SessionDep,
+    thread_service: ThreadServiceDep,
     subgraphs: Annotated[bool, Query()] = False,
 ) -> dict[str, Any]:
     """The state at a given checkpoint."""
@@ -146,7 +169,11 @@ async def get_state_at_checkpoint(
 
 @router.post("/{thread_id}/history")
 async def get_history(
-    thread_id: str, query: HistoryQuery, auth: AuthDep, session: SessionDep
+    thread_id: str,
+    query: HistoryQuery,
+    auth: AuthDep,
+    session: SessionDep,
+    thread_service: ThreadServiceDep,
 ) -> list[dict[str, Any]]:
     """Past states of the thread, newest first."""
     return await thread_service.history(session=session, auth=auth, ref=thread_id, query=query)

@@ -7,15 +7,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from atrium.agents.runtime import jsonable, state_json, thread_config
+from atrium.agents.runtime import AgentRuntime, jsonable, state_json, thread_config
 from atrium.auth.context import AuthContext
-from atrium.kit.db import set_tenant
+from atrium.kit.db import Database
 from atrium.kit.errors import BadRequest, Conflict, NotFound
 from atrium.kit.models import utcnow
-from atrium.kit.runtime import runtime
 from atrium.threads.models import Thread
 from atrium.threads.repository import thread_repository
 from atrium.threads.schemas import (
@@ -25,6 +21,8 @@ from atrium.threads.schemas import (
     ThreadCreate,
     ThreadSearch,
 )
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def parse_thread_id(ref: str | uuid.UUID) -> uuid.UUID:
@@ -42,6 +40,9 @@ def _owner_filter(auth: AuthContext) -> uuid.UUID | None:
 
 
 class ThreadService:
+    def __init__(self, *, db: Database, agents: AgentRuntime) -> None:
+        self._db, self._agents = db, agents
+
     async def create(
         self, *, session: AsyncSession, auth: AuthContext, data: ThreadCreate
     ) -> Thread:
@@ -104,14 +105,13 @@ class ThreadService:
     async def delete(self, *, session: AsyncSession, auth: AuthContext, ref: str) -> None:
         thread = await self.get(session=session, auth=auth, ref=ref, lock=True)
         await thread_repository.delete(session, tenant_id=auth.tenant_id, thread_id=thread.id)
-        await runtime().agents.delete_thread(auth.tenant_id, thread.id)
+        await self._agents.delete_thread(auth.tenant_id, thread.id)
 
     async def delete_temporary(self, *, tenant_id: uuid.UUID, thread_id: uuid.UUID) -> None:
         """Remove the temporary thread of a finished stateless run, with its checkpoints."""
-        async with runtime().db.transaction() as session:
-            await set_tenant(session, tenant_id)
+        async with self._db.transaction(tenant_id=tenant_id) as session:
             await thread_repository.delete(session, tenant_id=tenant_id, thread_id=thread_id)
-        await runtime().agents.delete_thread(tenant_id, thread_id)
+        await self._agents.delete_thread(tenant_id, thread_id)
 
     async def search(
         self, *, session: AsyncSession, auth: AuthContext, query: ThreadSearch
@@ -155,7 +155,7 @@ class ThreadService:
             error=None,
         )
         await thread_repository.add(session, copy)
-        await runtime().agents.copy_thread(auth.tenant_id, source.id, copy.id)
+        await self._agents.copy_thread(auth.tenant_id, source.id, copy.id)
         return copy
 
     async def state(
@@ -167,7 +167,7 @@ class ThreadService:
         checkpoint_id: str | None = None,
     ) -> dict[str, Any]:
         thread = await self.get(session=session, auth=auth, ref=ref)
-        snapshot = await runtime().agents.state(auth.tenant_id, thread.id, checkpoint_id)
+        snapshot = await self._agents.state(auth.tenant_id, thread.id, checkpoint_id)
         if checkpoint_id and snapshot.config is None:
             raise NotFound("Checkpoint not found")
         return state_json(thread.id, snapshot)
@@ -181,12 +181,12 @@ class ThreadService:
         checkpoint_id = data.checkpoint_id or (data.checkpoint or {}).get("checkpoint_id")
         config = thread_config(auth.tenant_id, thread.id, checkpoint_id)
         try:
-            new_config = await runtime().agents.graph.aupdate_state(
+            new_config = await self._agents.graph.aupdate_state(
                 config, data.values, as_node=data.as_node or "model"
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise BadRequest(f"Cannot update the state: {exc}", field="values") from exc
-        snapshot = await runtime().agents.state(auth.tenant_id, thread.id)
+        snapshot = await self._agents.state(auth.tenant_id, thread.id)
         thread.values = jsonable(snapshot.values)
         thread.updated_at = utcnow()
         await session.flush()
@@ -211,7 +211,7 @@ class ThreadService:
             before_id = before if isinstance(before, str) else before.get("checkpoint_id")
             before_config = thread_config(auth.tenant_id, thread.id, before_id)
         states = []
-        async for snapshot in runtime().agents.graph.aget_state_history(
+        async for snapshot in self._agents.graph.aget_state_history(
             thread_config(auth.tenant_id, thread.id),
             filter=query.metadata or None,
             before=before_config,
@@ -219,6 +219,3 @@ class ThreadService:
         ):
             states.append(state_json(thread.id, snapshot))
         return states
-
-
-thread_service = ThreadService()
