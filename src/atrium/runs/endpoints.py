@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from atrium.auth.context import AuthContext
-from atrium.auth.dependencies import AuthDep, TenantAdminDep
-from atrium.kit.db import Database
-from atrium.kit.deps import DatabaseDep, SessionDep, SettingsDep
-from atrium.runs.dependencies import RunServiceDep, RunStreamsDep
-from atrium.runs.models import Run
-from atrium.runs.schemas import CancelMany, RunCreate
 from fastapi import APIRouter, Body, Header, Query, Response, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from atrium.auth.context import AuthContext
+from atrium.auth.dependencies import AuthDep, TenantAdminDep
+from atrium.kit.deps import SessionDep, SettingsDep
 from atrium.runs import modes, sse, webhooks
+from atrium.runs.dependencies import RunServiceDep, RunStreamsDep
+from atrium.runs.models import Run
+from atrium.runs.schemas import CancelMany, RunCreate
 from atrium.runs.service import RunService, first_event
-from atrium.threads.dependencies import ThreadServiceDep
+from atrium.runs.sse import RunStreams
+from atrium.threads.dependencies import BriefAuthDep, ThreadServiceDep
 from atrium.threads.service import ThreadService
 
 router = APIRouter(tags=["runs"])
@@ -57,20 +57,18 @@ async def _stream(
     auth: AuthContext,
     run: Run,
     stateless: bool,
-    db: Database,
     runs: RunService,
     threads: ThreadService,
-    streams: sse.RunStreams,
+    streams: RunStreams,
 ) -> StreamingResponse:
-    kwargs = run.kwargs
+    options = run.kwargs
 
     async def cancel_on_disconnect() -> None:
-        if kwargs.get("on_disconnect") == "cancel":
-            async with db.transaction(tenant_id=auth.tenant_id) as session:
-                await runs.cancel_run(session=session, tenant_id=auth.tenant_id, run_id=run.id)
+        if options.get("on_disconnect") == "cancel":
+            await runs.cancel_run(tenant_id=auth.tenant_id, run_id=run.id)
 
     async def cleanup() -> None:
-        if stateless and kwargs.get("on_completion") == "delete":
+        if stateless and options.get("on_completion") == "delete":
             await threads.delete_temporary(tenant_id=auth.tenant_id, thread_id=run.thread_id)
 
     # The run was just created with its first event: send it without reading it back.
@@ -89,6 +87,10 @@ async def _stream(
     return sse.response(body, location=location, content_location=content_location)
 
 
+# Endpoints that stream or wait take `BriefAuthDep` (no request session): their service
+# commits the short work before the stream or the wait begins.
+
+
 @router.post("/threads/{thread_id}/runs")
 async def create_run(
     thread_id: str, data: RunCreate, auth: AuthDep, session: SessionDep, run_service: RunServiceDep
@@ -102,20 +104,17 @@ async def create_run(
 async def stream_run(
     thread_id: str,
     data: RunCreate,
-    auth: AuthDep,
-    session: SessionDep,
+    auth: BriefAuthDep,
     run_service: RunServiceDep,
     thread_service: ThreadServiceDep,
     streams: RunStreamsDep,
-    db: DatabaseDep,
 ) -> StreamingResponse:
     """Start a run and stream its events (SSE)."""
-    run, _ = await run_service.create(session=session, auth=auth, thread_ref=thread_id, data=data)
+    run = await run_service.start(auth=auth, thread_ref=thread_id, data=data)
     return await _stream(
         auth=auth,
         run=run,
         stateless=False,
-        db=db,
         runs=run_service,
         threads=thread_service,
         streams=streams,
@@ -124,16 +123,10 @@ async def stream_run(
 
 @router.post("/threads/{thread_id}/runs/wait")
 async def wait_run(
-    thread_id: str,
-    data: RunCreate,
-    auth: AuthDep,
-    session: SessionDep,
-    run_service: RunServiceDep,
-    db: DatabaseDep,
+    thread_id: str, data: RunCreate, auth: BriefAuthDep, run_service: RunServiceDep
 ) -> JSONResponse:
     """Start a run and answer with its final state when it ends."""
-    run, _ = await run_service.create(session=session, auth=auth, thread_ref=thread_id, data=data)
-    await db.commit(session)
+    run = await run_service.start(auth=auth, thread_ref=thread_id, data=data)
     output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
     base = _paths(run, False)[1]
     return JSONResponse(output, headers={"Location": f"{base}/join", "Content-Location": base})
@@ -170,20 +163,17 @@ async def create_batch(
 @router.post("/runs/stream")
 async def stream_stateless_run(
     data: RunCreate,
-    auth: AuthDep,
-    session: SessionDep,
+    auth: BriefAuthDep,
     run_service: RunServiceDep,
     thread_service: ThreadServiceDep,
     streams: RunStreamsDep,
-    db: DatabaseDep,
 ) -> StreamingResponse:
     """Run on a temporary thread and stream its events."""
-    run, _ = await run_service.create(session=session, auth=auth, thread_ref=None, data=data)
+    run = await run_service.start(auth=auth, thread_ref=None, data=data)
     return await _stream(
         auth=auth,
         run=run,
         stateless=True,
-        db=db,
         runs=run_service,
         threads=thread_service,
         streams=streams,
@@ -193,15 +183,12 @@ async def stream_stateless_run(
 @router.post("/runs/wait")
 async def wait_stateless_run(
     data: RunCreate,
-    auth: AuthDep,
-    session: SessionDep,
+    auth: BriefAuthDep,
     run_service: RunServiceDep,
     thread_service: ThreadServiceDep,
-    db: DatabaseDep,
 ) -> JSONResponse:
     """Run on a temporary thread and answer with the final state."""
-    run, _ = await run_service.create(session=session, auth=auth, thread_ref=None, data=data)
-    await db.commit(session)
+    run = await run_service.start(auth=auth, thread_ref=None, data=data)
     output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
     if data.on_completion == "delete":
         await thread_service.delete_temporary(tenant_id=auth.tenant_id, thread_id=run.thread_id)
@@ -266,16 +253,10 @@ async def delete_run(
 
 @router.get("/threads/{thread_id}/runs/{run_id}/join")
 async def join_run(
-    thread_id: str,
-    run_id: str,
-    auth: AuthDep,
-    session: SessionDep,
-    run_service: RunServiceDep,
-    db: DatabaseDep,
+    thread_id: str, run_id: str, auth: BriefAuthDep, run_service: RunServiceDep
 ) -> JSONResponse:
     """Wait for the run to end and answer with the thread's final state."""
-    run = await run_service.get(session=session, auth=auth, thread_ref=thread_id, run_ref=run_id)
-    await db.commit(session)
+    run = await run_service.find(auth=auth, thread_ref=thread_id, run_ref=run_id)
     output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
     return JSONResponse(
         output, headers={"Location": f"/threads/{run.thread_id}/runs/{run.id}/join"}
@@ -286,29 +267,26 @@ async def join_run(
 async def join_stream(
     thread_id: str,
     run_id: str,
-    auth: AuthDep,
-    session: SessionDep,
+    auth: BriefAuthDep,
     run_service: RunServiceDep,
     streams: RunStreamsDep,
-    db: DatabaseDep,
     stream_mode: Annotated[list[str] | None, Query()] = None,
     cancel_on_disconnect: Annotated[bool, Query()] = False,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Join a run's event stream; with `Last-Event-ID`, replay what came after that id."""
-    run = await run_service.get(session=session, auth=auth, thread_ref=thread_id, run_ref=run_id)
+    run, after = await run_service.join_position(
+        auth=auth,
+        thread_ref=thread_id,
+        run_ref=run_id,
+        after=sse.parse_last_event_id(last_event_id) if last_event_id else None,
+    )
     requested = [m for m in (stream_mode or []) if m]
     wanted = modes.parse(requested) if requested else None
-    after = sse.parse_last_event_id(last_event_id)
-    if not last_event_id:
-        # Without an id, a joining client gets what happens from now on (as LangGraph does).
-        after = await run_service.last_seq(session=session, run=run)
-    await db.commit(session)
 
     async def cancel() -> None:
         if cancel_on_disconnect:
-            async with db.transaction(tenant_id=auth.tenant_id) as s:
-                await run_service.cancel_run(session=s, tenant_id=auth.tenant_id, run_id=run.id)
+            await run_service.cancel_run(tenant_id=auth.tenant_id, run_id=run.id)
 
     body = streams.follow(auth.tenant_id, run.id, after=after, wanted=wanted, on_disconnect=cancel)
     location, content_location = _paths(run, False)
@@ -318,21 +296,18 @@ async def join_stream(
 @router.get("/threads/{thread_id}/stream")
 async def join_thread_stream(
     thread_id: str,
-    auth: AuthDep,
-    session: SessionDep,
-    thread_service: ThreadServiceDep,
+    auth: BriefAuthDep,
+    run_service: RunServiceDep,
     streams: RunStreamsDep,
-    db: DatabaseDep,
     stream_mode: Annotated[list[str] | None, Query()] = None,
     stream_modes: Annotated[str | None, Query()] = None,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Every event of every run of the thread from now on (ids read `<run_id>:<seq>`)."""
-    thread = await thread_service.get(session=session, auth=auth, ref=thread_id)
+    thread = await run_service.find_thread(auth=auth, thread_ref=thread_id)
     requested = [m for m in (stream_mode or []) + (stream_modes or "").split(",") if m]
     requested = [m for m in requested if m not in ("run_modes", "lifecycle", "state_update")]
     wanted = modes.parse(requested) if requested else None
-    await db.commit(session)
     body = streams.follow_thread(
         auth.tenant_id, thread.id, last_event_id=last_event_id, wanted=wanted
     )
@@ -343,20 +318,15 @@ async def join_thread_stream(
 async def cancel_run(
     thread_id: str,
     run_id: str,
-    auth: AuthDep,
-    session: SessionDep,
+    auth: BriefAuthDep,
     run_service: RunServiceDep,
-    db: DatabaseDep,
     wait: Annotated[bool, Query()] = False,
     action: Annotated[Literal["interrupt", "rollback"], Query()] = "interrupt",
 ) -> Response:
     """Cancel a run; it stops within a second wherever it executes."""
-    run = await run_service.cancel(
-        session=session, auth=auth, thread_ref=thread_id, run_ref=run_id, action=action
-    )
+    run = await run_service.cancel(auth=auth, thread_ref=thread_id, run_ref=run_id, action=action)
     if not wait:
         return Response(status_code=status.HTTP_202_ACCEPTED)
-    await db.commit(session)
     output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
     return JSONResponse(output)
 

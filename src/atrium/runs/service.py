@@ -11,11 +11,14 @@ import uuid
 from typing import Any
 
 import procrastinate
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from atrium.assistants.service import AssistantService
 from atrium.auth.context import AuthContext
 from atrium.kit.db import Database, after_commit, driver_connection
 from atrium.kit.errors import BadRequest, Conflict, NotFound
 from atrium.kit.models import utcnow
+from atrium.runs import modes, tasks
 from atrium.runs.hub import Batch, LiveEvent, RunHub
 from atrium.runs.models import Run
 from atrium.runs.reader import RunReader
@@ -23,9 +26,6 @@ from atrium.runs.repository import ACTIVE, run_repository
 from atrium.runs.schemas import RunCreate
 from atrium.threads.models import Thread
 from atrium.threads.schemas import ThreadCreate
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from atrium.runs import modes, tasks
 from atrium.threads.service import ThreadService
 
 
@@ -183,20 +183,49 @@ class RunService:
         after_commit(session, stop_it, name="runs.cancel")
 
     async def cancel_run(
-        self,
-        *,
-        session: AsyncSession,
-        tenant_id: uuid.UUID,
-        run_id: uuid.UUID,
-        action: str = "interrupt",
+        self, *, tenant_id: uuid.UUID, run_id: uuid.UUID, action: str = "interrupt"
     ) -> None:
-        """Cancel a run by id (its stream's client went away and asked for that)."""
-        run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id, lock=True)
-        if run is not None and run.status in ACTIVE:
-            await self._cancel(session=session, run=run, action=action)
+        """Cancel a run by id, in a transaction of its own (its stream's client went away and
+        had asked for that)."""
+        async with self._db.transaction(tenant_id=tenant_id) as session:
+            run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id, lock=True)
+            if run is not None and run.status in ACTIVE:
+                await self._cancel(session=session, run=run, action=action)
 
-    async def last_seq(self, *, session: AsyncSession, run: Run) -> int:
-        return await run_repository.last_seq(session, tenant_id=run.tenant_id, run_id=run.id)
+    # For endpoints that stream or wait: each commits its short work in a transaction of its
+    # own before returning, so no connection stays taken for as long as the stream or the
+    # wait lasts.
+
+    async def start(self, *, auth: AuthContext, thread_ref: str | None, data: RunCreate) -> Run:
+        """`create`, committed (with its job) when this returns."""
+        async with self._db.transaction(tenant_id=auth.tenant_id) as session:
+            run, _ = await self.create(session=session, auth=auth, thread_ref=thread_ref, data=data)
+        return run
+
+    async def find(self, *, auth: AuthContext, thread_ref: str, run_ref: str) -> Run:
+        """`get`, in a transaction of its own."""
+        async with self._db.transaction(tenant_id=auth.tenant_id) as session:
+            return await self.get(
+                session=session, auth=auth, thread_ref=thread_ref, run_ref=run_ref
+            )
+
+    async def join_position(
+        self, *, auth: AuthContext, thread_ref: str, run_ref: str, after: int | None
+    ) -> tuple[Run, int]:
+        """The run to join and the event to stream after: `after`, or without it the run's
+        latest (a joining client hears what happens from now on, as on LangGraph's server)."""
+        async with self._db.transaction(tenant_id=auth.tenant_id) as session:
+            run = await self.get(session=session, auth=auth, thread_ref=thread_ref, run_ref=run_ref)
+            if after is None:
+                after = await run_repository.last_seq(
+                    session, tenant_id=run.tenant_id, run_id=run.id
+                )
+        return run, after
+
+    async def find_thread(self, *, auth: AuthContext, thread_ref: str) -> Thread:
+        """The caller's thread, in a transaction of its own (to follow its stream)."""
+        async with self._db.transaction(tenant_id=auth.tenant_id) as session:
+            return await self._threads.get(session=session, auth=auth, ref=thread_ref)
 
     async def get(
         self, *, session: AsyncSession, auth: AuthContext, thread_ref: str, run_ref: str
@@ -235,19 +264,13 @@ class RunService:
             raise Conflict("The run is still active; cancel it first")
         await run_repository.delete(session, tenant_id=auth.tenant_id, run_id=run.id)
 
-    async def cancel(
-        self,
-        *,
-        session: AsyncSession,
-        auth: AuthContext,
-        thread_ref: str,
-        run_ref: str,
-        action: str,
-    ) -> Run:
-        run = await self.get(session=session, auth=auth, thread_ref=thread_ref, run_ref=run_ref)
-        if run.status not in ACTIVE:
-            raise NotFound("No matching runs to cancel")
-        await self._cancel(session=session, run=run, action=action)
+    async def cancel(self, *, auth: AuthContext, thread_ref: str, run_ref: str, action: str) -> Run:
+        """Cancel one active run, committed when this returns (its caller may wait for it)."""
+        async with self._db.transaction(tenant_id=auth.tenant_id) as session:
+            run = await self.get(session=session, auth=auth, thread_ref=thread_ref, run_ref=run_ref)
+            if run.status not in ACTIVE:
+                raise NotFound("No matching runs to cancel")
+            await self._cancel(session=session, run=run, action=action)
         return run
 
     async def cancel_many(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from fastapi import APIRouter, Header, Query, Response, status
+from fastapi.responses import JSONResponse
+
 from atrium.auth.dependencies import AuthDep
 from atrium.kit.deps import SessionDep
+from atrium.threads.dependencies import BriefAuthDep, ThreadServiceDep
 from atrium.threads.models import Thread
 from atrium.threads.schemas import (
     CheckpointQuery,
@@ -17,10 +21,6 @@ from atrium.threads.schemas import (
     ThreadSearch,
     ThreadUpdate,
 )
-from fastapi import APIRouter, Header, Query, Response, status
-from fastapi.responses import JSONResponse
-
-from atrium.threads.dependencies import ThreadServiceDep
 
 router = APIRouter(prefix="/threads", tags=["threads"])
 
@@ -105,10 +105,10 @@ async def delete_thread(
 
 @router.post("/{thread_id}/copy")
 async def copy_thread(
-    thread_id: str, auth: AuthDep, session: SessionDep, thread_service: ThreadServiceDep
+    thread_id: str, auth: BriefAuthDep, thread_service: ThreadServiceDep
 ) -> ThreadPublic:
-    """A new thread holding this thread's latest state."""
-    return public(await thread_service.copy(session=session, auth=auth, ref=thread_id))
+    """A new thread holding this thread's metadata, state and whole checkpoint history."""
+    return public(await thread_service.copy(auth=auth, ref=thread_id))
 
 
 @router.get("/{thread_id}/state")
@@ -127,12 +127,11 @@ async def get_state(
 async def update_state(
     thread_id: str,
     data: StateUpdate,
-    auth: AuthDep,
-    session: SessionDep,
+    auth: BriefAuthDep,
     thread_service: ThreadServiceDep,
 ) -> dict[str, Any]:
     """Write values into the thread's state, as if `as_node` had returned them."""
-    return await thread_service.update_state(session=session, auth=auth, ref=thread_id, data=data)
+    return await thread_service.update_state(auth=auth, ref=thread_id, data=data)
 
 
 @router.post("/{thread_id}/state/checkpoint")

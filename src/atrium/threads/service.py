@@ -7,9 +7,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from atrium.agents.runtime import AgentRuntime, jsonable, state_json, thread_config
 from atrium.auth.context import AuthContext
-from atrium.kit.db import Database
+from atrium.kit.db import Database, after_commit
 from atrium.kit.errors import BadRequest, Conflict, NotFound
 from atrium.kit.models import utcnow
 from atrium.threads.models import Thread
@@ -21,8 +24,6 @@ from atrium.threads.schemas import (
     ThreadCreate,
     ThreadSearch,
 )
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def parse_thread_id(ref: str | uuid.UUID) -> uuid.UUID:
@@ -103,9 +104,16 @@ class ThreadService:
         return thread
 
     async def delete(self, *, session: AsyncSession, auth: AuthContext, ref: str) -> None:
+        """Delete the thread; its checkpoints go once the deletion is committed (until then
+        they are unreachable anyway: every checkpoint read starts from the thread's row)."""
         thread = await self.get(session=session, auth=auth, ref=ref, lock=True)
         await thread_repository.delete(session, tenant_id=auth.tenant_id, thread_id=thread.id)
-        await self._agents.delete_thread(auth.tenant_id, thread.id)
+        tenant_id, thread_id = auth.tenant_id, thread.id
+
+        async def forget_checkpoints() -> None:
+            await self._agents.delete_thread(tenant_id, thread_id)
+
+        after_commit(session, forget_checkpoints, name="threads.delete_checkpoints")
 
     async def delete_temporary(self, *, tenant_id: uuid.UUID, thread_id: uuid.UUID) -> None:
         """Remove the temporary thread of a finished stateless run, with its checkpoints."""
@@ -140,22 +148,33 @@ class ThreadService:
             status=query.status,
         )
 
-    async def copy(self, *, session: AsyncSession, auth: AuthContext, ref: str) -> Thread:
-        """A new thread with the source's metadata, state and whole checkpoint history."""
-        source = await self.get(session=session, auth=auth, ref=ref)
-        copy = Thread(
-            tenant_id=auth.tenant_id,
-            id=uuid.uuid4(),
-            user_id=auth.user_id,
-            # A copy of an interrupted thread can be resumed: its checkpoints come along.
-            status="interrupted" if source.status == "interrupted" else "idle",
-            metadata_=dict(source.metadata_),
-            values=source.values,
-            interrupts=dict(source.interrupts) if source.status == "interrupted" else {},
-            error=None,
-        )
-        await thread_repository.add(session, copy)
-        await self._agents.copy_thread(auth.tenant_id, source.id, copy.id)
+    async def copy(self, *, auth: AuthContext, ref: str) -> Thread:
+        """A new thread with the source's metadata, state and whole checkpoint history.
+
+        In a transaction of its own, because the checkpoints are copied before the new row
+        commits (a copy must not appear without its history) and are deleted again if the
+        commit fails."""
+        copy_id = uuid.uuid4()
+        try:
+            async with self._db.transaction(tenant_id=auth.tenant_id) as session:
+                source = await self.get(session=session, auth=auth, ref=ref)
+                # Unreachable until the row below commits: reads start from the thread row.
+                await self._agents.copy_thread(auth.tenant_id, source.id, copy_id)
+                copy = Thread(
+                    tenant_id=auth.tenant_id,
+                    id=copy_id,
+                    user_id=auth.user_id,
+                    # A copy of an interrupted thread can be resumed: its checkpoints come too.
+                    status="interrupted" if source.status == "interrupted" else "idle",
+                    metadata_=dict(source.metadata_),
+                    values=source.values,
+                    interrupts=dict(source.interrupts) if source.status == "interrupted" else {},
+                    error=None,
+                )
+                await thread_repository.add(session, copy)
+        except BaseException:
+            await self._agents.delete_thread(auth.tenant_id, copy_id)
+            raise
         return copy
 
     async def state(
@@ -173,25 +192,39 @@ class ThreadService:
         return state_json(thread.id, snapshot)
 
     async def update_state(
-        self, *, session: AsyncSession, auth: AuthContext, ref: str, data: StateUpdate
+        self, *, auth: AuthContext, ref: str, data: StateUpdate
     ) -> dict[str, Any]:
-        thread = await self.get(session=session, auth=auth, ref=ref, lock=True)
-        if thread.status == "busy":
-            raise Conflict("The thread has a run in progress")
-        checkpoint_id = data.checkpoint_id or (data.checkpoint or {}).get("checkpoint_id")
-        config = thread_config(auth.tenant_id, thread.id, checkpoint_id)
+        """Write values into the thread's state as if `as_node` had returned them.
+
+        In a transaction of its own that holds the thread's lock while the checkpoint is
+        written; if the thread's row cannot be committed, the checkpoint is removed again
+        (it carries a one-off `run_id`, so the rollback finds exactly it)."""
+        update_id = uuid.uuid4()
+        thread_id: uuid.UUID | None = None
         try:
-            new_config = await self._agents.graph.aupdate_state(
-                config, data.values, as_node=data.as_node or "model"
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise BadRequest(f"Cannot update the state: {exc}", field="values") from exc
-        snapshot = await self._agents.state(auth.tenant_id, thread.id)
-        thread.values = jsonable(snapshot.values)
-        thread.updated_at = utcnow()
-        await session.flush()
+            async with self._db.transaction(tenant_id=auth.tenant_id) as session:
+                thread = await self.get(session=session, auth=auth, ref=ref, lock=True)
+                if thread.status == "busy":
+                    raise Conflict("The thread has a run in progress")
+                checkpoint_id = data.checkpoint_id or (data.checkpoint or {}).get("checkpoint_id")
+                config = thread_config(auth.tenant_id, thread.id, checkpoint_id)
+                config["metadata"] = {"run_id": str(update_id)}
+                try:
+                    new_config = await self._agents.graph.aupdate_state(
+                        config, data.values, as_node=data.as_node or "model"
+                    )
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise BadRequest(f"Cannot update the state: {exc}", field="values") from exc
+                thread_id = thread.id
+                snapshot = await self._agents.state(auth.tenant_id, thread.id)
+                thread.values = jsonable(snapshot.values)
+                thread.updated_at = utcnow()
+        except BaseException:
+            if thread_id is not None:
+                await self._agents.rollback(auth.tenant_id, thread_id, update_id)
+            raise
         checkpoint = {
-            "thread_id": str(thread.id),
+            "thread_id": str(thread_id),
             "checkpoint_ns": "",
             "checkpoint_id": new_config["configurable"].get("checkpoint_id"),
         }
