@@ -15,8 +15,11 @@ from atrium.assistants.schemas import (
     AssistantCreate,
     AssistantPublic,
     AssistantSearch,
+    AssistantSearchItemPublic,
     AssistantUpdate,
     AssistantVersionPublic,
+    GraphDrawingPublic,
+    GraphSchemasPublic,
     SetLatest,
     VersionsQuery,
 )
@@ -68,7 +71,7 @@ async def create_assistant(
     return public(await assistant_service.create(session=session, auth=auth, data=data))
 
 
-@router.post("/search")
+@router.post("/search", response_model=list[AssistantSearchItemPublic])
 async def search_assistants(
     query: AssistantSearch,
     auth: AuthDep,
@@ -168,16 +171,16 @@ async def set_latest_version(
 @router.get("/{assistant_id}/schemas")
 async def get_schemas(
     assistant_id: str, auth: AuthDep, session: SessionDep, assistant_service: AssistantServiceDep
-) -> dict[str, Any]:
+) -> GraphSchemasPublic:
     """JSON schemas of the graph's input, output, state and context."""
     assistant = await assistant_service.get(session=session, auth=auth, ref=assistant_id)
-    return graph_info.schemas(assistant.graph_id)
+    return GraphSchemasPublic.model_validate(graph_info.schemas(assistant.graph_id))
 
 
 @router.get("/{assistant_id}/graph")
 async def get_graph(
     assistant_id: str, auth: AuthDep, session: SessionDep, assistant_service: AssistantServiceDep
-) -> dict[str, Any]:
+) -> GraphDrawingPublic:
     """The graph's nodes and edges."""
     assistant = await assistant_service.get(session=session, auth=auth, ref=assistant_id)
-    return graph_info.drawing(assistant.graph_id)
+    return GraphDrawingPublic.model_validate(graph_info.drawing(assistant.graph_id))

@@ -105,3 +105,37 @@ class AssistantVersionPublic(BaseModel):
     metadata: dict[str, Any]
     version: int
     created_at: dt.datetime
+
+
+class AssistantSearchItemPublic(BaseModel):
+    """An assistant in search results: every field of `AssistantPublic`, or those named in
+    `select`."""
+
+    assistant_id: uuid.UUID | None = None
+    graph_id: str | None = None
+    name: str | None = None
+    description: str | None = None
+    config: dict[str, Any] | None = None
+    context: dict[str, Any] | None = None
+    metadata: dict[str, Any] | None = None
+    version: int | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+
+class GraphSchemasPublic(BaseModel):
+    """JSON schemas of a graph's input, output, state, config and context."""
+
+    graph_id: str
+    input_schema: dict[str, Any]
+    output_schema: dict[str, Any]
+    state_schema: dict[str, Any]
+    config_schema: dict[str, Any]
+    context_schema: dict[str, Any]
+
+
+class GraphDrawingPublic(BaseModel):
+    """A graph's nodes and edges."""
+
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]

@@ -3,10 +3,10 @@ waited runs, joins, resumable streams and cancellation."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Query, Response, status
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
 
 from atrium.auth.context import AuthContext
 from atrium.auth.dependencies import AuthDep, TenantAdminDep
@@ -14,7 +14,20 @@ from atrium.kit.deps import SessionDep, SettingsDep
 from atrium.runs import modes, sse, webhooks
 from atrium.runs.dependencies import RunServiceDep, RunStreamsDep
 from atrium.runs.models import Run
-from atrium.runs.schemas import CancelMany, RunCreate
+from atrium.runs.schemas import (
+    CancelAction,
+    CancelMany,
+    MultitaskStrategy,
+    OnCompletion,
+    OnDisconnect,
+    RunCreate,
+    RunOptions,
+    RunOutputPublic,
+    RunPublic,
+    RunStatus,
+    UsagePublic,
+    WebhookSecretPublic,
+)
 from atrium.runs.service import RunService, first_event
 from atrium.runs.sse import RunStreams
 from atrium.threads.dependencies import BriefAuthDep, ThreadServiceDep
@@ -23,26 +36,35 @@ from atrium.threads.service import ThreadService
 router = APIRouter(tags=["runs"])
 
 
-def public(run: Run) -> dict[str, Any]:
-    return {
-        "run_id": str(run.id),
-        "thread_id": str(run.thread_id),
-        "assistant_id": str(run.assistant_id),
-        "created_at": run.created_at.isoformat(),
-        "updated_at": run.updated_at.isoformat(),
-        "status": run.status,
-        "metadata": run.metadata_,
-        "multitask_strategy": run.multitask_strategy,
-        "kwargs": {k: v for k, v in run.kwargs.items() if v is not None and k[0] != "_"},
-        "assistant_version": run.assistant_version,
-        "model": run.model,
-        "usage": {
-            "input_tokens": run.input_tokens,
-            "output_tokens": run.output_tokens,
-            "cost_usd": str(run.cost_usd),
-        },
-        "error": run.error,
+def public(run: Run) -> RunPublic:
+    return RunPublic(
+        run_id=run.id,
+        thread_id=run.thread_id,
+        assistant_id=run.assistant_id,
+        created_at=run.created_at,
+        updated_at=run.updated_at,
+        status=RunStatus(run.status),
+        metadata=run.metadata_,
+        multitask_strategy=MultitaskStrategy(run.multitask_strategy),
+        options=RunOptions.model_validate(run.kwargs).public(),
+        assistant_version=run.assistant_version,
+        model=run.model,
+        usage=UsagePublic(
+            input_tokens=run.input_tokens,
+            output_tokens=run.output_tokens,
+            cost_usd=str(run.cost_usd),
+        ),
+        error=run.error,
+    )
+
+
+# Documents the body of the endpoints that answer with server-sent events.
+SSE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Server-sent events: `event: <name>`, `data: <json>`, `id: <seq>`",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
     }
+}
 
 
 def _paths(run: Run, stateless: bool) -> tuple[str | None, str]:
@@ -60,15 +82,15 @@ async def _stream(
     runs: RunService,
     threads: ThreadService,
     streams: RunStreams,
-) -> StreamingResponse:
-    options = run.kwargs
+) -> sse.EventStreamResponse:
+    options = RunOptions.model_validate(run.kwargs)
 
     async def cancel_on_disconnect() -> None:
-        if options.get("on_disconnect") == "cancel":
+        if options.on_disconnect == OnDisconnect.cancel:
             await runs.cancel_run(tenant_id=auth.tenant_id, run_id=run.id)
 
     async def cleanup() -> None:
-        if stateless and options.get("on_completion") == "delete":
+        if stateless and options.on_completion == OnCompletion.delete:
             await threads.delete_temporary(tenant_id=auth.tenant_id, thread_id=run.thread_id)
 
     # The run was just created with its first event: send it without reading it back.
@@ -93,14 +115,24 @@ async def _stream(
 
 @router.post("/threads/{thread_id}/runs")
 async def create_run(
-    thread_id: str, data: RunCreate, auth: AuthDep, session: SessionDep, run_service: RunServiceDep
-) -> JSONResponse:
+    thread_id: str,
+    data: RunCreate,
+    auth: AuthDep,
+    session: SessionDep,
+    run_service: RunServiceDep,
+    response: Response,
+) -> RunPublic:
     """Start a background run on a thread."""
     run, _ = await run_service.create(session=session, auth=auth, thread_ref=thread_id, data=data)
-    return JSONResponse(public(run), headers={"Content-Location": _paths(run, False)[1]})
+    response.headers["Content-Location"] = _paths(run, False)[1]
+    return public(run)
 
 
-@router.post("/threads/{thread_id}/runs/stream")
+@router.post(
+    "/threads/{thread_id}/runs/stream",
+    response_class=sse.EventStreamResponse,
+    responses=SSE_RESPONSE,
+)
 async def stream_run(
     thread_id: str,
     data: RunCreate,
@@ -108,7 +140,7 @@ async def stream_run(
     run_service: RunServiceDep,
     thread_service: ThreadServiceDep,
     streams: RunStreamsDep,
-) -> StreamingResponse:
+) -> sse.EventStreamResponse:
     """Start a run and stream its events (SSE)."""
     run = await run_service.start(auth=auth, thread_ref=thread_id, data=data)
     return await _stream(
@@ -121,7 +153,7 @@ async def stream_run(
     )
 
 
-@router.post("/threads/{thread_id}/runs/wait")
+@router.post("/threads/{thread_id}/runs/wait", response_model=RunOutputPublic)
 async def wait_run(
     thread_id: str, data: RunCreate, auth: BriefAuthDep, run_service: RunServiceDep
 ) -> JSONResponse:
@@ -134,13 +166,18 @@ async def wait_run(
 
 @router.post("/runs")
 async def create_stateless_run(
-    data: RunCreate, auth: AuthDep, session: SessionDep, run_service: RunServiceDep
-) -> JSONResponse:
+    data: RunCreate,
+    auth: AuthDep,
+    session: SessionDep,
+    run_service: RunServiceDep,
+    response: Response,
+) -> RunPublic:
     """Start a background run on a new, temporary thread."""
     run, _ = await run_service.create(
         session=session, auth=auth, thread_ref=None, data=data, background=True
     )
-    return JSONResponse(public(run), headers={"Content-Location": f"/runs/{run.id}"})
+    response.headers["Content-Location"] = f"/runs/{run.id}"
+    return public(run)
 
 
 @router.post("/runs/batch")
@@ -149,7 +186,7 @@ async def create_batch(
     auth: AuthDep,
     session: SessionDep,
     run_service: RunServiceDep,
-) -> list[dict[str, Any]]:
+) -> list[RunPublic]:
     """Start several background runs, each on a new temporary thread."""
     created = []
     for item in data:
@@ -160,14 +197,14 @@ async def create_batch(
     return created
 
 
-@router.post("/runs/stream")
+@router.post("/runs/stream", response_class=sse.EventStreamResponse, responses=SSE_RESPONSE)
 async def stream_stateless_run(
     data: RunCreate,
     auth: BriefAuthDep,
     run_service: RunServiceDep,
     thread_service: ThreadServiceDep,
     streams: RunStreamsDep,
-) -> StreamingResponse:
+) -> sse.EventStreamResponse:
     """Run on a temporary thread and stream its events."""
     run = await run_service.start(auth=auth, thread_ref=None, data=data)
     return await _stream(
@@ -180,7 +217,7 @@ async def stream_stateless_run(
     )
 
 
-@router.post("/runs/wait")
+@router.post("/runs/wait", response_model=RunOutputPublic)
 async def wait_stateless_run(
     data: RunCreate,
     auth: BriefAuthDep,
@@ -190,7 +227,7 @@ async def wait_stateless_run(
     """Run on a temporary thread and answer with the final state."""
     run = await run_service.start(auth=auth, thread_ref=None, data=data)
     output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
-    if data.on_completion == "delete":
+    if data.on_completion == OnCompletion.delete:
         await thread_service.delete_temporary(tenant_id=auth.tenant_id, thread_id=run.thread_id)
     return JSONResponse(output, headers={"Content-Location": f"/runs/{run.id}"})
 
@@ -201,7 +238,7 @@ async def cancel_runs(
     auth: AuthDep,
     session: SessionDep,
     run_service: RunServiceDep,
-    action: Annotated[Literal["interrupt", "rollback"], Query()] = "interrupt",
+    action: Annotated[CancelAction, Query()] = CancelAction.interrupt,
 ) -> Response:
     """Cancel several runs: by thread and ids, or every pending or running one."""
     await run_service.cancel_many(
@@ -224,7 +261,7 @@ async def list_runs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 10,
     offset: Annotated[int, Query(ge=0)] = 0,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
-) -> list[dict[str, Any]]:
+) -> list[RunPublic]:
     """The thread's runs, newest first."""
     runs = await run_service.list_for_thread(
         session=session, auth=auth, thread_ref=thread_id, status=status_, limit=limit, offset=offset
@@ -235,7 +272,7 @@ async def list_runs(
 @router.get("/threads/{thread_id}/runs/{run_id}")
 async def get_run(
     thread_id: str, run_id: str, auth: AuthDep, session: SessionDep, run_service: RunServiceDep
-) -> dict[str, Any]:
+) -> RunPublic:
     """One run: status, assistant version, model, usage and error."""
     return public(
         await run_service.get(session=session, auth=auth, thread_ref=thread_id, run_ref=run_id)
@@ -251,7 +288,7 @@ async def delete_run(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/threads/{thread_id}/runs/{run_id}/join")
+@router.get("/threads/{thread_id}/runs/{run_id}/join", response_model=RunOutputPublic)
 async def join_run(
     thread_id: str, run_id: str, auth: BriefAuthDep, run_service: RunServiceDep
 ) -> JSONResponse:
@@ -263,7 +300,11 @@ async def join_run(
     )
 
 
-@router.get("/threads/{thread_id}/runs/{run_id}/stream")
+@router.get(
+    "/threads/{thread_id}/runs/{run_id}/stream",
+    response_class=sse.EventStreamResponse,
+    responses=SSE_RESPONSE,
+)
 async def join_stream(
     thread_id: str,
     run_id: str,
@@ -273,7 +314,7 @@ async def join_stream(
     stream_mode: Annotated[list[str] | None, Query()] = None,
     cancel_on_disconnect: Annotated[bool, Query()] = False,
     last_event_id: Annotated[str | None, Header()] = None,
-) -> StreamingResponse:
+) -> sse.EventStreamResponse:
     """Join a run's event stream; with `Last-Event-ID`, replay what came after that id."""
     run, after = await run_service.join_position(
         auth=auth,
@@ -293,7 +334,9 @@ async def join_stream(
     return sse.response(body, location=location, content_location=content_location)
 
 
-@router.get("/threads/{thread_id}/stream")
+@router.get(
+    "/threads/{thread_id}/stream", response_class=sse.EventStreamResponse, responses=SSE_RESPONSE
+)
 async def join_thread_stream(
     thread_id: str,
     auth: BriefAuthDep,
@@ -302,7 +345,7 @@ async def join_thread_stream(
     stream_mode: Annotated[list[str] | None, Query()] = None,
     stream_modes: Annotated[str | None, Query()] = None,
     last_event_id: Annotated[str | None, Header()] = None,
-) -> StreamingResponse:
+) -> sse.EventStreamResponse:
     """Every event of every run of the thread from now on (ids read `<run_id>:<seq>`)."""
     thread = await run_service.find_thread(auth=auth, thread_ref=thread_id)
     requested = [m for m in (stream_mode or []) + (stream_modes or "").split(",") if m]
@@ -314,14 +357,21 @@ async def join_thread_stream(
     return sse.response(body, location=None, content_location=f"/threads/{thread.id}")
 
 
-@router.post("/threads/{thread_id}/runs/{run_id}/cancel", response_model=None)
+@router.post(
+    "/threads/{thread_id}/runs/{run_id}/cancel",
+    response_model=None,
+    responses={
+        202: {"description": "The cancel is requested (without `wait`)"},
+        200: {"model": RunOutputPublic, "description": "With `wait`: the run's output"},
+    },
+)
 async def cancel_run(
     thread_id: str,
     run_id: str,
     auth: BriefAuthDep,
     run_service: RunServiceDep,
     wait: Annotated[bool, Query()] = False,
-    action: Annotated[Literal["interrupt", "rollback"], Query()] = "interrupt",
+    action: Annotated[CancelAction, Query()] = CancelAction.interrupt,
 ) -> Response:
     """Cancel a run; it stops within a second wherever it executes."""
     run = await run_service.cancel(auth=auth, thread_ref=thread_id, run_ref=run_id, action=action)
@@ -332,8 +382,10 @@ async def cancel_run(
 
 
 @router.get("/tenants/current/webhook-secret")
-async def webhook_secret(auth: TenantAdminDep, settings: SettingsDep) -> dict[str, str]:
+async def webhook_secret(auth: TenantAdminDep, settings: SettingsDep) -> WebhookSecretPublic:
     """The secret that signs this tenant's run webhooks (Standard Webhooks, HMAC-SHA256).
     Tenant admins only; it changes when the server's master secret is rotated."""
     master = settings.resolved_secret_key()
-    return {"secret": webhooks.secret_for(master, auth.tenant_id), "scheme": "standard-webhooks"}
+    return WebhookSecretPublic(
+        secret=webhooks.secret_for(master, auth.tenant_id), scheme="standard-webhooks"
+    )

@@ -33,9 +33,11 @@ from atrium.runs.events import EventSink, EventWriter
 from atrium.runs.hub import Batch, LiveEvent, RunHub
 from atrium.runs.models import ToolCall
 from atrium.runs.repository import run_repository
+from atrium.runs.schemas import ACTIVE, CancelAction, RunOptions, RunStatus
 from atrium.settings import Settings
 from atrium.tenants.service import TenantService
 from atrium.threads.repository import thread_repository
+from atrium.threads.schemas import ThreadStatus
 from atrium.threads.service import ThreadService
 
 _log = get_logger("atrium.runs")
@@ -60,14 +62,12 @@ class Totals:
 @dataclass
 class Claim:
     run: Any
+    options: RunOptions
     context: RunContext
     totals: Totals
     last_seq: int
     graph_input: Any
     config: dict[str, Any]
-    modes: list[str]
-    interrupt_before: Any
-    interrupt_after: Any
     max_seconds: float
     allow_private_urls: bool = False
 
@@ -98,7 +98,7 @@ class RunExecutor:
     async def _claim(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
         async with self._db.transaction(tenant_id=tenant_id) as session:
             run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id, lock=True)
-            if run is None or run.status not in ("pending", "running"):
+            if run is None or run.status not in ACTIVE:
                 return None  # finished, cancelled or deleted meanwhile
             thread = await thread_repository.get(
                 session, tenant_id=tenant_id, thread_id=run.thread_id, lock=True
@@ -121,37 +121,35 @@ class RunExecutor:
             except AtriumError as exc:
                 # The assistant cannot run (model not allowed or not configured): fail the run.
                 error = {"error": exc.code, "message": exc.message}
-                run.status, run.error, run.finished_at = "error", error, utcnow()
-                thread.status, thread.error = "error", error
+                run.status, run.error, run.finished_at = RunStatus.error, error, utcnow()
+                thread.status, thread.error = ThreadStatus.error, error
                 last = await run_repository.last_seq(session, tenant_id=tenant_id, run_id=run_id)
                 event = LiveEvent(last + 1, "error", error)
                 await run_repository.add_events(session, [event.row(tenant_id, run_id)])
-                ended = Batch((event,), event.seq, ended=True, status="error")
+                ended = Batch((event,), event.seq, ended=True, status=RunStatus.error)
                 after_commit(
                     session, self._publisher(run_id, ended, run.thread_id), name="runs.publish"
                 )
                 return None
-            run.status, run.started_at, run.attempt = "running", utcnow(), run.attempt + 1
+            run.status, run.started_at, run.attempt = RunStatus.running, utcnow(), run.attempt + 1
             run.updated_at = utcnow()
-            thread.status, thread.updated_at = "busy", utcnow()
+            thread.status, thread.updated_at = ThreadStatus.busy, utcnow()
             last_seq = await run_repository.last_seq(session, tenant_id=tenant_id, run_id=run_id)
             await session.flush()
 
-        kwargs = run.kwargs
-        command = kwargs.get("command")
-        graph_input: Any = kwargs.get("input")
+        options = RunOptions.model_validate(run.kwargs)
+        command = options.command
+        graph_input: Any = options.input
         if run.attempt > 1 and await self._has_checkpoint_of(run):
             # An earlier attempt died after its input was checkpointed: continue from the last
             # checkpoint instead of feeding the input again (no duplicated messages).
             graph_input, command = None, None
         if command:
             graph_input = Command(
-                resume=command.get("resume"),
-                update=command.get("update"),
-                goto=command.get("goto") or (),
+                resume=command.resume, update=command.update, goto=command.goto or ()
             )
         steps = int(fields.get("max_steps") or DEFAULT_MAX_STEPS)
-        user_config = kwargs.get("config") or {}
+        user_config = options.config
         config: dict[str, Any] = {
             **thread_config(tenant_id, run.thread_id),
             "recursion_limit": user_config.get("recursion_limit") or steps * 2 + 1,
@@ -166,14 +164,12 @@ class RunExecutor:
         }
         return Claim(
             run=run,
+            options=options,
             context=context,
             totals=totals,
             last_seq=last_seq,
             graph_input=graph_input,
             config=config,
-            modes=list(kwargs.get("stream_mode") or ["values"]),
-            interrupt_before=kwargs.get("interrupt_before"),
-            interrupt_after=kwargs.get("interrupt_after"),
             max_seconds=float(fields.get("max_seconds") or self._settings.run_max_seconds),
             allow_private_urls=tenant.allow_private_provider_urls,
         )
@@ -224,7 +220,8 @@ class RunExecutor:
         work = asyncio.current_task()
         assert work is not None
         started = time.perf_counter()
-        outcome: tuple[str, dict[str, Any] | None] = ("success", None)
+        outcome: tuple[RunStatus, dict[str, Any] | None] = (RunStatus.success, None)
+        rolled_back = False
         try:
             with self._hub.executing(tenant_id, run_id, work):
                 async with asyncio.timeout(claim.max_seconds):
@@ -234,10 +231,11 @@ class RunExecutor:
             if action is None:
                 raise  # the worker itself is stopping: leave the run to be picked up again
             work.uncancel()
-            outcome = ("rollback" if action == "rollback" else "interrupted", None)
+            rolled_back = action == CancelAction.rollback
+            outcome = (RunStatus.interrupted, None)
         except TimeoutError:
             outcome = (
-                "timeout",
+                RunStatus.timeout,
                 {
                     "error": "TimeLimitReached",
                     "message": f"The run reached its limit of {claim.max_seconds:g} seconds",
@@ -245,24 +243,24 @@ class RunExecutor:
             )
         except GraphRecursionError:
             outcome = (
-                "error",
+                RunStatus.error,
                 {
                     "error": "StepLimitReached",
                     "message": "The run reached the assistant's step limit",
                 },
             )
         except UpstreamError as exc:
-            outcome = ("error", {"error": "UpstreamError", "message": exc.message})
+            outcome = (RunStatus.error, {"error": "UpstreamError", "message": exc.message})
         except AtriumError as exc:
-            outcome = ("error", {"error": exc.code, "message": exc.message})
+            outcome = (RunStatus.error, {"error": exc.code, "message": exc.message})
         except Exception as exc:  # a run must end with a status, whatever broke inside it
             _log.exception("run_failed", run_id=str(run_id))
             outcome = (
-                "error",
+                RunStatus.error,
                 {"error": type(exc).__name__, "message": "An internal error occurred"},
             )
         try:
-            if outcome[0] == "rollback":
+            if rolled_back:
                 await self._roll_back(claim)
                 return
             await self._finish(claim, writer, outcome, time.perf_counter() - started)
@@ -288,18 +286,20 @@ class RunExecutor:
                     )
                     if run is None:
                         return
-                    run.status, run.error, run.finished_at = "error", error, utcnow()
+                    run.status, run.error, run.finished_at = RunStatus.error, error, utcnow()
                     thread = await thread_repository.get(
                         session, tenant_id=tenant_id, thread_id=run.thread_id, lock=True
                     )
                     if thread is not None:
-                        thread.status, thread.error = "error", error
+                        thread.status, thread.error = ThreadStatus.error, error
                 break
             except Exception:  # retried with backoff; the job's retry is the last resort
                 _log.exception("run_mark_failed_retry", run_id=str(run_id), attempt=attempt)
                 await asyncio.sleep(0.2 * 2**attempt)
         self._hub.publish(
-            run_id, Batch((), writer.seq, ended=True, status="error"), thread_id=writer.thread_id
+            run_id,
+            Batch((), writer.seq, ended=True, status=RunStatus.error),
+            thread_id=writer.thread_id,
         )
 
     async def _cancel_requested(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> str | None:
@@ -321,10 +321,10 @@ class RunExecutor:
             )
             if thread is not None:
                 thread.values = jsonable(snapshot.values) if snapshot.values else None
-                thread.status, thread.interrupts, thread.error = "idle", {}, None
+                thread.status, thread.interrupts, thread.error = ThreadStatus.idle, {}, None
                 thread.updated_at = utcnow()
         self._hub.publish(
-            run.id, Batch((), 0, ended=True, status="interrupted"), thread_id=run.thread_id
+            run.id, Batch((), 0, ended=True, status=RunStatus.interrupted), thread_id=run.thread_id
         )
         _log.info("run_rolled_back", run_id=str(run.id))
 
@@ -332,7 +332,7 @@ class RunExecutor:
         run = claim.run
         graph = self._agents.graph
         internal = {"values", "updates"}
-        wanted = set(claim.modes)
+        wanted = set(claim.options.stream_mode)
         if wanted & {"messages", "messages-tuple"}:
             internal.add("messages")
         if "custom" in wanted:
@@ -344,8 +344,8 @@ class RunExecutor:
         options: dict[str, Any] = {
             "context": claim.context,
             "stream_mode": sorted(internal),
-            "interrupt_before": claim.interrupt_before,
-            "interrupt_after": claim.interrupt_after,
+            "interrupt_before": claim.options.interrupt_before,
+            "interrupt_after": claim.options.interrupt_after,
         }
         config = cast(RunnableConfig, claim.config)
         stream: Any = (
@@ -409,18 +409,18 @@ class RunExecutor:
         self,
         claim: Claim,
         writer: EventWriter,
-        outcome: tuple[str, dict[str, Any] | None],
+        outcome: tuple[RunStatus, dict[str, Any] | None],
         elapsed: float,
     ) -> None:
         run = claim.run
         status, error = outcome
         snapshot = await self._agents.state(run.tenant_id, run.thread_id)
         interrupts = interrupts_of(snapshot)
-        if status == "success" and interrupts:
-            status = "interrupted"
+        if status == RunStatus.success and interrupts:
+            status = RunStatus.interrupted
         if error is not None:
             writer.emit("error", error)
-        if self._settings.checkpoint_history and status != "interrupted":
+        if self._settings.checkpoint_history and status != RunStatus.interrupted:
             await self._prune(run)
         await writer.flush()
         async with self._db.transaction(tenant_id=run.tenant_id) as session:
@@ -441,9 +441,9 @@ class RunExecutor:
             if thread is not None:
                 thread.values = jsonable(snapshot.values) if snapshot.values else thread.values
                 thread.status = (
-                    "error"
-                    if status in ("error", "timeout")
-                    else ("interrupted" if interrupts else "idle")
+                    ThreadStatus.error
+                    if status in (RunStatus.error, RunStatus.timeout)
+                    else (ThreadStatus.interrupted if interrupts else ThreadStatus.idle)
                 )
                 thread.interrupts = {
                     task.id: [{"value": jsonable(i.value), "id": i.id} for i in task.interrupts]
@@ -474,7 +474,7 @@ class RunExecutor:
             run.id, Batch((), writer.seq, ended=True, status=status), thread_id=run.thread_id
         )
         _log.info("run_finished", run_id=str(run.id), status=status, seconds=round(elapsed, 3))
-        webhook = run.kwargs.get("webhook")
+        webhook = claim.options.webhook
         if webhook and row is not None:
             payload = {
                 "run_id": str(run.id),
@@ -493,7 +493,7 @@ class RunExecutor:
                 ),
                 name="runs.webhook",
             )
-        if run.kwargs.get("_delete_thread") and status != "interrupted":
+        if claim.options.delete_thread and status != RunStatus.interrupted:
             await self._threads.delete_temporary(tenant_id=run.tenant_id, thread_id=run.thread_id)
 
     async def _prune(self, run: Any) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Numeric
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atrium.kit.models import Base, created_at_column
+from atrium.runs.schemas import MultitaskStrategy, RunStatus
 
 
 class Run(Base):
@@ -21,8 +22,9 @@ class Run(Base):
     assistant_version: Mapped[int]
     user_id: Mapped[uuid.UUID | None]
     api_key_id: Mapped[uuid.UUID | None]
-    status: Mapped[str] = mapped_column(default="pending")
-    multitask_strategy: Mapped[str] = mapped_column(default="enqueue")
+    # Text columns holding `RunStatus` and `MultitaskStrategy` values.
+    status: Mapped[str] = mapped_column(default=RunStatus.pending)
+    multitask_strategy: Mapped[str] = mapped_column(default=MultitaskStrategy.enqueue)
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata")
     kwargs: Mapped[dict[str, Any]]
     model: Mapped[str | None]

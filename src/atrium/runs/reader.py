@@ -13,7 +13,8 @@ import sqlalchemy.exc
 from atrium.kit.db import Database
 from atrium.kit.logging import get_logger
 from atrium.runs.hub import Batch, LiveEvent, RunHub, Subscription
-from atrium.runs.repository import ACTIVE, run_repository
+from atrium.runs.repository import run_repository
+from atrium.runs.schemas import ACTIVE, RunStatus
 
 _log = get_logger("atrium.runs.reader")
 PAGE = 1000
@@ -77,7 +78,7 @@ class RunReader:
             async for events in self._follow(sub, idle_seconds, from_database=not just_created):
                 yield events
         if with_end:
-            final = sub.status if sub.status not in (None, *ACTIVE) else "interrupted"
+            final = sub.status if sub.status not in (None, *ACTIVE) else RunStatus.interrupted
             yield [LiveEvent(sub.last, "end", {"run_id": str(run_id), "status": final})]
 
     async def _follow(

@@ -10,8 +10,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.runs.models import Run, RunEvent, ToolCall
+from atrium.runs.schemas import ACTIVE
 
-ACTIVE = ("pending", "running")
+__all__ = ["ACTIVE", "RunRepository", "run_repository"]
 
 
 class RunRepository:
@@ -73,7 +74,7 @@ class RunRepository:
             where.append(Run.thread_id == thread_id)
         if run_ids:
             where.append(Run.id.in_(run_ids))
-        if status in ("pending", "running"):
+        if status in ACTIVE:
             where.append(Run.status == status)
         else:
             where.append(Run.status.in_(ACTIVE))

@@ -22,10 +22,18 @@ from atrium.runs import modes, tasks
 from atrium.runs.hub import Batch, LiveEvent, RunHub
 from atrium.runs.models import Run
 from atrium.runs.reader import RunReader
-from atrium.runs.repository import ACTIVE, run_repository
-from atrium.runs.schemas import RunCreate
+from atrium.runs.repository import run_repository
+from atrium.runs.schemas import (
+    ACTIVE,
+    CancelAction,
+    MultitaskStrategy,
+    OnCompletion,
+    RunCreate,
+    RunOptions,
+    RunStatus,
+)
 from atrium.threads.models import Thread
-from atrium.threads.schemas import ThreadCreate
+from atrium.threads.schemas import ThreadCreate, ThreadStatus
 from atrium.threads.service import ThreadService
 
 
@@ -66,7 +74,7 @@ class RunService:
         thread = await self._thread(session=session, auth=auth, ref=thread_ref, data=data)
         assistant = await self._assistants.get(session=session, auth=auth, ref=data.assistant_id)
         resuming = data.command is not None and data.command.resume is not None
-        if resuming and thread.status != "interrupted":
+        if resuming and thread.status != ThreadStatus.interrupted:
             raise BadRequest(
                 "The thread has nothing to resume: it is not interrupted", field="command"
             )
@@ -74,14 +82,15 @@ class RunService:
             session, tenant_id=auth.tenant_id, thread_id=thread.id
         )
         if active:
-            if data.multitask_strategy == "reject":
+            if data.multitask_strategy == MultitaskStrategy.reject:
                 raise Conflict(
                     "Thread is already running a task. Wait for it to finish or "
                     "choose a different multitask strategy."
                 )
-            if data.multitask_strategy in ("interrupt", "rollback"):
+            if data.multitask_strategy != MultitaskStrategy.enqueue:
+                action = CancelAction(data.multitask_strategy.value)
                 for other in active:
-                    await self._cancel(session=session, run=other, action=data.multitask_strategy)
+                    await self._cancel(session=session, run=other, action=action)
         run = Run(
             tenant_id=auth.tenant_id,
             id=uuid.uuid4(),
@@ -90,29 +99,29 @@ class RunService:
             assistant_version=assistant.version,
             user_id=auth.user_id,
             api_key_id=auth.api_key_id,
-            status="pending",
+            status=RunStatus.pending,
             multitask_strategy=data.multitask_strategy,
             metadata_={
                 **(data.metadata or {}),
                 "assistant_id": str(assistant.id),
                 "graph_id": assistant.graph_id,
             },
-            kwargs={
-                "input": data.input,
-                "command": data.command.model_dump(exclude_none=True) if data.command else None,
-                "config": data.config or {},
-                "stream_mode": stream_modes,
-                "stream_resumable": data.stream_resumable,
-                "interrupt_before": data.interrupt_before,
-                "interrupt_after": data.interrupt_after,
-                "webhook": data.webhook,
-                "on_disconnect": data.on_disconnect,
-                "on_completion": data.on_completion,
-                "after_seconds": data.after_seconds,
-                "_delete_thread": background
+            kwargs=RunOptions(
+                input=data.input,
+                command=data.command,
+                config=data.config or {},
+                stream_mode=stream_modes,
+                stream_resumable=data.stream_resumable,
+                interrupt_before=data.interrupt_before,
+                interrupt_after=data.interrupt_after,
+                webhook=data.webhook,
+                on_disconnect=data.on_disconnect,
+                on_completion=data.on_completion,
+                after_seconds=data.after_seconds,
+                delete_thread=background
                 and thread_ref is None
-                and data.on_completion == "delete",
-            },
+                and data.on_completion == OnCompletion.delete,
+            ).stored(),
         )
         await run_repository.add(session, run)
         # The first event exists before any worker picks the run up, so a client streaming a
@@ -153,17 +162,23 @@ class RunService:
             session=session, auth=auth, data=ThreadCreate(thread_id=uuid.UUID(ref))
         )
 
-    async def _cancel(self, *, session: AsyncSession, run: Run, action: str) -> None:
-        if run.status == "pending":
-            if action == "rollback":  # it never started: nothing to undo but the run itself
+    async def _cancel(self, *, session: AsyncSession, run: Run, action: CancelAction) -> None:
+        if run.status == RunStatus.pending:
+            if (
+                action == CancelAction.rollback
+            ):  # it never started: nothing to undo but the run itself
                 await run_repository.delete(session, tenant_id=run.tenant_id, run_id=run.id)
             else:
-                run.status, run.finished_at, run.updated_at = "interrupted", utcnow(), utcnow()
+                run.status, run.finished_at, run.updated_at = (
+                    RunStatus.interrupted,
+                    utcnow(),
+                    utcnow(),
+                )
                 run.cancel_action = action
                 await session.flush()
             last = await run_repository.last_seq(session, tenant_id=run.tenant_id, run_id=run.id)
             ended_id, ended_thread = run.id, run.thread_id
-            ended = Batch((), last, ended=True, status="interrupted")
+            ended = Batch((), last, ended=True, status=RunStatus.interrupted)
 
             async def tell_readers() -> None:
                 self._hub.publish(ended_id, ended, thread_id=ended_thread)
@@ -183,7 +198,11 @@ class RunService:
         after_commit(session, stop_it, name="runs.cancel")
 
     async def cancel_run(
-        self, *, tenant_id: uuid.UUID, run_id: uuid.UUID, action: str = "interrupt"
+        self,
+        *,
+        tenant_id: uuid.UUID,
+        run_id: uuid.UUID,
+        action: CancelAction = CancelAction.interrupt,
     ) -> None:
         """Cancel a run by id, in a transaction of its own (its stream's client went away and
         had asked for that)."""
@@ -264,7 +283,9 @@ class RunService:
             raise Conflict("The run is still active; cancel it first")
         await run_repository.delete(session, tenant_id=auth.tenant_id, run_id=run.id)
 
-    async def cancel(self, *, auth: AuthContext, thread_ref: str, run_ref: str, action: str) -> Run:
+    async def cancel(
+        self, *, auth: AuthContext, thread_ref: str, run_ref: str, action: CancelAction
+    ) -> Run:
         """Cancel one active run, committed when this returns (its caller may wait for it)."""
         async with self._db.transaction(tenant_id=auth.tenant_id) as session:
             run = await self.get(session=session, auth=auth, thread_ref=thread_ref, run_ref=run_ref)
@@ -281,7 +302,7 @@ class RunService:
         thread_id: uuid.UUID | None,
         run_ids: list[uuid.UUID] | None,
         status: str | None,
-        action: str,
+        action: CancelAction,
     ) -> int:
         if status is not None and (thread_id is not None or run_ids):
             raise BadRequest("Give either a status, or a thread and run ids", field="status")
@@ -306,7 +327,7 @@ class RunService:
             return await self._output(session, run)
 
     async def _output(self, session: AsyncSession, run: Run) -> dict[str, Any]:
-        if run.status in ("error", "timeout"):
+        if run.status in (RunStatus.error, RunStatus.timeout):
             return {"__error__": run.error or {"error": "Error", "message": "The run failed"}}
         events = await run_repository.events_after(
             session, tenant_id=run.tenant_id, run_id=run.id, after=0, limit=100_000

@@ -40,9 +40,15 @@ def parse_last_event_id(value: str | None) -> int:
         return 0
 
 
+class EventStreamResponse(StreamingResponse):
+    """A stream of server-sent events (names the media type for the OpenAPI description)."""
+
+    media_type = "text/event-stream"
+
+
 def response(
     body: AsyncIterator[bytes], *, location: str | None, content_location: str
-) -> StreamingResponse:
+) -> EventStreamResponse:
     headers = {
         "Cache-Control": "no-store",
         "X-Accel-Buffering": "no",
@@ -50,7 +56,7 @@ def response(
     }
     if location:
         headers["Location"] = location
-    return StreamingResponse(body, media_type="text/event-stream; charset=utf-8", headers=headers)
+    return EventStreamResponse(body, media_type="text/event-stream; charset=utf-8", headers=headers)
 
 
 class RunStreams:

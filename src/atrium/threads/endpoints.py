@@ -15,10 +15,13 @@ from atrium.threads.schemas import (
     CheckpointQuery,
     HistoryQuery,
     StateUpdate,
+    StateUpdatePublic,
     ThreadCount,
     ThreadCreate,
     ThreadPublic,
     ThreadSearch,
+    ThreadSearchItemPublic,
+    ThreadStatePublic,
     ThreadUpdate,
 )
 
@@ -48,7 +51,7 @@ async def create_thread(
     return public(await thread_service.create(session=session, auth=auth, data=data))
 
 
-@router.post("/search")
+@router.post("/search", response_model=list[ThreadSearchItemPublic])
 async def search_threads(
     query: ThreadSearch, auth: AuthDep, session: SessionDep, thread_service: ThreadServiceDep
 ) -> JSONResponse:
@@ -76,7 +79,14 @@ async def get_thread(
     return public(await thread_service.get(session=session, auth=auth, ref=thread_id))
 
 
-@router.patch("/{thread_id}", response_model=None)
+@router.patch(
+    "/{thread_id}",
+    response_model=None,
+    responses={
+        200: {"model": ThreadPublic, "description": "The updated thread"},
+        204: {"description": "Updated (with `Prefer: return=minimal`)"},
+    },
+)
 async def update_thread(
     thread_id: str,
     data: ThreadUpdate,
@@ -118,7 +128,7 @@ async def get_state(
     session: SessionDep,
     thread_service: ThreadServiceDep,
     subgraphs: Annotated[bool, Query()] = False,
-) -> dict[str, Any]:
+) -> ThreadStatePublic:
     """The thread's current state (from its latest checkpoint)."""
     return await thread_service.state(session=session, auth=auth, ref=thread_id)
 
@@ -129,7 +139,7 @@ async def update_state(
     data: StateUpdate,
     auth: BriefAuthDep,
     thread_service: ThreadServiceDep,
-) -> dict[str, Any]:
+) -> StateUpdatePublic:
     """Write values into the thread's state, as if `as_node` had returned them."""
     return await thread_service.update_state(auth=auth, ref=thread_id, data=data)
 
@@ -141,7 +151,7 @@ async def get_state_at_checkpoint_body(
     auth: AuthDep,
     session: SessionDep,
     thread_service: ThreadServiceDep,
-) -> dict[str, Any]:
+) -> ThreadStatePublic:
     """The state at a given checkpoint."""
     return await thread_service.state(
         session=session,
@@ -159,7 +169,7 @@ async def get_state_at_checkpoint(
     session: SessionDep,
     thread_service: ThreadServiceDep,
     subgraphs: Annotated[bool, Query()] = False,
-) -> dict[str, Any]:
+) -> ThreadStatePublic:
     """The state at a given checkpoint."""
     return await thread_service.state(
         session=session, auth=auth, ref=thread_id, checkpoint_id=checkpoint_id
@@ -173,6 +183,6 @@ async def get_history(
     auth: AuthDep,
     session: SessionDep,
     thread_service: ThreadServiceDep,
-) -> list[dict[str, Any]]:
+) -> list[ThreadStatePublic]:
     """Past states of the thread, newest first."""
     return await thread_service.history(session=session, auth=auth, ref=thread_id, query=query)

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atrium.kit.models import Base, created_at_column
+from atrium.threads.schemas import ThreadStatus
 
 
 class Thread(Base):
@@ -15,7 +16,7 @@ class Thread(Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     user_id: Mapped[uuid.UUID | None]
-    status: Mapped[str] = mapped_column(default="idle")
+    status: Mapped[str] = mapped_column(default=ThreadStatus.idle)  # a `ThreadStatus`
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata")
     values: Mapped[dict[str, Any] | None]
     interrupts: Mapped[dict[str, Any]]

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Status = Literal["idle", "busy", "interrupted", "error"]
+
+class ThreadStatus(StrEnum):
+    idle = "idle"
+    busy = "busy"
+    interrupted = "interrupted"
+    error = "error"
 
 
 class _Input(BaseModel):
@@ -32,7 +38,7 @@ class ThreadSearch(_Input):
     metadata: dict[str, Any] | None = None
     values: dict[str, Any] | None = None
     ids: Annotated[list[uuid.UUID], Field(max_length=1000)] | None = None
-    status: Status | None = None
+    status: ThreadStatus | None = None
     limit: Annotated[int, Field(ge=1, le=1000)] = 10
     offset: Annotated[int, Field(ge=0)] = 0
     sort_by: (
@@ -46,7 +52,7 @@ class ThreadSearch(_Input):
 class ThreadCount(_Input):
     metadata: dict[str, Any] | None = None
     values: dict[str, Any] | None = None
-    status: Status | None = None
+    status: ThreadStatus | None = None
 
 
 class StateUpdate(_Input):
@@ -76,8 +82,65 @@ class ThreadPublic(BaseModel):
     updated_at: dt.datetime
     state_updated_at: dt.datetime
     metadata: dict[str, Any]
-    status: Status
+    status: ThreadStatus
     config: dict[str, Any]
     values: dict[str, Any] | None
     interrupts: dict[str, Any]
     error: dict[str, Any] | None
+
+
+class ThreadSearchItemPublic(BaseModel):
+    """A thread in search results: every field of `ThreadPublic`, or those named in
+    `select`."""
+
+    thread_id: uuid.UUID | None = None
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+    state_updated_at: dt.datetime | None = None
+    metadata: dict[str, Any] | None = None
+    status: ThreadStatus | None = None
+    config: dict[str, Any] | None = None
+    values: dict[str, Any] | None = None
+    interrupts: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+
+
+class CheckpointPublic(BaseModel):
+    thread_id: str
+    checkpoint_ns: str
+    checkpoint_id: str | None
+    checkpoint_map: dict[str, Any] | None = None
+
+
+class ThreadTaskPublic(BaseModel):
+    id: str
+    name: str
+    path: list[Any]
+    error: str | None
+    interrupts: list[dict[str, Any]]
+    checkpoint: CheckpointPublic | None
+    state: dict[str, Any] | None
+    result: Any
+
+
+class ThreadStatePublic(BaseModel):
+    """A thread's state at one checkpoint, shaped like LangGraph's `ThreadState`."""
+
+    values: dict[str, Any] | list[Any]
+    next: list[str]
+    tasks: list[ThreadTaskPublic]
+    metadata: dict[str, Any]
+    created_at: str | None
+    checkpoint: CheckpointPublic | None
+    parent_checkpoint: CheckpointPublic | None
+    interrupts: list[dict[str, Any]]
+    checkpoint_id: str | None
+    parent_checkpoint_id: str | None
+
+
+class StateUpdatePublic(BaseModel):
+    """Where a state update was written."""
+
+    checkpoint: CheckpointPublic
+    configurable: CheckpointPublic
+    checkpoint_id: str | None

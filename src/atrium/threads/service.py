@@ -18,11 +18,15 @@ from atrium.kit.models import utcnow
 from atrium.threads.models import Thread
 from atrium.threads.repository import thread_repository
 from atrium.threads.schemas import (
+    CheckpointPublic,
     HistoryQuery,
     StateUpdate,
+    StateUpdatePublic,
     ThreadCount,
     ThreadCreate,
     ThreadSearch,
+    ThreadStatePublic,
+    ThreadStatus,
 )
 
 
@@ -59,7 +63,7 @@ class ThreadService:
             tenant_id=auth.tenant_id,
             id=thread_id,
             user_id=auth.user_id,
-            status="idle",
+            status=ThreadStatus.idle,
             metadata_=data.metadata or {},
             values=None,
             interrupts={},
@@ -160,15 +164,16 @@ class ThreadService:
                 source = await self.get(session=session, auth=auth, ref=ref)
                 # Unreachable until the row below commits: reads start from the thread row.
                 await self._agents.copy_thread(auth.tenant_id, source.id, copy_id)
+                interrupted = source.status == ThreadStatus.interrupted
                 copy = Thread(
                     tenant_id=auth.tenant_id,
                     id=copy_id,
                     user_id=auth.user_id,
                     # A copy of an interrupted thread can be resumed: its checkpoints come too.
-                    status="interrupted" if source.status == "interrupted" else "idle",
+                    status=(ThreadStatus.interrupted if interrupted else ThreadStatus.idle),
                     metadata_=dict(source.metadata_),
                     values=source.values,
-                    interrupts=dict(source.interrupts) if source.status == "interrupted" else {},
+                    interrupts=dict(source.interrupts) if interrupted else {},
                     error=None,
                 )
                 await thread_repository.add(session, copy)
@@ -184,16 +189,16 @@ class ThreadService:
         auth: AuthContext,
         ref: str,
         checkpoint_id: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> ThreadStatePublic:
         thread = await self.get(session=session, auth=auth, ref=ref)
         snapshot = await self._agents.state(auth.tenant_id, thread.id, checkpoint_id)
         if checkpoint_id and snapshot.config is None:
             raise NotFound("Checkpoint not found")
-        return state_json(thread.id, snapshot)
+        return ThreadStatePublic.model_validate(state_json(thread.id, snapshot))
 
     async def update_state(
         self, *, auth: AuthContext, ref: str, data: StateUpdate
-    ) -> dict[str, Any]:
+    ) -> StateUpdatePublic:
         """Write values into the thread's state as if `as_node` had returned them.
 
         In a transaction of its own that holds the thread's lock while the checkpoint is
@@ -204,7 +209,7 @@ class ThreadService:
         try:
             async with self._db.transaction(tenant_id=auth.tenant_id) as session:
                 thread = await self.get(session=session, auth=auth, ref=ref, lock=True)
-                if thread.status == "busy":
+                if thread.status == ThreadStatus.busy:
                     raise Conflict("The thread has a run in progress")
                 checkpoint_id = data.checkpoint_id or (data.checkpoint or {}).get("checkpoint_id")
                 config = thread_config(auth.tenant_id, thread.id, checkpoint_id)
@@ -223,20 +228,18 @@ class ThreadService:
             if thread_id is not None:
                 await self._agents.rollback(auth.tenant_id, thread_id, update_id)
             raise
-        checkpoint = {
-            "thread_id": str(thread_id),
-            "checkpoint_ns": "",
-            "checkpoint_id": new_config["configurable"].get("checkpoint_id"),
-        }
-        return {
-            "checkpoint": checkpoint,
-            "configurable": checkpoint,
-            "checkpoint_id": checkpoint["checkpoint_id"],
-        }
+        checkpoint = CheckpointPublic(
+            thread_id=str(thread_id),
+            checkpoint_ns="",
+            checkpoint_id=new_config["configurable"].get("checkpoint_id"),
+        )
+        return StateUpdatePublic(
+            checkpoint=checkpoint, configurable=checkpoint, checkpoint_id=checkpoint.checkpoint_id
+        )
 
     async def history(
         self, *, session: AsyncSession, auth: AuthContext, ref: str, query: HistoryQuery
-    ) -> list[dict[str, Any]]:
+    ) -> list[ThreadStatePublic]:
         thread = await self.get(session=session, auth=auth, ref=ref)
         before = query.before
         before_config = None
@@ -250,5 +253,5 @@ class ThreadService:
             before=before_config,
             limit=query.limit,
         ):
-            states.append(state_json(thread.id, snapshot))
+            states.append(ThreadStatePublic.model_validate(state_json(thread.id, snapshot)))
         return states
