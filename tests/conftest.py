@@ -1,9 +1,10 @@
 """Session fixtures: PostgreSQL built by the migrations, a live Atrium server, an SMTP server
-and an OIDC provider stub, all on loopback.
+and an OIDC provider stub, all on loopback. The in-process tier's fixtures (the same app in
+this process, on the same database) come from `tests.inprocess`.
 
-By default the server uses the embedded PostgreSQL (pgserver) in a temporary data dir.
-With ATRIUM_TEST_DATABASE_URL (an owner/superuser URL), a fresh database is created on that
-server for the run and dropped afterwards.
+By default the server uses the embedded PostgreSQL (pgserver) in a temporary data dir, stopped
+when the session ends. With ATRIUM_TEST_DATABASE_URL (an owner/superuser URL), a fresh
+database is created on that server for the run and dropped afterwards.
 """
 
 from __future__ import annotations
@@ -22,16 +23,19 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from tests.oidc_stub import CLIENT_ID, CLIENT_SECRET, OidcStub
-from tests.providers.fakes import FakeProvider
+from tests.providers.fakes import FakeProvider, ProviderKind
 from tests.support import (
     Api,
     AtriumProcess,
+    EmbeddedPostgres,
     Mailbox,
     atrium_env,
     close_clients,
     free_port,
     unique_email,
 )
+
+pytest_plugins = ["tests.inprocess"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -45,7 +49,7 @@ def mailbox() -> Iterator[Mailbox]:
     box = Mailbox()
     controller = Controller(box, hostname="127.0.0.1", port=free_port())
     controller.start()
-    box.port = controller.port  # type: ignore[attr-defined]
+    box.port = controller.port
     yield box
     controller.stop()
 
@@ -69,8 +73,9 @@ PLATFORM_KEYS = {
 @pytest.fixture(scope="session")
 def fakes() -> Iterator[dict[str, FakeProvider]]:
     started = {}
-    for kind in ("openai", "anthropic", "gemini"):
-        fake = FakeProvider(kind)  # type: ignore[arg-type]
+    kinds: tuple[ProviderKind, ...] = ("openai", "anthropic", "gemini")
+    for kind in kinds:
+        fake = FakeProvider(kind)
         fake.start()
         started[kind] = fake
     yield started
@@ -102,6 +107,9 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
     data_dir = tmp_path_factory.mktemp("atrium-data")
     if not external:
         yield {"ATRIUM_DATA_DIR": str(data_dir)}
+        # Every process that used it has stopped by now (the fixtures that start them depend
+        # on this one), but one that was killed still counts as attached for pgserver.
+        EmbeddedPostgres(data_dir).stop()
         return
     name = f"atrium_test_{uuid.uuid4().hex[:8]}"
     admin = make_url(external).set(drivername="postgresql")
@@ -135,7 +143,7 @@ def server(
         ATRIUM_PORT=str(port),
         ATRIUM_LOG_LEVEL="debug",
         ATRIUM_SMTP_HOST="127.0.0.1",
-        ATRIUM_SMTP_PORT=str(mailbox.port),  # type: ignore[attr-defined]
+        ATRIUM_SMTP_PORT=str(mailbox.port),
         ATRIUM_SMTP_SECURITY="none",
         ATRIUM_GOOGLE_CLIENT_ID=CLIENT_ID,
         ATRIUM_GOOGLE_CLIENT_SECRET=CLIENT_SECRET,
@@ -180,12 +188,9 @@ def owner_dsn(server: AtriumProcess) -> str:
             .set(drivername="postgresql")
             .render_as_string(hide_password=False)
         )
-    import pgserver
-
-    pg = pgserver.get_server(
-        Path(server.env["ATRIUM_DATA_DIR"]).resolve() / "pg", cleanup_mode=None
-    )
-    return str(make_url(pg.get_uri("atrium")).render_as_string(hide_password=False))
+    # Read from the server's pid file: attaching through pgserver would make this process
+    # one of the server's holders, and the server would outlive the session.
+    return EmbeddedPostgres(Path(server.env["ATRIUM_DATA_DIR"])).uri("atrium")
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,12 @@
-"""Test helpers: free ports, a live `atrium serve` process, an SMTP sink, an OIDC stub."""
+"""Test helpers: free ports, a live `atrium serve` process, its embedded PostgreSQL, an SMTP
+sink and the live tier's HTTP accounts."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -12,7 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -47,6 +50,7 @@ class AtriumProcess:
     log_path: Path
     port: int
     proc: subprocess.Popen[bytes] | None = None
+    _log: IO[bytes] | None = field(default=None, init=False, repr=False)
 
     @property
     def url(self) -> str:
@@ -60,7 +64,11 @@ class AtriumProcess:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        wait_http(self.url + "/readyz", proc=self.proc)
+        try:
+            wait_http(self.url + "/readyz", proc=self.proc)
+        except BaseException:
+            self.stop()  # a server that never became ready is not left running
+            raise
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -70,7 +78,8 @@ class AtriumProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        self._log.close()
+        if self._log is not None:
+            self._log.close()
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -82,12 +91,71 @@ def atrium_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class EmbeddedPostgres:
+    """The embedded PostgreSQL (pgserver) of an Atrium data dir, found through the
+    `postmaster.pid` file PostgreSQL writes into its data folder, without attaching to it.
+
+    pgserver stops the server when the last process that attached to it exits cleanly; a
+    process that attached and was killed (or never let go, like a test process holding a
+    handle) leaves it running for good. Tests that start one call `stop()` when done.
+    """
+
+    data_dir: Path
+
+    @property
+    def pgdata(self) -> Path:
+        return (self.data_dir / "pg").resolve()
+
+    def _postmaster(self) -> tuple[int, list[str]] | None:
+        """The postmaster's pid and the lines of its pid file, if it is running."""
+        try:
+            lines = (self.pgdata / "postmaster.pid").read_text().splitlines()
+            pid = int(lines[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        return (pid, lines) if _runs_postgres(pid, lines[1]) else None
+
+    def uri(self, database: str, *, user: str = "postgres") -> str:
+        """A URI through the server's Unix socket (line 5 of the pid file)."""
+        found = self._postmaster()
+        assert found is not None, f"no PostgreSQL is running in {self.pgdata}"
+        return f"postgresql://{user}:@/{database}?host={found[1][4].strip()}"
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Fast shutdown (SIGINT: clients disconnected, a checkpoint written), then SIGKILL."""
+        found = self._postmaster()
+        if found is None:
+            return
+        pid, lines = found
+        os.kill(pid, signal.SIGINT)
+        deadline = time.monotonic() + timeout
+        while _runs_postgres(pid, lines[1]):
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                break
+            time.sleep(0.05)
+
+
+def _runs_postgres(pid: int, pgdata: str) -> bool:
+    """Whether `pid` is a live (not zombie) postgres serving `pgdata`; a stale pid file may
+    name a pid that another program reuses."""
+    proc = Path(f"/proc/{pid}")
+    try:
+        cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        state = (proc / "stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z" and pgdata.strip().encode() in cmdline
+
+
 @dataclass
 class Mailbox:
-    """Messages received by the test's aiosmtpd server."""
+    """Messages received by the test's aiosmtpd server (`port` once it listens)."""
 
     messages: list[Any] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    port: int = 0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         from email import message_from_bytes, policy
@@ -96,15 +164,24 @@ class Mailbox:
             self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
+    def _find(self, to: str, subject: str) -> Any:
+        with self.lock:
+            for msg in self.messages:
+                if msg["To"] == to and subject in str(msg["Subject"]):
+                    return msg
+        return None
+
     def wait_for(self, to: str, *, subject: str = "", timeout: float = 10.0) -> Any:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                for msg in self.messages:
-                    if msg["To"] == to and subject in str(msg["Subject"]):
-                        return msg
+        while (msg := self._find(to, subject)) is None:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no e-mail to {to} with subject containing {subject!r}")
             time.sleep(0.05)
-        raise AssertionError(f"no e-mail to {to} with subject containing {subject!r}")
+        return msg
+
+    async def receive(self, to: str, *, subject: str = "") -> Any:
+        """`wait_for` for tests whose own event loop sends the mail (the in-process app)."""
+        return await asyncio.to_thread(self.wait_for, to, subject=subject)
 
     def count(self, to: str) -> int:
         with self.lock:

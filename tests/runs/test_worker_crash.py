@@ -14,7 +14,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import AtriumProcess, api_key, atrium_env, free_port, premium, register
+from tests.support import (
+    AtriumProcess,
+    EmbeddedPostgres,
+    api_key,
+    atrium_env,
+    free_port,
+    premium,
+    register,
+)
 
 SCRIPTED = "This is a scripted reply from Atrium's benchmark model, streamed word by word."
 
@@ -61,17 +69,22 @@ def cluster(tmp_path: Path) -> Any:
         ATRIUM_WORKER_STALLED_SECONDS="2",
     )
     api = AtriumProcess(env=env, log_path=tmp_path / "api.log", port=port)
-    api.start()
     workers: list[subprocess.Popen[bytes]] = []
-    yield api, workers, tmp_path
-    for worker in workers:
-        if worker.poll() is None:
-            worker.terminate()
-            try:
-                worker.wait(20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-    api.stop()
+    try:
+        api.start()
+        yield api, workers, tmp_path
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()
+                try:
+                    worker.wait(20)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+                    worker.wait()
+        api.stop()
+        # The killed worker stays attached in pgserver's eyes, so nobody else stops it.
+        EmbeddedPostgres(tmp_path / "data").stop()
 
 
 def test_run_survives_a_killed_worker(cluster: Any) -> None:
