@@ -14,19 +14,23 @@ from dataclasses import dataclass
 import procrastinate
 
 from atrium.agents.runtime import AgentRuntime
+from atrium.api_keys.service import ApiKeyService
 from atrium.assistants.service import AssistantService
-from atrium.auth import service as auth_service_module
+from atrium.auth.google import GoogleSignIn
+from atrium.auth.recovery import RecoveryService
 from atrium.auth.service import AuthService
+from atrium.auth.sessions import SessionService
+from atrium.auth.throttle import LoginThrottle
 from atrium.auth.tokens import TokenSigner
 from atrium.db.urls import DatabaseUrls
-from atrium.kit import runtime as locator
+from atrium.gateway.assistants import AssistantModels
+from atrium.gateway.service import GatewayService
 from atrium.kit.background import BackgroundWork
 from atrium.kit.crypto import SecretBox
 from atrium.kit.db import Database
 from atrium.kit.invalidation import TenantChanges
 from atrium.kit.mail import Mailer
 from atrium.kit.ratelimit import RateLimiter
-from atrium.provider_keys import service as provider_keys_service_module
 from atrium.provider_keys.service import ProviderKeyService
 from atrium.providers.service import ProviderService
 from atrium.runs.events import EventSink
@@ -37,7 +41,6 @@ from atrium.runs.service import RunService
 from atrium.runs.sse import RunStreams
 from atrium.runs.tasks import make_queue, run_worker
 from atrium.settings import Settings
-from atrium.tenants import service as tenants_service_module
 from atrium.tenants.service import TenantService
 from atrium.threads.service import ThreadService
 from atrium.usage.recorder import UsageRecorder
@@ -60,8 +63,11 @@ class Runtime:
     runs_hub: RunHub
     run_events: EventSink
     # services
+    session_service: SessionService
     tenant_service: TenantService
+    api_key_service: ApiKeyService
     provider_key_service: ProviderKeyService
+    recovery_service: RecoveryService
     auth_service: AuthService
     assistant_service: AssistantService
     thread_service: ThreadService
@@ -69,6 +75,8 @@ class Runtime:
     run_streams: RunStreams
     run_executor: RunExecutor
     run_service: RunService
+    google: GoogleSignIn
+    gateway_service: GatewayService
 
 
 @contextlib.asynccontextmanager
@@ -106,10 +114,47 @@ async def open_runtime(
         run_events = EventSink(db, hub)
         run_events.start()
         stack.push_async_callback(run_events.close)
-        # Identity and tenancy (TRANSITIONAL: still module instances until converted).
-        tenant_service = tenants_service_module.tenant_service
-        provider_key_service = provider_keys_service_module.provider_key_service
-        auth_service = auth_service_module.auth_service
+        # Identity and tenancy.
+        mailer = Mailer(settings)
+        signer = TokenSigner(secret, ttl_seconds=settings.access_token_ttl_seconds)
+        secrets = SecretBox(secret, settings.previous_secret_keys())
+        tenant_changes = TenantChanges()
+        session_service = SessionService(
+            signer=signer, refresh_ttl_seconds=settings.refresh_token_ttl_seconds
+        )
+        tenant_service = TenantService(
+            db=db,
+            mailer=mailer,
+            changes=tenant_changes,
+            sessions=session_service,
+            base_url=settings.base_url,
+            invitation_ttl_seconds=settings.invitation_ttl_seconds,
+        )
+        api_key_service = ApiKeyService(changes=tenant_changes)
+        provider_key_service = ProviderKeyService(
+            secrets=secrets, changes=tenant_changes, tenants=tenant_service
+        )
+        recovery_service = RecoveryService(
+            mailer=mailer,
+            limiter=limiter,
+            sessions=session_service,
+            tenants=tenant_service,
+            base_url=settings.base_url,
+            email_token_ttl_seconds=settings.email_token_ttl_seconds,
+        )
+        auth_service = AuthService(
+            signer=signer,
+            sessions=session_service,
+            api_keys=api_key_service,
+            tenants=tenant_service,
+            recovery=recovery_service,
+            throttle=LoginThrottle(
+                limiter=limiter,
+                per_account=settings.login_rate_per_account,
+                per_ip=settings.login_rate_per_ip,
+            ),
+        )
+        google = GoogleSignIn(settings=settings, auth=auth_service, tenants=tenant_service)
         # Agents: assistants, threads, runs.
         assistant_service = AssistantService(
             tenant_service=tenant_service, default_model=settings.default_model
@@ -141,24 +186,44 @@ async def open_runtime(
             thread_service=thread_service,
         )
         # Gateway.
+        gateway_service = GatewayService(
+            db=db,
+            limiter=limiter,
+            providers=providers,
+            tenant_service=tenant_service,
+            provider_key_service=provider_key_service,
+            auth_service=auth_service,
+            assistants=AssistantModels(
+                db=db,
+                run_service=run_service,
+                thread_service=thread_service,
+                read_run=run_reader.read_run,
+            ),
+        )
+        tenant_changes.subscribe(gateway_service.forget_tenant)
         rt = Runtime(
             settings=settings,
             db=db,
             background=background,
             limiter=limiter,
-            mailer=Mailer(settings),
-            secrets=SecretBox(secret, settings.previous_secret_keys()),
-            signer=TokenSigner(secret, ttl_seconds=settings.access_token_ttl_seconds),
-            tenant_changes=TenantChanges(),
+            mailer=mailer,
+            secrets=secrets,
+            signer=signer,
+            tenant_changes=tenant_changes,
             usage=usage,
             providers=providers,
             agents=agents,
             queue=queue,
             runs_hub=hub,
             run_events=run_events,
+            session_service=session_service,
             tenant_service=tenant_service,
+            api_key_service=api_key_service,
             provider_key_service=provider_key_service,
+            recovery_service=recovery_service,
             auth_service=auth_service,
+            google=google,
+            gateway_service=gateway_service,
             assistant_service=assistant_service,
             thread_service=thread_service,
             run_reader=run_reader,
@@ -166,8 +231,6 @@ async def open_runtime(
             run_executor=run_executor,
             run_service=run_service,
         )
-        locator.install(rt)
-        stack.callback(locator.install, None)
         if worker:
             task = asyncio.create_task(run_worker(queue, settings))
             stack.push_async_callback(_stop, task)

@@ -13,14 +13,17 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from atrium.auth.dependencies import credential_from
-from atrium.gateway import assistants, service
 from atrium.gateway.schemas import ChatCompletionRequest, EmbeddingRequest
+from atrium.gateway.service import GatewayCall, GatewayService
+from atrium.kit.deps import provided
 
 router = APIRouter(prefix="/v1", tags=["gateway"])
 
+GatewayServiceDep = Annotated[GatewayService, Depends(provided("gateway_service"))]
 
-async def gateway_call(request: Request) -> service.GatewayCall:
-    call = await service.authenticate(
+
+async def gateway_call(request: Request, gateway: GatewayServiceDep) -> GatewayCall:
+    call = await gateway.authenticate(
         credential_from(request), request.scope.get("state", {}).get("request_id")
     )
     structlog.contextvars.bind_contextvars(
@@ -31,41 +34,34 @@ async def gateway_call(request: Request) -> service.GatewayCall:
     return call
 
 
-CallDep = Annotated[service.GatewayCall, Depends(gateway_call)]
+CallDep = Annotated[GatewayCall, Depends(gateway_call)]
 
 
 @router.post("/chat/completions", response_model=None)
 async def chat_completions(
-    body: ChatCompletionRequest, call: CallDep
+    body: ChatCompletionRequest, call: CallDep, gateway: GatewayServiceDep
 ) -> JSONResponse | StreamingResponse:
     """Chat completions in OpenAI's format, streamed (SSE) or not, on any configured
     provider. The model is `provider/model`, an alias, a known model name, or
     `assistant:<id>` to run one of the tenant's assistants."""
-    if assistants.is_assistant(body.model):
-        if body.stream:
-            return StreamingResponse(
-                await assistants.stream(body, call.auth),
-                media_type="text/event-stream",
-                headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-            )
-        return JSONResponse(await assistants.answer(body, call.auth))
     if body.stream:
-        frames = await service.chat_stream(body, call)
         return StreamingResponse(
-            frames,
+            await gateway.chat_stream(body, call),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    return JSONResponse(await service.chat(body, call))
+    return JSONResponse(await gateway.chat(body, call))
 
 
 @router.get("/models")
-async def list_models(call: CallDep) -> JSONResponse:
+async def list_models(call: CallDep, gateway: GatewayServiceDep) -> JSONResponse:
     """The models this tenant may use, in OpenAI's list shape."""
-    return JSONResponse(service.models(call))
+    return JSONResponse(gateway.models(call))
 
 
 @router.post("/embeddings")
-async def create_embeddings(body: EmbeddingRequest, call: CallDep) -> JSONResponse:
+async def create_embeddings(
+    body: EmbeddingRequest, call: CallDep, gateway: GatewayServiceDep
+) -> JSONResponse:
     """Embeddings in OpenAI's format (`float` or `base64`)."""
-    return JSONResponse(await service.embeddings(body, call))
+    return JSONResponse(await gateway.embeddings(body, call))
