@@ -111,7 +111,9 @@ class RunExecutor:
                 assistant_id=run.assistant_id,
                 version=run.assistant_version,
             )
-            fields = dict(version.context) if version is not None else {}
+            options = RunOptions.model_validate(run.kwargs)
+            # The run's own context (validated when it was created) over the assistant's.
+            fields = {**(version.context if version is not None else {}), **(options.context or {})}
             keys = await self._provider_keys.tenant_keys(session=session, tenant_id=tenant_id)
             tenant = await self._tenants.get_for_worker(session=session, tenant_id=tenant_id)
             plan_id = tenant.plan_id
@@ -137,13 +139,13 @@ class RunExecutor:
             last_seq = await run_repository.last_seq(session, tenant_id=tenant_id, run_id=run_id)
             await session.flush()
 
-        options = RunOptions.model_validate(run.kwargs)
         command = options.command
         graph_input: Any = options.input
+        start = options.checkpoint_id  # None: the thread's latest checkpoint
         if run.attempt > 1 and await self._has_checkpoint_of(run):
             # An earlier attempt died after its input was checkpointed: continue from the last
             # checkpoint instead of feeding the input again (no duplicated messages).
-            graph_input, command = None, None
+            graph_input, command, start = None, None, None
         if command:
             graph_input = Command(
                 resume=command.resume, update=command.update, goto=command.goto or ()
@@ -151,7 +153,7 @@ class RunExecutor:
         steps = int(fields.get("max_steps") or DEFAULT_MAX_STEPS)
         user_config = options.config
         config: dict[str, Any] = {
-            **thread_config(tenant_id, run.thread_id),
+            **thread_config(tenant_id, run.thread_id, start),
             "recursion_limit": user_config.get("recursion_limit") or steps * 2 + 1,
             "tags": user_config.get("tags") or [],
             "metadata": {
@@ -329,37 +331,38 @@ class RunExecutor:
         _log.info("run_rolled_back", run_id=str(run.id))
 
     async def _stream(self, claim: Claim, writer: EventWriter) -> None:
-        run = claim.run
+        run, requested = claim.run, claim.options
         graph = self._agents.graph
         internal = {"values", "updates"}
-        wanted = set(claim.options.stream_mode)
+        wanted = set(requested.stream_mode)
         if wanted & {"messages", "messages-tuple"}:
             internal.add("messages")
-        if "custom" in wanted:
-            internal.add("custom")
-        if "debug" in wanted:
-            internal.add("debug")
+        internal |= wanted & {"custom", "debug"}
         interrupts: list[dict[str, Any]] = []
         partial: dict[str, dict[str, Any]] = {}
         options: dict[str, Any] = {
             "context": claim.context,
             "stream_mode": sorted(internal),
-            "interrupt_before": claim.options.interrupt_before,
-            "interrupt_after": claim.options.interrupt_after,
+            "interrupt_before": requested.interrupt_before,
+            "interrupt_after": requested.interrupt_after,
         }
+        if requested.durability is not None:
+            options["durability"] = requested.durability.value
         config = cast(RunnableConfig, claim.config)
-        stream: Any = (
+        stream = (
             self._with_events(graph, claim.graph_input, config, options, writer)
             if "events" in wanted
-            else graph.astream(claim.graph_input, config, **options)
+            else _chunks(graph, claim.graph_input, config, options, requested.stream_subgraphs)
         )
-        async for mode, chunk in stream:
+        async for namespace, mode, chunk in stream:
+            # As LangGraph's server names them: a subgraph's events carry its namespace.
+            suffix = "|" + "|".join(namespace) if namespace else ""
             if mode == "values" and "values" in wanted:
-                writer.emit("values", jsonable(chunk))
+                writer.emit("values" + suffix, jsonable(chunk))
             elif mode == "updates":
                 if "updates" in wanted:
-                    writer.emit("updates", jsonable(chunk))
-                if "__interrupt__" in chunk:
+                    writer.emit("updates" + suffix, jsonable(chunk))
+                if "__interrupt__" in chunk and not namespace:
                     interrupts.extend(
                         {"value": i.value, "id": i.id} for i in chunk["__interrupt__"]
                     )
@@ -368,24 +371,25 @@ class RunExecutor:
                 meta = jsonable({**metadata, "thread_id": str(run.thread_id)})
                 data = jsonable(message)
                 if "messages-tuple" in wanted:
-                    writer.emit("messages", [data, meta])
+                    writer.emit("messages" + suffix, [data, meta])
                 if "messages" in wanted:
                     key = str(data.get("id"))
                     if key not in partial:
-                        writer.emit("messages/metadata", {key: {"metadata": meta}})
+                        writer.emit("messages/metadata" + suffix, {key: {"metadata": meta}})
                         partial[key] = {**data, "content": ""}
                     accumulated = partial[key]
                     if isinstance(data.get("content"), str):
                         accumulated["content"] = (
                             str(accumulated.get("content", "")) + data["content"]
                         )
-                    writer.emit("messages/partial", [accumulated])
+                    writer.emit("messages/partial" + suffix, [accumulated])
             elif mode in ("custom", "debug") and mode in wanted:
-                writer.emit(mode, jsonable(chunk))
+                writer.emit(mode + suffix, jsonable(chunk))
         if interrupts and "values" in wanted:
             # As LangGraph's server does: the last `values` event carries the pending interrupts,
-            # so `wait` and `join` answer with them.
-            state = await graph.aget_state(cast(RunnableConfig, claim.config))
+            # so `wait` and `join` answer with them. (The thread's latest state: a run started
+            # from an earlier checkpoint has forked from it.)
+            state = await graph.aget_state(thread_config(run.tenant_id, run.thread_id))
             values = jsonable(state.values) or {}
             writer.emit("values", {**values, "__interrupt__": jsonable(interrupts)})
 
@@ -396,14 +400,15 @@ class RunExecutor:
         config: RunnableConfig,
         options: dict[str, Any],
         writer: EventWriter,
-    ) -> AsyncIterator[tuple[str, Any]]:
+    ) -> AsyncIterator[tuple[tuple[str, ...], str, Any]]:
         """Stream mode `events`: LangChain's v2 event stream, written as `events` events; the
-        graph's own stream chunks ride inside it and are handed on to the other modes."""
+        graph's own stream chunks ride inside it and are handed on to the other modes (the
+        events of subgraphs are in that stream already)."""
         async for event in graph.astream_events(graph_input, config, version="v2", **options):
             writer.emit("events", jsonable(event))
             if event["event"] == "on_chain_stream" and not event.get("parent_ids"):
                 mode, chunk = event["data"]["chunk"]
-                yield mode, chunk
+                yield (), mode, chunk
 
     async def _finish(
         self,
@@ -516,3 +521,18 @@ class RunExecutor:
         snapshot = await self._agents.state(run.tenant_id, run.thread_id)
         metadata = snapshot.metadata or {}
         return metadata.get("run_id") == str(run.id)
+
+
+async def _chunks(
+    graph: Any, graph_input: Any, config: RunnableConfig, options: dict[str, Any], subgraphs: bool
+) -> AsyncIterator[tuple[tuple[str, ...], str, Any]]:
+    """The graph's stream as (namespace, mode, chunk); the namespace is empty for the graph
+    itself and names the subgraph otherwise (with `subgraphs`)."""
+    if subgraphs:
+        async for namespace, mode, chunk in graph.astream(
+            graph_input, config, subgraphs=True, **options
+        ):
+            yield tuple(namespace), mode, chunk
+    else:
+        async for mode, chunk in graph.astream(graph_input, config, **options):
+            yield (), mode, chunk

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from atrium.agents.spec import AssistantContext
+
 
 class RunStatus(StrEnum):
     pending = "pending"
@@ -65,18 +67,33 @@ class CommandIn(BaseModel):
     goto: Any = None
 
 
+class CheckpointRef(BaseModel):
+    """A checkpoint of the run's thread to start from."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    checkpoint_id: Annotated[str, Field(min_length=1, max_length=100)]
+    # The `agent` graph has no subgraphs: only the root namespace has checkpoints.
+    checkpoint_ns: Literal[""] = ""
+
+
 class RunCreate(BaseModel):
-    # Unknown keys are tolerated (as LangGraph's server does) so newer SDKs keep working.
+    # Unknown keys are tolerated (as LangGraph's server does) so newer SDKs keep working;
+    # every field below is honoured or refused, none is dropped.
     model_config = ConfigDict(extra="ignore")
 
     assistant_id: Annotated[str, Field(min_length=1, max_length=100)]
     input: dict[str, Any] | list[Any] | None = None
     command: CommandIn | None = None
     config: dict[str, Any] | None = None
-    context: dict[str, Any] | None = None
+    # Merged over the assistant's own context for this run (validated like it).
+    context: AssistantContext | None = None
     metadata: dict[str, Any] | None = None
     stream_mode: str | list[str] | None = None
+    # Events of subgraphs come named `<event>|<namespace>`.
     stream_subgraphs: bool = False
+    # Every run's events are stored, so every stream can be resumed (`Last-Event-ID`)
+    # whatever this says; kept in the run's kwargs as LangGraph does.
     stream_resumable: bool = False
     interrupt_before: Literal["*"] | list[str] | None = None
     interrupt_after: Literal["*"] | list[str] | None = None
@@ -86,8 +103,20 @@ class RunCreate(BaseModel):
     on_disconnect: OnDisconnect = OnDisconnect.continue_
     on_completion: OnCompletion = OnCompletion.delete
     after_seconds: Annotated[int, Field(ge=0, le=86_400)] | None = None
-    checkpoint_id: str | None = None
+    # Start from this checkpoint of the thread instead of its latest (a fork).
+    checkpoint_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    checkpoint: CheckpointRef | None = None
     durability: Durability | None = None
+    # LangGraph's older name for durability: true is "async", false is "exit".
+    checkpoint_during: bool | None = None
+
+    def start_checkpoint(self) -> str | None:
+        return self.checkpoint_id or (self.checkpoint.checkpoint_id if self.checkpoint else None)
+
+    def effective_durability(self) -> Durability | None:
+        if self.durability is not None or self.checkpoint_during is None:
+            return self.durability
+        return Durability.async_ if self.checkpoint_during else Durability.exit
 
 
 class RunOptions(BaseModel):
@@ -100,8 +129,12 @@ class RunOptions(BaseModel):
     input: dict[str, Any] | list[Any] | None = None
     command: CommandIn | None = None
     config: dict[str, Any] = Field(default_factory=dict)
+    context: dict[str, Any] | None = None
     stream_mode: list[str] = Field(default_factory=lambda: ["values"])
+    stream_subgraphs: bool = False
     stream_resumable: bool = False
+    checkpoint_id: str | None = None
+    durability: Durability | None = None
     interrupt_before: Literal["*"] | list[str] | None = None
     interrupt_after: Literal["*"] | list[str] | None = None
     webhook: str | None = None

@@ -78,6 +78,11 @@ class RunService:
             raise BadRequest(
                 "The thread has nothing to resume: it is not interrupted", field="command"
             )
+        checkpoint_id = data.start_checkpoint()
+        if checkpoint_id is not None and not await self._threads.has_checkpoint(
+            thread=thread, checkpoint_id=checkpoint_id
+        ):
+            raise NotFound("Checkpoint not found", field="checkpoint_id")
         active = await run_repository.active_for_thread(
             session, tenant_id=auth.tenant_id, thread_id=thread.id
         )
@@ -110,8 +115,16 @@ class RunService:
                 input=data.input,
                 command=data.command,
                 config=data.config or {},
+                context=(
+                    data.context.model_dump(mode="json", exclude_none=True)
+                    if data.context
+                    else None
+                ),
                 stream_mode=stream_modes,
+                stream_subgraphs=data.stream_subgraphs,
                 stream_resumable=data.stream_resumable,
+                checkpoint_id=checkpoint_id,
+                durability=data.effective_durability(),
                 interrupt_before=data.interrupt_before,
                 interrupt_after=data.interrupt_after,
                 webhook=data.webhook,

@@ -192,9 +192,14 @@ class ThreadService:
     ) -> ThreadStatePublic:
         thread = await self.get(session=session, auth=auth, ref=ref)
         snapshot = await self._agents.state(auth.tenant_id, thread.id, checkpoint_id)
-        if checkpoint_id and snapshot.config is None:
+        if checkpoint_id and snapshot.created_at is None:  # LangGraph's snapshot of nothing
             raise NotFound("Checkpoint not found")
         return ThreadStatePublic.model_validate(state_json(thread.id, snapshot))
+
+    async def has_checkpoint(self, *, thread: Thread, checkpoint_id: str) -> bool:
+        """Whether the thread (already proved the caller's) has this checkpoint."""
+        snapshot = await self._agents.state(thread.tenant_id, thread.id, checkpoint_id)
+        return snapshot.created_at is not None  # LangGraph's snapshot of nothing has no date
 
     async def update_state(
         self, *, auth: AuthContext, ref: str, data: StateUpdate
