@@ -134,3 +134,74 @@ class EmbeddingRequest(_Open):
         if all(isinstance(i, str) for i in self.input):
             return [str(i) for i in self.input]
         return None
+
+
+# Responses, in OpenAI's shape. They describe the responses in the OpenAPI document; the
+# endpoints send the provider's JSON as it came (see `endpoints.py`), so every model stays
+# open to the fields a provider adds.
+
+
+class CompletionUsage(_Open):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatCompletionMessage(_Open):
+    role: Literal["assistant"]
+    content: str | None = None
+    refusal: str | None = None
+    tool_calls: list[ToolCall] | None = None
+
+
+class ChatCompletionChoice(_Open):
+    index: int
+    message: ChatCompletionMessage
+    finish_reason: str | None = Field(
+        description="`stop`, `length`, `tool_calls` or `content_filter`"
+    )
+    logprobs: dict[str, Any] | None = None
+
+
+class ChatCompletion(_Open):
+    """A chat completion (`stream` false)."""
+
+    id: str
+    object: Literal["chat.completion"]
+    created: int
+    model: str
+    choices: list[ChatCompletionChoice]
+    usage: CompletionUsage | None = None
+
+
+class GatewayModel(_Open):
+    id: str = Field(description="`provider/model`, as `model` accepts it")
+    object: Literal["model"]
+    created: int
+    owned_by: str
+
+
+class GatewayModelList(_Open):
+    object: Literal["list"]
+    data: list[GatewayModel]
+
+
+class Embedding(_Open):
+    object: Literal["embedding"]
+    index: int
+    embedding: list[float] | str = Field(
+        description="The vector, or with `encoding_format: base64` its little-endian float32 "
+        "bytes in base64"
+    )
+
+
+class EmbeddingUsage(_Open):
+    prompt_tokens: int
+    total_tokens: int
+
+
+class EmbeddingList(_Open):
+    object: Literal["list"]
+    data: list[Embedding]
+    model: str
+    usage: EmbeddingUsage
