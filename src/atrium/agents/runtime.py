@@ -13,13 +13,12 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import StateSnapshot
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool
 
-from atrium.agents.checkpoints import copy_thread, delete_run_checkpoints, keep_latest
+from atrium.agents.checkpoints import AtriumCheckpointer
 from atrium.agents.graph import build
 
 
@@ -116,7 +115,7 @@ class AgentRuntime:
             max_size=pool_size,
             kwargs={"autocommit": True, "prepare_threshold": None, "row_factory": dict_row},
         )
-        self.saver = AsyncPostgresSaver(self.pool)
+        self.saver = AtriumCheckpointer(self.pool)
         self.graph: CompiledStateGraph[Any, Any, Any, Any] = build(self.saver)
 
     async def open(self) -> None:
@@ -133,21 +132,20 @@ class AgentRuntime:
     async def delete_thread(self, tenant_id: uuid.UUID, thread_id: uuid.UUID) -> None:
         await self.saver.adelete_thread(checkpoint_key(tenant_id, thread_id))
 
-    async def rollback(self, tenant_id: uuid.UUID, thread_id: uuid.UUID, run_id: uuid.UUID) -> int:
+    async def rollback(self, tenant_id: uuid.UUID, thread_id: uuid.UUID, run_id: uuid.UUID) -> None:
         """Forget every checkpoint a run wrote, as if it had never started."""
-        return await delete_run_checkpoints(
-            self.pool, checkpoint_key(tenant_id, thread_id), str(run_id)
+        await self.saver.adelete_for_runs(
+            [str(run_id)], thread_id=checkpoint_key(tenant_id, thread_id)
         )
 
-    async def copy_thread(self, tenant_id: uuid.UUID, source: uuid.UUID, target: uuid.UUID) -> int:
+    async def copy_thread(self, tenant_id: uuid.UUID, source: uuid.UUID, target: uuid.UUID) -> None:
         """Give `target` the whole checkpoint history of `source` (same tenant)."""
-        return await copy_thread(
-            self.pool,
+        await self.saver.acopy_thread(
             checkpoint_key(tenant_id, source),
             checkpoint_key(tenant_id, target),
-            str(target),
+            metadata_thread_id=str(target),
         )
 
-    async def prune(self, tenant_id: uuid.UUID, thread_id: uuid.UUID, keep: int) -> int:
-        """Apply the retention: keep the thread's newest `keep` checkpoints."""
-        return await keep_latest(self.pool, checkpoint_key(tenant_id, thread_id), keep)
+    async def prune(self, tenant_id: uuid.UUID, thread_id: uuid.UUID, keep: int) -> None:
+        """Apply the retention: keep the newest `keep` checkpoints of each namespace."""
+        await self.saver.aprune([checkpoint_key(tenant_id, thread_id)], keep=keep)
