@@ -107,11 +107,6 @@ async def test_state_written_then_read_back_with_its_history(owner: Principal) -
     assert [m["content"] for m in thread["values"]["messages"]] == ["hi"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an unknown checkpoint answers 200 with empty values: ThreadService.state tests "
-    "snapshot.config, which LangGraph never leaves empty",
-)
 async def test_unknown_checkpoint_is_not_found(owner: Principal) -> None:
     tid = (await create(owner))["thread_id"]
     await owner.http.post(f"/threads/{tid}/state", json={"values": HI})
