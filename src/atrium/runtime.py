@@ -39,7 +39,7 @@ from atrium.runs.hub import RedisRunHub, RunHub
 from atrium.runs.reader import RunReader
 from atrium.runs.service import RunService
 from atrium.runs.sse import RunStreams
-from atrium.runs.tasks import make_queue, run_worker
+from atrium.runs.tasks import DueWakeups, make_queue, run_worker
 from atrium.settings import Settings
 from atrium.tenants.service import TenantService
 from atrium.threads.service import ThreadService
@@ -177,10 +177,13 @@ async def open_runtime(
         queue = make_queue(app_dsn, execute=run_executor.execute)
         await queue.open_async()
         stack.push_async_callback(queue.close_async)
+        wakeups = DueWakeups(queue)
+        stack.push_async_callback(wakeups.close)
         run_service = RunService(
             db=db,
             hub=hub,
             queue=queue,
+            wakeups=wakeups,
             reader=run_reader,
             assistant_service=assistant_service,
             thread_service=thread_service,

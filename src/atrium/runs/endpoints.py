@@ -159,7 +159,7 @@ async def wait_run(
 ) -> JSONResponse:
     """Start a run and answer with its final state when it ends."""
     run = await run_service.start(auth=auth, thread_ref=thread_id, data=data)
-    output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
+    output = await run_service.wait_for(run=run)
     base = _paths(run, False)[1]
     return JSONResponse(output, headers={"Location": f"{base}/join", "Content-Location": base})
 
@@ -226,7 +226,7 @@ async def wait_stateless_run(
 ) -> JSONResponse:
     """Run on a temporary thread and answer with the final state."""
     run = await run_service.start(auth=auth, thread_ref=None, data=data)
-    output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
+    output = await run_service.wait_for(run=run)
     if data.on_completion == OnCompletion.delete:
         await thread_service.delete_temporary(tenant_id=auth.tenant_id, thread_id=run.thread_id)
     return JSONResponse(output, headers={"Content-Location": f"/runs/{run.id}"})
@@ -294,7 +294,7 @@ async def join_run(
 ) -> JSONResponse:
     """Wait for the run to end and answer with the thread's final state."""
     run = await run_service.find(auth=auth, thread_ref=thread_id, run_ref=run_id)
-    output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
+    output = await run_service.wait_for(run=run)
     return JSONResponse(
         output, headers={"Location": f"/threads/{run.thread_id}/runs/{run.id}/join"}
     )
@@ -377,7 +377,7 @@ async def cancel_run(
     run = await run_service.cancel(auth=auth, thread_ref=thread_id, run_ref=run_id, action=action)
     if not wait:
         return Response(status_code=status.HTTP_202_ACCEPTED)
-    output = await run_service.wait_for(tenant_id=auth.tenant_id, run_id=run.id)
+    output = await run_service.wait_for(run=run)
     return JSONResponse(output)
 
 

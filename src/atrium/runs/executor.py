@@ -337,7 +337,7 @@ class RunExecutor:
         wanted = set(requested.stream_mode)
         if wanted & {"messages", "messages-tuple"}:
             internal.add("messages")
-        internal |= wanted & {"custom", "debug"}
+        internal |= wanted & {"custom", "debug", "tasks", "checkpoints"}
         interrupts: list[dict[str, Any]] = []
         partial: dict[str, dict[str, Any]] = {}
         options: dict[str, Any] = {
@@ -383,8 +383,10 @@ class RunExecutor:
                             str(accumulated.get("content", "")) + data["content"]
                         )
                     writer.emit("messages/partial" + suffix, [accumulated])
-            elif mode in ("custom", "debug") and mode in wanted:
+            elif mode in ("custom", "debug", "tasks") and mode in wanted:
                 writer.emit(mode + suffix, jsonable(chunk))
+            elif mode == "checkpoints" and "checkpoints" in wanted:
+                writer.emit("checkpoints" + suffix, _checkpoint_event(run.thread_id, chunk))
         if interrupts and "values" in wanted:
             # As LangGraph's server does: the last `values` event carries the pending interrupts,
             # so `wait` and `join` answer with them. (The thread's latest state: a run started
@@ -536,3 +538,26 @@ async def _chunks(
     else:
         async for mode, chunk in graph.astream(graph_input, config, **options):
             yield (), mode, chunk
+
+
+def _checkpoint_event(thread_id: uuid.UUID, chunk: dict[str, Any]) -> dict[str, Any]:
+    """A checkpoint as LangGraph's server streams it (mode `checkpoints`): the graph's
+    payload (config, parent_config, values, metadata, next, tasks) plus `checkpoint` and
+    `parent_checkpoint` read from the configs, which name the thread by its public id
+    rather than the checkpointer's `<tenant_id>:<thread_id>` key."""
+    data: dict[str, Any] = jsonable(chunk)
+    for key, ref in (("config", "checkpoint"), ("parent_config", "parent_checkpoint")):
+        configurable = (data.get(key) or {}).get("configurable")
+        if configurable is None:
+            data[ref] = None
+            continue
+        configurable["thread_id"] = str(thread_id)
+        data[ref] = {
+            "thread_id": str(thread_id),
+            "checkpoint_ns": configurable.get("checkpoint_ns", ""),
+            "checkpoint_id": configurable.get("checkpoint_id"),
+            "checkpoint_map": configurable.get("checkpoint_map"),
+        }
+    for task in data.get("tasks") or []:
+        task.setdefault("state", None)  # a subgraph's state; the `agent` graph has none
+    return data

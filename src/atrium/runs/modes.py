@@ -6,7 +6,17 @@ from typing import Any
 
 from atrium.kit.errors import BadRequest
 
-SUPPORTED = ("values", "updates", "messages-tuple", "messages", "custom", "debug", "events")
+SUPPORTED = (
+    "values",
+    "updates",
+    "messages-tuple",
+    "messages",
+    "custom",
+    "debug",
+    "events",
+    "tasks",
+    "checkpoints",
+)
 # Event names each mode produces on the wire.
 EVENTS = {
     "values": {"values"},
@@ -16,6 +26,8 @@ EVENTS = {
     "custom": {"custom"},
     "debug": {"debug"},
     "events": {"events"},
+    "tasks": {"tasks"},
+    "checkpoints": {"checkpoints"},
 }
 ALWAYS = {"metadata", "error", "end"}
 

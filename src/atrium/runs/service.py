@@ -49,11 +49,13 @@ class RunService:
         db: Database,
         hub: RunHub,
         queue: procrastinate.App,
+        wakeups: tasks.DueWakeups,
         reader: RunReader,
         assistant_service: AssistantService,
         thread_service: ThreadService,
     ) -> None:
         self._db, self._hub, self._queue, self._reader = db, hub, queue, reader
+        self._wakeups = wakeups
         self._assistants, self._threads = assistant_service, thread_service
 
     async def create(
@@ -141,12 +143,14 @@ class RunService:
         # queued run hears from it at once.
         await run_repository.add_events(session, [first_event(run).row(auth.tenant_id, run.id)])
 
-        thread_id = thread.id
+        thread_id, after_seconds = thread.id, data.after_seconds
 
-        async def tell_thread_readers() -> None:
+        async def announce() -> None:
             self._hub.wake_thread(thread_id)
+            if after_seconds:
+                self._wakeups.after(after_seconds)  # the queue's workers, when it falls due
 
-        after_commit(session, tell_thread_readers, name="runs.created")
+        after_commit(session, announce, name="runs.created")
         # The job is written in this transaction: a run never exists without its job (a
         # crash between a commit and a separate enqueue would leave it pending forever).
         await tasks.enqueue(
@@ -330,14 +334,16 @@ class RunService:
             await self._cancel(session=session, run=run, action=action)
         return len(runs)
 
-    async def wait_for(self, *, tenant_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, Any]:
-        """Block until the run ends (woken by its completion), then return its output."""
-        await self._reader.wait_ended(tenant_id, run_id)
-        async with self._db.transaction(tenant_id=tenant_id) as session:
-            run = await run_repository.get(session, tenant_id=tenant_id, run_id=run_id)
-            if run is None:
-                raise NotFound("Run not found")
-            return await self._output(session, run)
+    async def wait_for(self, *, run: Run) -> dict[str, Any]:
+        """Block until the run ends (woken by its completion), then return its output. A run
+        rolled back meanwhile is gone: the wait completes with the thread's state as it is
+        now (as on LangGraph's server, where such a wait completes too)."""
+        await self._reader.wait_ended(run.tenant_id, run.id)
+        async with self._db.transaction(tenant_id=run.tenant_id) as session:
+            ended = await run_repository.get(session, tenant_id=run.tenant_id, run_id=run.id)
+            if ended is None:
+                return await self._thread_output(session, run.tenant_id, run.thread_id)
+            return await self._output(session, ended)
 
     async def _output(self, session: AsyncSession, run: Run) -> dict[str, Any]:
         if run.status in (RunStatus.error, RunStatus.timeout):
@@ -348,8 +354,13 @@ class RunService:
         values = [e.data for e in events if e.event == "values"]
         if values:
             return dict(values[-1])
+        return await self._thread_output(session, run.tenant_id, run.thread_id)
+
+    async def _thread_output(
+        self, session: AsyncSession, tenant_id: uuid.UUID, thread_id: uuid.UUID
+    ) -> dict[str, Any]:
         thread = await self._threads.get_any(
-            session=session, tenant_id=run.tenant_id, thread_id=run.thread_id
+            session=session, tenant_id=tenant_id, thread_id=thread_id
         )
         output: dict[str, Any] = dict(thread.values or {}) if thread else {}
         if thread is not None and thread.interrupts:

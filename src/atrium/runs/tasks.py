@@ -4,6 +4,8 @@ the worker sets the tenant context from them before touching any row."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -55,6 +57,60 @@ async def enqueue(
     await task.configure(**options).defer_async(  # type: ignore[arg-type]
         tenant_id=str(tenant_id), run_id=str(run_id)
     )
+
+
+# Procrastinate's workers LISTEN here; a `job_inserted` notification makes them fetch at once.
+_CHANNEL = f"procrastinate_queue_v1#{QUEUE}"
+_WAKE = "SELECT pg_notify(%(channel)s, %(payload)s)"
+# A job falls due at the scheduled time its `defer` computed, which is a moment before the run
+# committed; this margin covers clocks read a little apart.
+DUE_MARGIN_SECONDS = 0.05
+
+
+class DueWakeups:
+    """Wakes the run workers when a delayed run falls due.
+
+    Procrastinate notifies its workers when a job is inserted, not when a scheduled job falls
+    due: a run created with `after_seconds` would otherwise wait for a worker's next poll
+    (5 s apart), so `after_seconds=1` started after about 5 s. A timer in the process that
+    created the run sends the same notification at the due time, through PostgreSQL, so it
+    reaches workers on every machine; if that process stops first, the poll still runs it.
+    """
+
+    def __init__(self, app: procrastinate.App) -> None:
+        self._app = app
+        self._timers: set[asyncio.TimerHandle] = set()
+        self._sending: set[asyncio.Task[None]] = set()
+
+    def after(self, seconds: float) -> None:
+        """Wake the workers `seconds` from now."""
+        loop = asyncio.get_running_loop()
+        timer: asyncio.TimerHandle
+
+        def fire() -> None:
+            self._timers.discard(timer)
+            task = loop.create_task(self._wake(), name="runs.wake_due")
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+        timer = loop.call_later(seconds + DUE_MARGIN_SECONDS, fire)
+        self._timers.add(timer)
+
+    async def _wake(self) -> None:
+        payload = json.dumps({"type": "job_inserted", "job_id": None})
+        try:
+            await self._app.connector.execute_query_async(_WAKE, channel=_CHANNEL, payload=payload)
+        except Exception:  # the workers' poll picks the run up a few seconds later
+            _log.warning("runs_wake_due_failed", exc_info=True)
+
+    async def close(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        for task in list(self._sending):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def recover_stalled(app: procrastinate.App, *, stalled_seconds: float) -> None:
