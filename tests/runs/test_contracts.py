@@ -63,7 +63,7 @@ def test_a_run_reads_as_its_public_fields(openapi: dict[str, Any]) -> None:
 
 def test_run_options_read_back_a_row_of_an_older_version() -> None:
     # What runs/service.py wrote before RunOptions existed.
-    stored = {
+    stored: dict[str, Any] = {
         "input": {"messages": []},
         "command": None,
         "config": {},

@@ -41,6 +41,18 @@ async def assistant(client: LangGraphClient, **context: Any) -> str:
     return str(made["assistant_id"])
 
 
+def as_object(value: object) -> dict[str, Any]:
+    """A JSON object that the SDK types loosely (a run's output, a run, a context)."""
+    assert isinstance(value, dict), value
+    return value
+
+
+async def kwargs_of_last_run(client: LangGraphClient, thread_id: str) -> dict[str, Any]:
+    """The latest run's `kwargs` (not in the SDK's `Run` type, though its server sends it)."""
+    run = (await client.runs.list(thread_id))[0]
+    return as_object(as_object(run)["kwargs"])
+
+
 def contents(state: Any) -> list[str]:
     return [m["content"] for m in state["messages"]]
 
@@ -65,7 +77,15 @@ async def test_checkpoint_id_starts_the_run_from_that_checkpoint(client: LangGra
     assert (await client.threads.get(tid))["values"] == state["values"]
     # the same through `checkpoint` (LangGraph's other spelling)
     again = await client.runs.wait(
-        tid, aid, input=says("fourth"), checkpoint={"checkpoint_id": after_first}
+        tid,
+        aid,
+        input=says("fourth"),
+        checkpoint={
+            "thread_id": tid,
+            "checkpoint_ns": "",
+            "checkpoint_id": after_first,
+            "checkpoint_map": None,
+        },
     )
     assert contents(again) == ["first", SCRIPTED, "fourth", SCRIPTED]
     # the branch that was left is still in the history
@@ -100,10 +120,9 @@ async def test_durability_decides_which_steps_are_checkpointed(client: LangGraph
         assert contents(state["values"]) == ["hi", SCRIPTED]
     # "exit" writes only the final state; the others every step (input, model)
     assert counts["sync"] == counts["async"] > counts["exit"] >= 1, counts
-    run = (await client.runs.list(tid))[0]
-    assert run["kwargs"]["durability"] == "exit"
+    assert (await kwargs_of_last_run(client, tid))["durability"] == "exit"
     with pytest.raises(httpx.HTTPStatusError) as bad:
-        await client.runs.create(tid, aid, input=says("x"), durability="sometimes")  # type: ignore[arg-type]
+        await client.runs.create(tid, aid, input=says("x"), durability="sometimes")  # type: ignore[call-overload]
     refused(bad, "body.durability")
 
 
@@ -112,8 +131,7 @@ async def test_checkpoint_during_is_the_old_name_of_durability(client: LangGraph
     tid = (await client.threads.create())["thread_id"]
     with pytest.warns(DeprecationWarning, match="checkpoint_during"):  # the SDK's own warning
         await client.runs.wait(tid, aid, input=says("hi"), checkpoint_during=False)
-    run = (await client.runs.list(tid))[0]
-    assert run["kwargs"]["durability"] == "exit"
+    assert (await kwargs_of_last_run(client, tid))["durability"] == "exit"
 
 
 async def test_context_is_merged_over_the_assistants(client: LangGraphClient) -> None:
@@ -122,7 +140,7 @@ async def test_context_is_merged_over_the_assistants(client: LangGraphClient) ->
     ask = says('call calculator {"expression": "6*7"}')
     # The assistant offers no tool; the run's context adds one that must be approved.
     await client.runs.wait(
-        tid, aid, input=ask, context={"tools": [{"name": "calculator", "policy": "ask"}]}
+        tid, aid, input=ask, context=as_object({"tools": [{"name": "calculator", "policy": "ask"}]})
     )
     thread = await client.threads.get(tid)
     assert thread["status"] == "interrupted"
@@ -130,10 +148,9 @@ async def test_context_is_merged_over_the_assistants(client: LangGraphClient) ->
     other = (await client.threads.create())["thread_id"]
     result = await client.runs.wait(other, aid, input=ask)
     assert (await client.threads.get(other))["status"] == "idle"
-    tool = [m for m in result["messages"] if m["type"] == "tool"]
+    tool = [m for m in as_object(result)["messages"] if m["type"] == "tool"]
     assert "not available" in tool[0]["content"]
-    run = (await client.runs.list(tid))[0]
-    assert run["kwargs"]["context"] == {
+    assert (await kwargs_of_last_run(client, tid))["context"] == {
         "tools": [{"name": "calculator", "policy": "ask", "config": {}}]
     }
 
@@ -162,8 +179,7 @@ async def test_stream_subgraphs_streams_the_same_events(client: LangGraphClient)
     ]
     assert {p.event for p in parts} == {"metadata", "values", "updates", "end"}
     assert parts[-2].data["messages"][-1]["content"] == SCRIPTED
-    run = (await client.runs.list(tid))[0]
-    assert run["kwargs"]["stream_subgraphs"] is True
+    assert (await kwargs_of_last_run(client, tid))["stream_subgraphs"] is True
 
 
 async def test_a_resumable_stream_resumes(client: LangGraphClient) -> None:
@@ -181,5 +197,5 @@ async def test_a_resumable_stream_resumes(client: LangGraphClient) -> None:
     assert rest[-1].event == "end" and rest[-1].data["status"] == "success"
     text = "".join(p.data[0]["content"] for p in seen + rest if p.event == "messages")
     assert text == SCRIPTED
-    run = await client.runs.get(tid, run_id)
+    run = as_object(await client.runs.get(tid, run_id))
     assert run["kwargs"]["stream_resumable"] is True
