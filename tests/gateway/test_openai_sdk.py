@@ -8,9 +8,15 @@ import base64
 import json
 import struct
 from collections.abc import Iterator
+from typing import cast
 
 import openai
 import pytest
+from openai.types.chat import (
+    ChatCompletionMessageFunctionToolCall,
+    ChatCompletionMessageParam,
+    ChatCompletionToolParam,
+)
 
 from tests.providers.fakes import FakeProvider, Reply, ToolCall
 from tests.support import Account, api_key, premium, register
@@ -79,7 +85,7 @@ def test_tool_call_round_trip(client: openai.OpenAI, fakes: dict[str, FakeProvid
         Reply("", tool_calls=[ToolCall("get_weather", {"city": "Paris"}, id="call_1")]),
         Reply("It is sunny in Paris."),
     )
-    tools = [
+    tools: list[ChatCompletionToolParam] = [
         {
             "type": "function",
             "function": {
@@ -93,26 +99,28 @@ def test_tool_call_round_trip(client: openai.OpenAI, fakes: dict[str, FakeProvid
             },
         }
     ]
-    messages: list[dict[str, object]] = [{"role": "user", "content": "Weather in Paris?"}]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Weather in Paris?"}]
     first = client.chat.completions.create(
         model="openai/gpt-4o-mini",
-        messages=messages,  # type: ignore[arg-type]
+        messages=messages,
         tools=tools,
         tool_choice="auto",
-    )  # type: ignore[arg-type]
-    call = first.choices[0].message.tool_calls[0]  # type: ignore[index]
+    )
+    calls = first.choices[0].message.tool_calls or []
+    call = calls[0]
+    assert isinstance(call, ChatCompletionMessageFunctionToolCall)
     assert first.choices[0].finish_reason == "tool_calls"
-    assert call.function.name == "get_weather"  # type: ignore[union-attr]
-    assert json.loads(call.function.arguments) == {"city": "Paris"}  # type: ignore[union-attr]
+    assert call.function.name == "get_weather"
+    assert json.loads(call.function.arguments) == {"city": "Paris"}
     messages += [
-        first.choices[0].message.model_dump(exclude_none=True),
+        cast(ChatCompletionMessageParam, first.choices[0].message.model_dump(exclude_none=True)),
         {"role": "tool", "tool_call_id": call.id, "content": '{"sky": "clear"}'},
     ]
     second = client.chat.completions.create(
         model="openai/gpt-4o-mini",
-        messages=messages,  # type: ignore[arg-type]
+        messages=messages,
         tools=tools,
-    )  # type: ignore[arg-type]
+    )
     assert second.choices[0].message.content == "It is sunny in Paris."
     sent = fake.requests[-1].body
     assert sent is not None

@@ -12,9 +12,11 @@ import anthropic
 import httpx
 import openai
 import pytest
+from anthropic.types import MessageParam
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types as genai_types
+from openai.types.chat import ChatCompletionMessageParam
 
 from tests.providers.fakes import (
     CutStream,
@@ -29,7 +31,9 @@ from tests.providers.fakes import (
 
 KEY = "sk-tenant-a-secret"
 WEATHER = ToolCall("get_weather", {"city": "Paris", "units": "celsius", "days": [1, 2]})
-MESSAGES = [{"role": "user", "content": "Hello?"}]
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Hello?"}]
+# The same conversation, as Anthropic's SDK types it.
+CLAUDE_MESSAGES: list[MessageParam] = [{"role": "user", "content": "Hello?"}]
 # What httpx (or the httpx2 fork the newer SDKs ship) says when a stream is dropped.
 CUT = "incomplete chunked read"
 
@@ -236,7 +240,9 @@ def test_anthropic_reply_usage_and_key(
     claude: anthropic.Anthropic, anthropic_fake: FakeProvider
 ) -> None:
     anthropic_fake.push(Reply("Hi from Claude", input_tokens=9, output_tokens=4))
-    message = claude.messages.create(model="claude-haiku-4-5", max_tokens=64, messages=MESSAGES)
+    message = claude.messages.create(
+        model="claude-haiku-4-5", max_tokens=64, messages=CLAUDE_MESSAGES
+    )
     assert [block.type for block in message.content] == ["text"]
     assert message.content[0].text == "Hi from Claude"  # type: ignore[union-attr]
     assert message.stop_reason == "end_turn"
@@ -253,7 +259,7 @@ def test_anthropic_stream_text_and_tool_call(
 ) -> None:
     anthropic_fake.push(Reply("Let me check the weather", tool_calls=[WEATHER], input_tokens=20))
     with claude.messages.stream(
-        model="claude-haiku-4-5", max_tokens=64, messages=MESSAGES
+        model="claude-haiku-4-5", max_tokens=64, messages=CLAUDE_MESSAGES
     ) as stream:
         pieces = list(stream.text_stream)
         final = stream.get_final_message()
@@ -274,7 +280,7 @@ def test_anthropic_raw_event_sequence(
     anthropic_fake.push(Reply("a b", tool_calls=[WEATHER]))
     events = list(
         claude.messages.create(
-            model="claude-haiku-4-5", max_tokens=64, messages=MESSAGES, stream=True
+            model="claude-haiku-4-5", max_tokens=64, messages=CLAUDE_MESSAGES, stream=True
         )
     )
     kinds = [event.type for event in events]
@@ -290,7 +296,7 @@ def test_anthropic_raw_event_sequence(
 def test_anthropic_rate_limit(claude: anthropic.Anthropic, anthropic_fake: FakeProvider) -> None:
     anthropic_fake.push(Fail(429, retry_after=1.5))
     with pytest.raises(anthropic.RateLimitError) as caught:
-        claude.messages.create(model="claude-haiku-4-5", max_tokens=64, messages=MESSAGES)
+        claude.messages.create(model="claude-haiku-4-5", max_tokens=64, messages=CLAUDE_MESSAGES)
     assert caught.value.response.headers["retry-after"] == "1.5"
     assert caught.value.body["error"]["type"] == "rate_limit_error"  # type: ignore[index]
 
@@ -301,24 +307,24 @@ def test_anthropic_cut_and_malformed(
     anthropic_fake.push(CutStream(after_chunks=4), Malformed(after_chunks=1), Fail(529))
     with (
         claude.messages.stream(
-            model="claude-haiku-4-5", max_tokens=64, messages=MESSAGES
+            model="claude-haiku-4-5", max_tokens=64, messages=CLAUDE_MESSAGES
         ) as stream,
         pytest.raises(Exception, match=CUT),
     ):
         stream.until_done()
     events = claude.messages.create(
-        model="claude-haiku-4-5", max_tokens=64, messages=MESSAGES, stream=True
+        model="claude-haiku-4-5", max_tokens=64, messages=CLAUDE_MESSAGES, stream=True
     )
     with pytest.raises(json.JSONDecodeError):
         list(events)
     with pytest.raises(anthropic.OverloadedError):
-        claude.messages.create(model="claude-haiku-4-5", max_tokens=64, messages=MESSAGES)
+        claude.messages.create(model="claude-haiku-4-5", max_tokens=64, messages=CLAUDE_MESSAGES)
 
 
 def test_anthropic_missing_key(anthropic_fake: FakeProvider) -> None:
     response = httpx.post(
         f"{anthropic_fake.base_url}/v1/messages",
-        json={"model": "m", "max_tokens": 5, "messages": MESSAGES},
+        json={"model": "m", "max_tokens": 5, "messages": CLAUDE_MESSAGES},
         headers={"anthropic-version": "2023-06-01"},
     )
     assert response.status_code == 401

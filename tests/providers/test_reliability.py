@@ -7,16 +7,21 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import openai
 import pytest
+from openai.types.chat import (
+    ChatCompletionMessageFunctionToolCall,
+    ChatCompletionMessageParam,
+    ChatCompletionToolParam,
+)
 
 from tests.providers.fakes import CutStream, Fail, FakeProvider, Hang, Malformed, Reply, ToolCall
 from tests.support import Account, api_key, premium, register
 
-WEATHER_TOOL = [
+WEATHER_TOOL: list[ChatCompletionToolParam] = [
     {
         "type": "function",
         "function": {
@@ -103,8 +108,10 @@ def test_adapter_tool_calls_both_ways(
     )
     first = ask(client, model, tools=WEATHER_TOOL)
     assert first.choices[0].finish_reason == "tool_calls"
-    call = first.choices[0].message.tool_calls[0]  # type: ignore[index]
-    assert json.loads(call.function.arguments) == {"city": "Oslo"}  # type: ignore[union-attr]
+    calls = first.choices[0].message.tool_calls or []
+    call = calls[0]
+    assert isinstance(call, ChatCompletionMessageFunctionToolCall)
+    assert json.loads(call.function.arguments) == {"city": "Oslo"}
     # streamed: argument fragments reassemble
     chunks = list(
         client.chat.completions.create(
@@ -113,7 +120,7 @@ def test_adapter_tool_calls_both_ways(
             stream=True,
             tools=WEATHER_TOOL,
         )
-    )  # type: ignore[arg-type]
+    )
     arguments = "".join(
         tc.function.arguments or ""
         for c in chunks
@@ -126,9 +133,11 @@ def test_adapter_tool_calls_both_ways(
     follow = client.chat.completions.create(
         model=model,
         tools=WEATHER_TOOL,
-        messages=[  # type: ignore[arg-type]
+        messages=[
             {"role": "user", "content": "Weather in Oslo?"},
-            first.choices[0].message.model_dump(exclude_none=True),  # type: ignore[list-item]
+            cast(
+                ChatCompletionMessageParam, first.choices[0].message.model_dump(exclude_none=True)
+            ),
             {"role": "tool", "tool_call_id": call.id, "content": '{"sky": "clear"}'},
         ],
     )
@@ -209,7 +218,7 @@ def test_cut_mid_stream_ends_with_an_error_event(
     received: list[Any] = []
 
     def consume() -> None:
-        for c in client.chat.completions.create(  # type: ignore[call-overload]
+        for c in client.chat.completions.create(
             model=model, stream=True, messages=[{"role": "user", "content": "x"}]
         ):
             received.append(c)

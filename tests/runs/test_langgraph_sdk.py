@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import psycopg
@@ -17,7 +17,19 @@ from langgraph_sdk.client import LangGraphClient
 from tests.support import Account, api_key, premium, register
 
 SCRIPTED = "This is a scripted reply from Atrium's benchmark model, streamed word by word."
-HI = {"messages": [{"role": "user", "content": "hi"}]}
+
+
+def user_says(text: str) -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": text}]}
+
+
+def as_object(value: object) -> dict[str, Any]:
+    """A JSON object that the SDK types loosely: a run's final state, a context, a run."""
+    assert isinstance(value, dict), value
+    return value
+
+
+HI = user_says("hi")
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +56,17 @@ async def test_assistant_lifecycle(client: LangGraphClient) -> None:
         graph_id="agent",
         name="Writer",
         metadata={"team": "docs"},
-        context={
-            "model": "scripted/fast",
-            "instructions": "Write well.",
-            "temperature": 0.2,
-            "tools": [{"name": "calculator", "policy": "ask"}],
-        },
+        context=as_object(
+            {
+                "model": "scripted/fast",
+                "instructions": "Write well.",
+                "temperature": 0.2,
+                "tools": [{"name": "calculator", "policy": "ask"}],
+            }
+        ),
     )
     aid = a["assistant_id"]
-    assert a["version"] == 1 and a["context"]["instructions"] == "Write well."
+    assert a["version"] == 1 and as_object(a["context"])["instructions"] == "Write well."
     updated = await client.assistants.update(aid, name="Writer 2", metadata={"tier": "gold"})
     assert updated["version"] == 2 and updated["metadata"] == {"team": "docs", "tier": "gold"}
     versions = await client.assistants.get_versions(aid)
@@ -63,7 +77,7 @@ async def test_assistant_lifecycle(client: LangGraphClient) -> None:
     assert [x["assistant_id"] for x in found] == [aid]
     assert await client.assistants.count(metadata={"team": "docs"}) == 1
     schemas = await client.assistants.get_schemas(aid)
-    assert "instructions" in schemas["context_schema"]["properties"]
+    assert "instructions" in as_object(schemas["context_schema"])["properties"]
     system = await client.assistants.get("agent")
     assert system["metadata"] == {"created_by": "system"}
     await client.assistants.delete(aid)
@@ -92,7 +106,7 @@ async def test_stream_in_several_modes(client: LangGraphClient) -> None:
     tokens = [p.data[0]["content"] for p in parts if p.event == "messages"]
     assert "".join(tokens) == SCRIPTED
     assert parts[-2].data["messages"][-1]["content"] == SCRIPTED
-    ids = [int(p.id) for p in parts[:-1]]
+    ids = [int(cast(str, p.id)) for p in parts[:-1]]
     assert parts[-1].id == parts[-2].id  # `end` has no id of its own
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
     meta = next(p.data[1] for p in parts if p.event == "messages")
@@ -111,24 +125,24 @@ async def test_stream_in_several_modes(client: LangGraphClient) -> None:
 async def test_wait_and_state_and_history(client: LangGraphClient) -> None:
     aid = await assistant(client)
     thread = await client.threads.create()
-    result = await client.runs.wait(thread["thread_id"], aid, input=HI)
+    result = as_object(await client.runs.wait(thread["thread_id"], aid, input=HI))
     assert [m["type"] for m in result["messages"]] == ["human", "ai"]
-    result = await client.runs.wait(
-        thread["thread_id"], aid, input={"messages": [{"role": "user", "content": "more"}]}
-    )
+    result = as_object(await client.runs.wait(thread["thread_id"], aid, input=user_says("more")))
     assert len(result["messages"]) == 4
     state = await client.threads.get_state(thread["thread_id"])
-    assert len(state["values"]["messages"]) == 4 and state["next"] == []
+    assert len(as_object(state["values"])["messages"]) == 4 and state["next"] == []
     assert state["checkpoint"]["thread_id"] == thread["thread_id"]
     history = await client.threads.get_history(thread["thread_id"], limit=3)
     assert len(history) == 3
-    assert len(history[0]["values"]["messages"]) >= len(history[-1]["values"].get("messages", []))
+    assert len(as_object(history[0]["values"])["messages"]) >= len(
+        as_object(history[-1]["values"]).get("messages", [])
+    )
     older = await client.threads.get_state(
         thread["thread_id"], checkpoint_id=history[-1]["checkpoint"]["checkpoint_id"]
     )
     assert older["checkpoint"]["checkpoint_id"] == history[-1]["checkpoint"]["checkpoint_id"]
     listed = await client.threads.get(thread["thread_id"])
-    assert listed["status"] == "idle" and len(listed["values"]["messages"]) == 4
+    assert listed["status"] == "idle" and len(as_object(listed["values"])["messages"]) == 4
     runs = await client.runs.list(thread["thread_id"])
     assert [r["status"] for r in runs] == ["success", "success"]
 
@@ -137,9 +151,10 @@ async def test_copy_takes_the_whole_history(client: LangGraphClient) -> None:
     aid = await assistant(client)
     source = (await client.threads.create(metadata={"topic": "copy"}))["thread_id"]
     await client.runs.wait(source, aid, input=HI)
-    await client.runs.wait(source, aid, input={"messages": [{"role": "user", "content": "two"}]})
+    await client.runs.wait(source, aid, input=user_says("two"))
     history = await client.threads.get_history(source, limit=50)
-    copy = await client.threads.copy(source)
+    # The SDK annotates `copy` as returning None; the Agent Server answers the new thread.
+    copy = as_object(await client.threads.copy(source))  # type: ignore[func-returns-value]
     assert copy["thread_id"] != source and copy["metadata"]["topic"] == "copy"
     copied = await client.threads.get_history(copy["thread_id"], limit=50)
     assert len(copied) == len(history) > 2
@@ -151,12 +166,10 @@ async def test_copy_takes_the_whole_history(client: LangGraphClient) -> None:
     past = await client.threads.get_state(copy["thread_id"], checkpoint_id=old)
     assert past["values"] == history[-2]["values"]
     # the copy goes on by itself; the source is untouched
-    result = await client.runs.wait(
-        copy["thread_id"], aid, input={"messages": [{"role": "user", "content": "three"}]}
-    )
+    result = as_object(await client.runs.wait(copy["thread_id"], aid, input=user_says("three")))
     assert len(result["messages"]) == 6
     state = await client.threads.get_state(source)
-    assert len(state["values"]["messages"]) == 4
+    assert len(as_object(state["values"])["messages"]) == 4
 
 
 async def test_background_run_then_join(client: LangGraphClient) -> None:
@@ -164,11 +177,11 @@ async def test_background_run_then_join(client: LangGraphClient) -> None:
     thread = await client.threads.create()
     run = await client.runs.create(thread["thread_id"], aid, input=HI)
     assert run["status"] in ("pending", "running")
-    result = await client.runs.join(thread["thread_id"], run["run_id"])
+    result = as_object(await client.runs.join(thread["thread_id"], run["run_id"]))
     assert result["messages"][-1]["content"] == SCRIPTED
     finished = await client.runs.get(thread["thread_id"], run["run_id"])
     assert finished["status"] == "success"
-    assert finished["usage"]["output_tokens"] > 0
+    assert as_object(finished)["usage"]["output_tokens"] > 0
 
 
 async def test_join_stream_resumes_from_last_event_id(client: LangGraphClient) -> None:
@@ -240,7 +253,7 @@ async def test_ask_tool_interrupts_and_resumes(
     aid = await assistant(client, tools=[{"name": "calculator", "policy": "ask"}])
     thread = await client.threads.create()
     tid = thread["thread_id"]
-    ask = {"messages": [{"role": "user", "content": 'call calculator {"expression": "6*7"}'}]}
+    ask = user_says('call calculator {"expression": "6*7"}')
     parts = [
         p async for p in client.runs.stream(tid, aid, input=ask, stream_mode=["updates", "values"])
     ]
@@ -251,7 +264,7 @@ async def test_ask_tool_interrupts_and_resumes(
     assert (await client.threads.get(tid))["status"] == "interrupted"
     state = await client.threads.get_state(tid)
     assert state["next"] == ["tools"] and state["interrupts"]
-    result = await client.runs.wait(tid, aid, command={"resume": {"action": "approve"}})
+    result = as_object(await client.runs.wait(tid, aid, command={"resume": {"action": "approve"}}))
     tool_messages = [m for m in result["messages"] if m["type"] == "tool"]
     assert tool_messages[-1]["content"] == "42"
     assert result["messages"][-1]["type"] == "ai"
@@ -261,10 +274,12 @@ async def test_ask_tool_interrupts_and_resumes(
     ).fetchall()
     assert ("calculator", "success", "approved", "42") in rows
     # a rejected call reaches the model as an error and nothing runs
-    waited = await client.runs.wait(tid, aid, input=ask)
+    waited = as_object(await client.runs.wait(tid, aid, input=ask))
     assert waited["__interrupt__"][0]["value"]["tool_call"]["name"] == "calculator"
-    result = await client.runs.wait(
-        tid, aid, command={"resume": {"action": "reject", "reason": "not now"}}
+    result = as_object(
+        await client.runs.wait(
+            tid, aid, command={"resume": {"action": "reject", "reason": "not now"}}
+        )
     )
     assert "rejected" in [m for m in result["messages"] if m["type"] == "tool"][-1]["content"]
 
@@ -329,15 +344,15 @@ async def test_rollback_strategy_erases_the_interrupted_run(client: LangGraphCli
     thread = await client.threads.create()
     tid = thread["thread_id"]
     await client.runs.wait(tid, aid, input=HI)
-    first = await client.runs.create(
-        tid, aid, input={"messages": [{"role": "user", "content": "second"}]}
-    )
+    first = await client.runs.create(tid, aid, input=user_says("second"))
     await asyncio.sleep(0.4)
     replacement = await client.runs.create(tid, aid, input=HI, multitask_strategy="rollback")
     await client.runs.join(tid, replacement["run_id"])
     run_ids = [r["run_id"] for r in await client.runs.list(tid)]
     assert first["run_id"] not in run_ids  # rolled back: gone, with its checkpoints
-    contents = [m["content"] for m in (await client.threads.get_state(tid))["values"]["messages"]]
+    contents = [
+        m["content"] for m in as_object((await client.threads.get_state(tid))["values"])["messages"]
+    ]
     assert "second" not in contents
     assert contents == ["hi", SCRIPTED, "hi", SCRIPTED]
 
@@ -376,8 +391,8 @@ async def test_checkpoint_retention(
     count = db.execute("SELECT count(*) FROM checkpoints WHERE thread_id = %s", (key,)).fetchone()
     assert count == (8,)  # ATRIUM_CHECKPOINT_HISTORY in the test server
     state = await client.threads.get_state(tid)
-    assert len(state["values"]["messages"]) == 10  # nothing of the state was lost
-    result = await client.runs.wait(tid, aid, input=HI)
+    assert len(as_object(state["values"])["messages"]) == 10  # nothing of the state was lost
+    result = as_object(await client.runs.wait(tid, aid, input=HI))
     assert len(result["messages"]) == 12
 
 
@@ -408,7 +423,7 @@ async def test_after_seconds_delays_the_start(client: LangGraphClient) -> None:
     run = await client.runs.create(thread["thread_id"], aid, input=HI, after_seconds=2)
     await asyncio.sleep(1.0)
     assert (await client.runs.get(thread["thread_id"], run["run_id"]))["status"] == "pending"
-    result = await client.runs.join(thread["thread_id"], run["run_id"])
+    result = as_object(await client.runs.join(thread["thread_id"], run["run_id"]))
     assert result["messages"][-1]["content"] == SCRIPTED
 
 
@@ -463,13 +478,15 @@ async def test_token_and_time_limits_stop_a_run(client: LangGraphClient) -> None
         client, tools=[{"name": "calculator", "policy": "allow"}], max_run_tokens=5
     )
     thread = await client.threads.create()
-    ask = {"messages": [{"role": "user", "content": 'call calculator {"expression": "6*7"}'}]}
-    result = await client.runs.wait(thread["thread_id"], aid, input=ask, raise_error=False)
+    ask = user_says('call calculator {"expression": "6*7"}')
+    result = as_object(
+        await client.runs.wait(thread["thread_id"], aid, input=ask, raise_error=False)
+    )
     assert result["__error__"]["error"] == "TokenLimitReached"
     runs = await client.runs.list(thread["thread_id"])
-    assert runs[0]["status"] == "error" and runs[0]["usage"]["input_tokens"] > 0
+    assert runs[0]["status"] == "error" and as_object(runs[0])["usage"]["input_tokens"] > 0
     state = await client.threads.get_state(thread["thread_id"])
-    assert [m["type"] for m in state["values"]["messages"]] == ["human", "ai", "tool"]
+    assert [m["type"] for m in as_object(state["values"])["messages"]] == ["human", "ai", "tool"]
     # Wall clock: the slow model needs ~0.7 s for its reply; 0.3 s stops it midway.
     slow = await assistant(client, model="scripted/slow", max_seconds=0.3)
     thread = await client.threads.create()

@@ -87,15 +87,15 @@ def test_webhook_delivery_and_guard(base_url: str, receiver: Receiver, platform_
     assert len(calls) == 1
     # Signed as Standard Webhooks specifies, with the secret the tenant admin can read
     secret = owner.api.get("/tenants/current/webhook-secret").json()["secret"]
-    body, sent = receiver.raw[0]
-    assert Webhook(secret).verify(body, sent)["run_id"] == calls[0]["run_id"]
+    delivered, sent = receiver.raw[0]
+    assert Webhook(secret).verify(delivered, sent)["run_id"] == calls[0]["run_id"]
     with pytest.raises(WebhookVerificationError):
-        Webhook(secret).verify(body.replace(b"success", b"error!!"), sent)
+        Webhook(secret).verify(delivered.replace(b"success", b"error!!"), sent)
     other = premium(register(base_url))
     other_secret = other.api.get("/tenants/current/webhook-secret").json()["secret"]
     assert other_secret != secret
     with pytest.raises(WebhookVerificationError):
-        Webhook(other_secret).verify(body, sent)
+        Webhook(other_secret).verify(delivered, sent)
     member = Api(base_url, api_key(owner, role="member"), header="x-api-key")
     assert member.get("/tenants/current/webhook-secret").status_code == 403
     assert calls[0]["status"] == "success" and calls[0]["thread_id"] == thread["thread_id"]
