@@ -62,12 +62,13 @@ class AssistantModels:
                     final = data
                 elif event == "error":
                     raise BadRequest(_failure(data), field="model")
+            # Before the thread goes: its runs go with it.
+            usage = await self._usage(auth.tenant_id, run_id)
         finally:
             await self._thread_service.delete_temporary(
                 tenant_id=auth.tenant_id, thread_id=thread_id
             )
         last = (final.get("messages") or [{}])[-1]
-        usage = await self._usage(auth.tenant_id, run_id)
         return completion(
             model=body.model,
             message={"role": "assistant", "content": last.get("content") or "", "refusal": None},
