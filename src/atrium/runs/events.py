@@ -107,6 +107,9 @@ class EventSink:
                     e.row(writer.tenant_id, writer.run_id) for e in events
                 )
             try:
+                # Not `transaction(tenant_id=...)`: one round stores the events of every run
+                # of this process in one transaction, so it switches the tenant before each
+                # tenant's rows; RLS checks every row against the tenant set for it.
                 async with self._db.transaction() as session:
                     for tenant_id, rows in by_tenant.items():
                         await set_tenant(session, tenant_id)

@@ -216,6 +216,9 @@ class RunHub:
         if not watched:
             return
         progress: dict[uuid.UUID, tuple[str, str | None, int]] = {}
+        # Not `transaction(tenant_id=...)`: one sweep reads the runs of every tenant this
+        # process watches in one transaction (one per half second, not one per tenant), so
+        # it switches the tenant before each tenant's query; RLS still scopes every read.
         async with self._db.transaction() as session:
             for tenant_id, run_ids in watched.items():
                 await set_tenant(session, tenant_id)
