@@ -60,7 +60,7 @@ def gateway_with(rt: Runtime, auth: CountingAuth) -> GatewayService:
 async def test_a_burst_on_an_uncached_key_shares_one_lookup(
     rt: Runtime, accounts: Accounts
 ) -> None:
-    owner = await accounts.tenant()
+    owner = await accounts.register()
     key = await accounts.api_key(owner)
     auth = CountingAuth(rt.auth_service)
     gateway = gateway_with(rt, auth)
@@ -84,7 +84,7 @@ async def test_a_wrong_key_fails_the_whole_burst_with_one_lookup(rt: Runtime) ->
 
 
 async def test_forgetting_a_tenant_drops_only_its_entries(rt: Runtime, accounts: Accounts) -> None:
-    first, second = await accounts.tenant(), await accounts.tenant()
+    first, second = await accounts.register(), await accounts.register()
     first_key, second_key = await accounts.api_key(first), await accounts.api_key(second)
     auth = CountingAuth(rt.auth_service)
     gateway = gateway_with(rt, auth)
@@ -103,7 +103,7 @@ async def test_the_roots_gateway_forgets_a_tenant_that_changed(
 ) -> None:
     """The composition root subscribes its gateway to tenant changes: a revoked key stops
     at once, not when its cache entry expires."""
-    owner = await accounts.tenant()
+    owner = await accounts.register()
     made = await owner.http.post("/api-keys", json={"name": "short-lived"})
     assert made.status_code == 201, made.text
     await rt.gateway_service.authenticate(made.json()["key"], None)  # now cached
