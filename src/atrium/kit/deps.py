@@ -22,7 +22,9 @@ from atrium.settings import Settings
 def provided(name: str) -> Callable[[Request], Any]:
     """A dependency that returns the runtime's collaborator called `name`."""
 
-    def get(request: Request) -> Any:
+    # async: FastAPI runs a plain function dependency in a worker thread, which cost the
+    # gateway about 75 µs of CPU per request (measured on a minimal route).
+    async def get(request: Request) -> Any:
         return getattr(request.app.state.runtime, name)
 
     get.__name__ = f"provided_{name}"
