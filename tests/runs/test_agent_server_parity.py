@@ -123,3 +123,19 @@ async def test_checkpoints_mode_streams_each_checkpoint(client: LangGraphClient)
         )
     ]
     assert [p.data for p in rejoined if p.event == "checkpoints"] == checkpoints
+
+
+async def test_debug_checkpoints_name_the_thread_as_the_client_knows_it(
+    client: LangGraphClient, account: Account
+) -> None:
+    aid = await assistant(client)
+    tid = (await client.threads.create())["thread_id"]
+    parts = [p async for p in client.runs.stream(tid, aid, input=says("hi"), stream_mode="debug")]
+    debug = [p.data for p in parts if p.event == "debug"]
+    assert {d["type"] for d in debug} >= {"checkpoint", "task", "task_result"}
+    for d in debug:
+        if d["type"] == "checkpoint":
+            assert d["payload"]["config"]["configurable"]["thread_id"] == tid
+            assert d["payload"]["checkpoint"]["thread_id"] == tid
+    # the checkpointer's own key for the thread (`<tenant_id>:<thread_id>`) stays inside
+    assert f"{account.tenant_id}:{tid}" not in str(debug)

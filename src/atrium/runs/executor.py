@@ -383,10 +383,15 @@ class RunExecutor:
                             str(accumulated.get("content", "")) + data["content"]
                         )
                     writer.emit("messages/partial" + suffix, [accumulated])
-            elif mode in ("custom", "debug", "tasks") and mode in wanted:
+            elif mode in ("custom", "tasks") and mode in wanted:
                 writer.emit(mode + suffix, jsonable(chunk))
             elif mode == "checkpoints" and "checkpoints" in wanted:
                 writer.emit("checkpoints" + suffix, _checkpoint_event(run.thread_id, chunk))
+            elif mode == "debug" and "debug" in wanted:
+                debug = jsonable(chunk)
+                if chunk.get("type") == "checkpoint":  # shaped like a `checkpoints` event
+                    debug["payload"] = _checkpoint_event(run.thread_id, chunk["payload"])
+                writer.emit("debug" + suffix, debug)
         if interrupts and "values" in wanted:
             # As LangGraph's server does: the last `values` event carries the pending interrupts,
             # so `wait` and `join` answer with them. (The thread's latest state: a run started
