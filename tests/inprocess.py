@@ -83,16 +83,6 @@ async def started(app: FastAPI) -> AsyncIterator[FastAPI]:
 
 
 @dataclass
-class Team:
-    """One tenant on the Premium plan with a person in each role (and a second member)."""
-
-    owner: Principal
-    admin: Principal
-    member: Principal
-    other_member: Principal
-
-
-@dataclass
 class Principal:
     """A signed-in user in one tenant, with an HTTP client that carries their access token."""
 
@@ -105,6 +95,16 @@ class Principal:
     http: httpx.AsyncClient
 
 
+@dataclass
+class Team:
+    """One tenant on the Premium plan with a person in each role (and a second member)."""
+
+    owner: Principal
+    admin: Principal
+    member: Principal
+    other_member: Principal
+
+
 class Accounts:
     """Users, tenants, members and API keys, made through the in-process app's own API."""
 
@@ -113,6 +113,7 @@ class Accounts:
         self._transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         self._mailbox = mailbox
         self._clients: list[httpx.AsyncClient] = []
+        self._founder: Principal | None = None
 
     def client(
         self, credential: str | None = None, *, header: Literal["bearer", "x-api-key"] = "bearer"
@@ -146,6 +147,28 @@ class Accounts:
         )
         assert r.status_code == 201, r.text
         return await self._principal(email, password, r.json())
+
+    async def tenant(self) -> Principal:
+        """The owner of a new tenant on the Basic plan, much faster than `register`: one user
+        founds every such tenant, so no password is hashed. Tests of a user's own profile or
+        memberships, and strangers in isolation tests, want `register` instead."""
+        if self._founder is None:
+            self._founder = await self.register(full_name="Founder")
+        founder = self._founder
+        made = await founder.http.post("/tenants", json={"name": "Test tenant"})
+        assert made.status_code == 201, made.text
+        r = await founder.http.post("/auth/switch-tenant", json={"tenant_id": made.json()["id"]})
+        assert r.status_code == 200, r.text
+        tokens = r.json()
+        return Principal(
+            email=founder.email,
+            password=founder.password,
+            user_id=founder.user_id,
+            tenant_id=tokens["tenant_id"],
+            role=tokens["role"],
+            tokens=tokens,
+            http=self.client(tokens["access_token"]),
+        )
 
     async def sign_in(self, email: str, password: str = PASSWORD, **extra: Any) -> Principal:
         r = await self.client().post(
@@ -192,7 +215,7 @@ class Accounts:
         return principal
 
     async def team(self) -> Team:
-        owner = await self.premium(await self.register())  # room for every member
+        owner = await self.premium(await self.tenant())  # room for every member
         return Team(
             owner,
             await self.join(owner, role="admin"),
@@ -231,7 +254,10 @@ async def atrium_app(server: AtriumProcess, database_urls: DatabaseUrls) -> Asyn
     # Plain-text tracebacks: structlog's default renders each one richly, with every local,
     # which takes seconds.
     atrium_logging.configure(level="info", fmt="console")
-    app = create_app(settings_of(server.env, workers_in_process=False), database_urls)
+    # Access tokens for an hour, not 15 minutes: the founder and the module teams keep theirs
+    # for as long as a slow session lasts.
+    settings = settings_of(server.env, workers_in_process=False, access_token_ttl_seconds=3600)
+    app = create_app(settings, database_urls)
     async with started(app):
         yield app
 
@@ -251,8 +277,8 @@ def app_client(accounts: Accounts) -> httpx.AsyncClient:
 
 @pytest.fixture
 async def owner(accounts: Accounts) -> Principal:
-    """The owner of a new tenant of their own, on the Basic plan."""
-    return await accounts.register()
+    """The owner of a new tenant on the Basic plan (see `Accounts.tenant`)."""
+    return await accounts.tenant()
 
 
 @pytest.fixture(scope="module")

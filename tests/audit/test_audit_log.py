@@ -16,7 +16,8 @@ async def entries(who: Principal, **params: Any) -> list[dict[str, Any]]:
     return list(r.json()["items"])
 
 
-async def test_registration_opens_the_log(owner: Principal) -> None:
+async def test_registration_opens_the_log(accounts: Accounts) -> None:
+    owner = await accounts.register()
     log = await entries(owner)
     assert [e["action"] for e in log] == ["auth.registered", "tenant.created"]
     created = log[1]
