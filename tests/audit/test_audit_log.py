@@ -26,6 +26,18 @@ async def test_registration_opens_the_log(accounts: Accounts) -> None:
     assert created["details"] == {"plan_id": "basic"}
 
 
+async def test_sign_in_is_recorded_and_a_failed_one_is_not(accounts: Accounts) -> None:
+    owner = await accounts.register()
+    wrong = await accounts.client().post(
+        "/auth/login", json={"email": owner.email, "password": "not the password"}
+    )
+    assert_error(wrong, 401, "unauthorized")
+    again = await accounts.sign_in(owner.email)
+    assert again.user_id == owner.user_id and again.tenant_id == owner.tenant_id
+    [entry] = await entries(again, action="auth.signed_in")
+    assert (entry["actor_user_id"], entry["ip"]) == (owner.user_id, "127.0.0.1")
+
+
 async def test_role_change_is_recorded_with_actor_target_and_client(
     accounts: Accounts, owner: Principal
 ) -> None:
