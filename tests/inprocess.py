@@ -13,20 +13,20 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from sqlalchemy.engine import make_url
 
-from atrium.app import create_app
 from atrium.db.embedded import OWNER_ROLE
 from atrium.db.urls import DatabaseUrls
-from atrium.kit import logging as atrium_logging
 from atrium.settings import Settings
 from tests.support import AtriumProcess, Mailbox, link_token, unique_email
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 APP_URL = "http://atrium.test"
 PASSWORD = "correct horse 1"
@@ -251,6 +251,10 @@ def database_urls(server: AtriumProcess, owner_dsn: str, app_dsn: str) -> Databa
 @pytest.fixture(scope="session")
 async def atrium_app(server: AtriumProcess, database_urls: DatabaseUrls) -> AsyncIterator[FastAPI]:
     """Atrium in this process for the session, configured as the live server is."""
+    # Imported here, not at the top: a run of live-server tests only need not pay for it.
+    from atrium.app import create_app
+    from atrium.kit import logging as atrium_logging
+
     # Plain-text tracebacks: structlog's default renders each one richly, with every local,
     # which takes seconds.
     atrium_logging.configure(level="info", fmt="console")
