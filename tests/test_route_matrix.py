@@ -1,0 +1,465 @@
+"""Every route of the app, generated from `app.routes`, against the isolation and role rules.
+
+- A route that takes another tenant's id (in its path, or for a few routes in its body): a
+  second tenant's credential gets 404, exactly the answer for an id that does not exist, and
+  no row of the first tenant changes.
+- A route that tenant admins may use and members may not: a member gets 403 and nothing
+  changes. Owner-only routes refuse admins too; platform routes refuse tenant owners.
+
+`MATRIX` has one entry per (method, path) of the app: a case, or an exemption that says why
+the route has none. A route added without an entry fails `test_every_route_has_an_entry`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+import psycopg
+import pytest
+from fastapi.routing import iter_route_contexts
+from sqlalchemy.engine import make_url
+
+from atrium.app import create_app
+from atrium.db.urls import DatabaseUrls
+from atrium.settings import Settings
+from tests.support import Account, Api, Mailbox, link_token, register, unique_email
+
+Route = tuple[str, str]
+Body = dict[str, Any] | list[Any] | None
+
+
+@dataclass(frozen=True)
+class Foreign:
+    """Called with the other tenant's ids (path parameters, and `{name}` strings in the
+    body, are filled from `ids` by name unless `params` maps them to another id)."""
+
+    body: Body = None
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Refused below `lowest`: members get 403 (and admins too when `lowest` is owner);
+    for `platform`, the tenant's own owner gets 403."""
+
+    lowest: Literal["admin", "owner", "platform"]
+    body: Body = None
+    params: dict[str, str] = field(default_factory=dict)
+    # Set while the rule is not enforced yet: the case is a strict xfail until it is.
+    known_gap: str = ""
+
+
+@dataclass(frozen=True)
+class Case:
+    foreign: Foreign | None = None
+    gate: Gate | None = None
+    exempt: str = ""
+
+    def __post_init__(self) -> None:
+        assert bool(self.exempt) != bool(self.foreign or self.gate), "a case or a reason"
+
+
+# Why a route has no case.
+DOCS = "FastAPI's own documentation routes: no tenant data"
+OPS = "operations endpoint without a credential: no tenant data"
+BEFORE_SIGN_IN = (
+    "sign-up, sign-in and recovery: identified by credentials or a secret token in the "
+    "body, never by an id; covered by tests/auth"
+)
+OWN_USER = "the signed-in user's own profile, sessions or tenants: there is no other id to pass"
+TENANT_WIDE = (
+    "no id: acts on the credential's own tenant, open to every role; tests/test_isolation.py "
+    "checks that lists never show another tenant"
+)
+GATEWAY = "no id: the OpenAI-compatible gateway, open to every role of the tenant"
+STATELESS_RUN = (
+    "no id: starts a run on a new temporary thread of the caller's tenant, open to every role"
+)
+RUN = {"assistant_id": "agent", "input": {"messages": []}}
+ISSUE_9 = "issue 9: DESIGN.md's permission table is not enforced here yet"
+
+MATRIX: dict[Route, Case] = {
+    # FastAPI and operations
+    ("GET", "/openapi.json"): Case(exempt=DOCS),
+    ("GET", "/docs"): Case(exempt=DOCS),
+    ("GET", "/docs/oauth2-redirect"): Case(exempt=DOCS),
+    ("GET", "/redoc"): Case(exempt=DOCS),
+    ("GET", "/healthz"): Case(exempt=OPS),
+    ("GET", "/readyz"): Case(exempt=OPS),
+    ("GET", "/metrics"): Case(exempt=OPS),
+    # auth
+    ("POST", "/auth/register"): Case(exempt=BEFORE_SIGN_IN),
+    ("POST", "/auth/login"): Case(exempt=BEFORE_SIGN_IN),
+    ("POST", "/auth/refresh"): Case(exempt=BEFORE_SIGN_IN),
+    ("POST", "/auth/logout"): Case(exempt=BEFORE_SIGN_IN),
+    ("POST", "/auth/verify-email"): Case(exempt=BEFORE_SIGN_IN),
+    ("GET", "/auth/verify-email"): Case(exempt=BEFORE_SIGN_IN),
+    ("POST", "/auth/forgot-password"): Case(exempt=BEFORE_SIGN_IN),
+    ("POST", "/auth/reset-password"): Case(exempt=BEFORE_SIGN_IN),
+    ("GET", "/auth/google/login"): Case(exempt=BEFORE_SIGN_IN),
+    ("GET", "/auth/google/callback"): Case(exempt=BEFORE_SIGN_IN),
+    ("POST", "/auth/verify-email/resend"): Case(exempt=OWN_USER),
+    ("GET", "/auth/me"): Case(exempt=OWN_USER),
+    ("POST", "/auth/switch-tenant"): Case(foreign=Foreign(body={"tenant_id": "{tenant_id}"})),
+    # users and tenants
+    ("GET", "/users/me"): Case(exempt=OWN_USER),
+    ("PATCH", "/users/me"): Case(exempt=OWN_USER),
+    ("GET", "/tenants"): Case(exempt=OWN_USER),
+    ("POST", "/tenants"): Case(exempt=OWN_USER),
+    ("POST", "/invitations/accept"): Case(exempt=BEFORE_SIGN_IN),
+    ("GET", "/tenants/current"): Case(exempt=TENANT_WIDE),
+    ("PATCH", "/tenants/current"): Case(gate=Gate("admin", {"name": "Renamed by a member"})),
+    ("GET", "/tenants/plan"): Case(exempt=TENANT_WIDE),
+    ("GET", "/tenants/plans"): Case(exempt=TENANT_WIDE),
+    ("POST", "/tenants/subscribe"): Case(gate=Gate("owner", {"plan_id": "gold"})),
+    ("GET", "/tenants/current/members"): Case(exempt=TENANT_WIDE),
+    ("POST", "/tenants/current/members"): Case(
+        gate=Gate("admin", {"email": "{new_email}", "role": "member"})
+    ),
+    ("PATCH", "/tenants/current/members/{user_id}"): Case(
+        foreign=Foreign({"role": "admin"}),
+        gate=Gate("admin", {"role": "member"}, params={"user_id": "admin_user_id"}),
+    ),
+    ("DELETE", "/tenants/current/members/{user_id}"): Case(
+        foreign=Foreign(),
+        # a member may leave (remove themselves), not remove someone else
+        gate=Gate("admin", params={"user_id": "admin_user_id"}),
+    ),
+    ("GET", "/tenants/current/invitations"): Case(gate=Gate("admin")),
+    ("DELETE", "/tenants/current/invitations/{invitation_id}"): Case(
+        foreign=Foreign(), gate=Gate("admin")
+    ),
+    ("GET", "/tenants/current/audit-log"): Case(gate=Gate("admin")),
+    ("GET", "/tenants/current/usage"): Case(exempt=TENANT_WIDE + " (members see their own)"),
+    ("GET", "/tenants/current/webhook-secret"): Case(gate=Gate("admin")),
+    ("GET", "/admin/tenants"): Case(gate=Gate("platform")),
+    ("PATCH", "/admin/tenants/{tenant_id}"): Case(
+        # acts across tenants by design, so no 404 case: a tenant's credential gets 403
+        gate=Gate("platform", {"status": "suspended"})
+    ),
+    # keys
+    ("POST", "/api-keys"): Case(
+        # members create keys of their own role at most
+        gate=Gate("admin", {"name": "escalated", "role": "admin"})
+    ),
+    ("GET", "/api-keys"): Case(exempt=TENANT_WIDE),
+    ("DELETE", "/api-keys/{key_id}"): Case(
+        foreign=Foreign(),
+        gate=Gate("admin"),  # the owner's key, not the member's own
+    ),
+    ("POST", "/provider-keys"): Case(
+        gate=Gate("admin", {"provider": "groq", "api_key": "gsk_member_attempt_0001"})
+    ),
+    ("GET", "/provider-keys"): Case(gate=Gate("admin", known_gap=ISSUE_9)),
+    ("DELETE", "/provider-keys/{key_id}"): Case(
+        foreign=Foreign(params={"key_id": "provider_key_id"}),
+        gate=Gate("admin", params={"key_id": "provider_key_id"}),
+    ),
+    # gateway
+    ("POST", "/v1/chat/completions"): Case(
+        # an assistant addressed as a model is looked up in the caller's tenant only
+        foreign=Foreign(
+            {"model": "assistant:{assistant_id}", "messages": [{"role": "user", "content": "x"}]}
+        )
+    ),
+    ("GET", "/v1/models"): Case(exempt=GATEWAY),
+    ("POST", "/v1/embeddings"): Case(exempt=GATEWAY),
+    # assistants: members read all and change their own
+    ("POST", "/assistants"): Case(exempt=TENANT_WIDE),
+    ("POST", "/assistants/search"): Case(exempt=TENANT_WIDE),
+    ("POST", "/assistants/count"): Case(exempt=TENANT_WIDE),
+    ("GET", "/assistants/{assistant_id}"): Case(foreign=Foreign()),
+    ("PATCH", "/assistants/{assistant_id}"): Case(
+        foreign=Foreign({"name": "stolen"}),
+        gate=Gate("admin", {"name": "changed by a member"}, known_gap=ISSUE_9),
+    ),
+    ("DELETE", "/assistants/{assistant_id}"): Case(
+        foreign=Foreign(), gate=Gate("admin", known_gap=ISSUE_9)
+    ),
+    ("POST", "/assistants/{assistant_id}/versions"): Case(foreign=Foreign({})),
+    ("POST", "/assistants/{assistant_id}/latest"): Case(
+        foreign=Foreign({"version": 1}), gate=Gate("admin", {"version": 1}, known_gap=ISSUE_9)
+    ),
+    ("GET", "/assistants/{assistant_id}/schemas"): Case(foreign=Foreign()),
+    ("GET", "/assistants/{assistant_id}/graph"): Case(foreign=Foreign()),
+    # threads (members see their own only: tests/runs/test_thread_visibility.py)
+    ("POST", "/threads"): Case(exempt=TENANT_WIDE),
+    ("POST", "/threads/search"): Case(exempt=TENANT_WIDE),
+    ("POST", "/threads/count"): Case(exempt=TENANT_WIDE),
+    ("GET", "/threads/{thread_id}"): Case(foreign=Foreign()),
+    ("PATCH", "/threads/{thread_id}"): Case(foreign=Foreign({"metadata": {"x": 1}})),
+    ("DELETE", "/threads/{thread_id}"): Case(foreign=Foreign()),
+    ("POST", "/threads/{thread_id}/copy"): Case(foreign=Foreign()),
+    ("GET", "/threads/{thread_id}/state"): Case(foreign=Foreign()),
+    ("POST", "/threads/{thread_id}/state"): Case(foreign=Foreign({"values": None})),
+    ("POST", "/threads/{thread_id}/state/checkpoint"): Case(
+        foreign=Foreign({"checkpoint": {"checkpoint_id": "{checkpoint_id}"}})
+    ),
+    ("GET", "/threads/{thread_id}/state/{checkpoint_id}"): Case(foreign=Foreign()),
+    ("POST", "/threads/{thread_id}/history"): Case(foreign=Foreign({})),
+    ("GET", "/threads/{thread_id}/stream"): Case(foreign=Foreign()),
+    # runs
+    ("POST", "/threads/{thread_id}/runs"): Case(foreign=Foreign(RUN)),
+    ("POST", "/threads/{thread_id}/runs/stream"): Case(foreign=Foreign(RUN)),
+    ("POST", "/threads/{thread_id}/runs/wait"): Case(foreign=Foreign(RUN)),
+    ("GET", "/threads/{thread_id}/runs"): Case(foreign=Foreign()),
+    ("GET", "/threads/{thread_id}/runs/{run_id}"): Case(foreign=Foreign()),
+    ("DELETE", "/threads/{thread_id}/runs/{run_id}"): Case(foreign=Foreign()),
+    ("GET", "/threads/{thread_id}/runs/{run_id}/join"): Case(foreign=Foreign()),
+    ("GET", "/threads/{thread_id}/runs/{run_id}/stream"): Case(foreign=Foreign()),
+    ("POST", "/threads/{thread_id}/runs/{run_id}/cancel"): Case(foreign=Foreign()),
+    ("POST", "/runs"): Case(exempt=STATELESS_RUN),
+    ("POST", "/runs/batch"): Case(exempt=STATELESS_RUN),
+    ("POST", "/runs/stream"): Case(exempt=STATELESS_RUN),
+    ("POST", "/runs/wait"): Case(exempt=STATELESS_RUN),
+    ("POST", "/runs/cancel"): Case(
+        foreign=Foreign({"thread_id": "{thread_id}", "run_ids": ["{run_id}"]})
+    ),
+}
+
+
+def app_routes(data_dir: Path) -> set[Route]:
+    """(method, path) of every route the app serves, HEAD aside. The app is only built
+    (no lifespan, no database): its routes are all that is read."""
+    url = make_url("postgresql+psycopg://unused@127.0.0.1:1/unused")
+    settings = Settings(data_dir=data_dir, secret_key="route-matrix-" + "k" * 32)
+    app = create_app(settings, DatabaseUrls(owner=url, app=url))
+    routes = set()
+    for route in iter_route_contexts(app.routes):
+        assert route.path is not None, route
+        for method in route.methods or ():
+            if method != "HEAD":
+                routes.add((method, route.path))
+    return routes
+
+
+def test_every_route_has_an_entry(tmp_path: Path) -> None:
+    routes = app_routes(tmp_path)
+    missing = sorted(routes - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - routes)
+    assert not missing, f"routes without a case or an exemption in MATRIX: {missing}"
+    assert not stale, f"MATRIX names routes the app no longer has: {stale}"
+    id_routes = {(m, p) for m, p in routes if "{" in p}
+    for route in id_routes:
+        case = MATRIX[route]
+        assert case.foreign or (case.gate and case.gate.lowest == "platform"), (
+            f"{route} takes an id: it needs a Foreign case"
+        )
+
+
+# --- the two tenants --------------------------------------------------------------------
+
+
+@dataclass
+class Tenant:
+    owner: Account
+    admin: Account
+    member: Account
+    ids: dict[str, str]
+
+
+def join(owner: Account, mailbox: Mailbox, base_url: str, role: str) -> Account:
+    email = unique_email(role)
+    r = owner.api.post("/tenants/current/members", json={"email": email, "role": role})
+    assert r.status_code == 201, r.text
+    token = link_token(mailbox.wait_for(email, subject="invited"), "/invitations/accept")
+    return register(base_url, email=email, invitation_token=token)
+
+
+@pytest.fixture(scope="module")
+def victim(base_url: str, mailbox: Mailbox) -> Tenant:
+    """A tenant with one of everything an id can name, and an admin and a member."""
+    owner = register(base_url)
+    assert owner.api.post("/tenants/subscribe", json={"plan_id": "premium"}).status_code == 200
+    admin = join(owner, mailbox, base_url, "admin")
+    member = join(owner, mailbox, base_url, "member")
+    key = owner.api.post("/api-keys", json={"name": "owner's key"})
+    invitation = owner.api.post("/tenants/current/members", json={"email": unique_email("p")})
+    provider_key = owner.api.post(
+        "/provider-keys", json={"provider": "groq", "api_key": "gsk_victim_secret_0001"}
+    )
+    assistant = owner.api.post(
+        "/assistants", json={"graph_id": "agent", "context": {"model": "scripted/fast"}}
+    )
+    thread = owner.api.post("/threads", json={})
+    for r in (key, invitation, provider_key, assistant, thread):
+        assert r.status_code in (200, 201), r.text
+    thread_id = thread.json()["thread_id"]
+    waited = owner.api.post(
+        f"/threads/{thread_id}/runs/wait",
+        json={
+            "assistant_id": assistant.json()["assistant_id"],
+            "input": {"messages": [{"role": "user", "content": "hi"}]},
+        },
+    )
+    assert waited.status_code == 200, waited.text
+    run = owner.api.get(f"/threads/{thread_id}/runs").json()[0]
+    state = owner.api.get(f"/threads/{thread_id}/state").json()
+    ids = {
+        "tenant_id": owner.tenant_id,
+        "user_id": member.user_id,
+        "admin_user_id": admin.user_id,
+        "key_id": key.json()["id"],
+        "invitation_id": invitation.json()["id"],
+        "provider_key_id": provider_key.json()["id"],
+        "assistant_id": assistant.json()["assistant_id"],
+        "thread_id": thread_id,
+        "run_id": run["run_id"],
+        "checkpoint_id": state["checkpoint"]["checkpoint_id"],
+    }
+    return Tenant(owner, admin, member, ids)
+
+
+@pytest.fixture(scope="module")
+def intruder(base_url: str) -> Api:
+    """The owner of another tenant: its role passes every role check, so only the tenant
+    boundary can stop it."""
+    return register(base_url).api
+
+
+# --- what "no row changed" means ----------------------------------------------------------
+
+
+def tenant_rows(db: psycopg.Connection[Any], tenant: Tenant) -> dict[str, list[Any]]:
+    """Every row the tenant owns: each table with a `tenant_id`, its tenants row, its
+    checkpoints (keyed `<tenant>:<thread>`) and its members' users."""
+    tid = tenant.ids["tenant_id"]
+    tables = [
+        row[0]
+        for row in db.execute(
+            "SELECT table_name FROM information_schema.columns"
+            " WHERE table_schema = 'public' AND column_name = 'tenant_id' ORDER BY 1"
+        )
+    ]
+    queries = {t: f"SELECT row_to_json(x)::text FROM {t} x WHERE tenant_id = %s" for t in tables}
+    queries["tenants"] = "SELECT row_to_json(x)::text FROM tenants x WHERE id = %s"
+    queries["users"] = (
+        "SELECT row_to_json(x)::text FROM users x"
+        " WHERE id IN (SELECT user_id FROM memberships WHERE tenant_id = %s)"
+    )
+    for table in ("checkpoints", "checkpoint_blobs", "checkpoint_writes"):
+        queries[table] = (
+            f"SELECT row_to_json(x)::text FROM {table} x WHERE thread_id LIKE %s || ':%%'"
+        )
+    return {
+        table: sorted(row[0] for row in db.execute(query, (tid,)))
+        for table, query in queries.items()
+    }
+
+
+def settled(db: psycopg.Connection[Any], tenant: Tenant) -> dict[str, list[Any]]:
+    """The tenant's rows once background writes (usage flushes) have landed."""
+    before = tenant_rows(db, tenant)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        after = tenant_rows(db, tenant)
+        if after == before:
+            return after
+        before = after
+    raise AssertionError("the tenant's rows keep changing")
+
+
+@contextmanager
+def unchanged(db: psycopg.Connection[Any], victim: Tenant) -> Iterator[None]:
+    before = settled(db, victim)
+    yield
+    after = tenant_rows(db, victim)
+    changed = [t for t in before if before[t] != after[t]]
+    assert not changed, f"rows of the victim tenant changed in {changed}"
+
+
+def fill(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**ids) if "{" in value else value
+    if isinstance(value, dict):
+        return {k: fill(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, ids) for v in value]
+    return value
+
+
+def call(
+    api: Api, route: Route, ids: dict[str, str], body: Body, params: dict[str, str]
+) -> httpx.Response:
+    method, path = route
+    named = {**ids, **{param: ids[source] for param, source in params.items()}}
+    named["new_email"] = unique_email("matrix")
+    response: httpx.Response = api.request(method, fill(path, named), json=fill(body, named))
+    return response
+
+
+def masked(response: httpx.Response, ids: dict[str, str]) -> Any:
+    """The response body with the ids that were sent replaced by their names."""
+    text = response.text
+    for name, value in ids.items():
+        text = text.replace(value, f"<{name}>")
+    return json.loads(text)
+
+
+# --- (a) another tenant's ids -------------------------------------------------------------
+
+FOREIGN = sorted(route for route, case in MATRIX.items() if case.foreign)
+
+
+@pytest.mark.parametrize("route", FOREIGN, ids=" ".join)
+def test_foreign_ids_answer_404_and_change_nothing(
+    route: Route, victim: Tenant, intruder: Api, db: psycopg.Connection[Any]
+) -> None:
+    case = MATRIX[route].foreign
+    assert case is not None
+    missing_ids = {k: str(uuid.uuid4()) for k in victim.ids}
+    with unchanged(db, victim):
+        foreign = call(intruder, route, victim.ids, case.body, case.params)
+        missing = call(intruder, route, missing_ids, case.body, case.params)
+    assert foreign.status_code == 404, foreign.text
+    assert missing.status_code == 404, missing.text
+    # the same answer as for an id that does not exist: nothing tells the two apart
+    assert masked(foreign, victim.ids) == masked(missing, missing_ids)
+    error = foreign.json()["error"]
+    assert isinstance(error, dict) and error["message"], error
+
+
+# --- (b) roles ----------------------------------------------------------------------------
+
+
+def gated() -> list[Any]:
+    """The gated routes, deletions last: a gate that fails to hold must not take away what
+    the other cases need."""
+    routes = sorted(
+        (route for route, case in MATRIX.items() if case.gate),
+        key=lambda route: (route[0] == "DELETE", route),
+    )
+    params = []
+    for route in routes:
+        gate = MATRIX[route].gate
+        assert gate is not None
+        marks = [pytest.mark.xfail(strict=True, reason=gate.known_gap)] if gate.known_gap else []
+        params.append(pytest.param(route, id=" ".join(route), marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("route", gated())
+def test_roles_below_the_gate_get_403_and_change_nothing(
+    route: Route, victim: Tenant, db: psycopg.Connection[Any]
+) -> None:
+    gate = MATRIX[route].gate
+    assert gate is not None
+    refused = {
+        "admin": [victim.member],
+        "owner": [victim.member, victim.admin],
+        "platform": [victim.owner],
+    }[gate.lowest]
+    with unchanged(db, victim):
+        for account in refused:
+            r = call(account.api, route, victim.ids, gate.body, gate.params)
+            assert r.status_code == 403, (account.email, r.status_code, r.text)
+            assert r.json()["error"]["code"] == "forbidden", r.text
