@@ -512,12 +512,6 @@ async def test_sweep_reads_each_run_under_its_own_tenant(
         assert not task.done()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hub bug: sweep() gives a subscription made while it awaits the database the "
-    "status 'deleted' (it was not in the query), so the next sweep tells that reader to "
-    "resync although nothing was missed: a database read per reader joining mid-sweep",
-)
 async def test_sweep_does_not_resync_a_reader_that_joined_during_it(
     make_hub: MakeHub, rows: Rows
 ) -> None:
@@ -601,13 +595,6 @@ async def redis_pair(hub_db: Database) -> AsyncIterator[RedisReplicas]:
         await hub.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hub bug: RedisRunHub._receive raises on a message it cannot split or decode; "
-    "the error leaves _listen, which logs 'runs_hub_redis_unavailable', sleeps 1 s and "
-    "resubscribes: whatever is published meanwhile is lost and every reader of the process "
-    "is told to resync (a database read each) for one foreign or malformed message",
-)
 async def test_redis_listener_skips_a_message_it_cannot_read(
     redis_pair: RedisReplicas, rows: Rows
 ) -> None:
@@ -619,12 +606,6 @@ async def test_redis_listener_skips_a_message_it_cannot_read(
         assert await _take(sub, 1, seconds=2.0) == [_batch(1)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hub bug: RedisRunHub.close() cancels the sender with its outbox still full, so "
-    "what was published just before a graceful shutdown (e.g. the sink's last flush of the "
-    "runs it was executing) never reaches the other replicas; their readers wait for a sweep",
-)
 async def test_redis_close_sends_what_was_published_before_it(
     redis_pair: RedisReplicas, rows: Rows
 ) -> None:

@@ -33,6 +33,7 @@ _log = get_logger("atrium.runs.hub")
 K = TypeVar("K")
 V = TypeVar("V")
 SWEEP_SECONDS = 0.5
+CLOSE_DRAIN_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +216,7 @@ class RunHub:
             watched[tenant_id].append(run_id)
         if not watched:
             return
+        swept = {run_id for run_ids in watched.values() for run_id in run_ids}
         progress: dict[uuid.UUID, tuple[str, str | None, int]] = {}
         # Not `transaction(tenant_id=...)`: one sweep reads the runs of every tenant this
         # process watches in one transaction (one per half second, not one per tenant), so
@@ -228,6 +230,8 @@ class RunHub:
                     )
                 )
         for run_id, subscriptions in list(self._subscriptions.items()):
+            if run_id not in swept:
+                continue  # subscribed while this sweep read: the next sweep judges it
             status, _, last = progress.get(run_id, ("deleted", None, 0))
             ended = status not in ACTIVE
             for subscription in list(subscriptions):
@@ -310,6 +314,8 @@ class RedisRunHub(RunHub):
                 if failing:
                     _log.info("runs_hub_publish_recovered")
                 failing = False
+            finally:
+                self._outbox.task_done()
 
     async def _listen(self) -> None:
         while True:
@@ -323,12 +329,20 @@ class RedisRunHub(RunHub):
                             subscription.push(RESYNC)
                     async for message in pubsub.listen():
                         if message.get("type") == "message":
-                            self._receive(message["data"])
+                            self._receive_safely(message["data"])
             except asyncio.CancelledError:
                 raise
             except Exception:  # Redis went away: the sweep delivers meanwhile
                 _log.warning("runs_hub_redis_unavailable")
                 await asyncio.sleep(1.0)
+
+    def _receive_safely(self, message: bytes) -> None:
+        # The channel may carry a message this version cannot read (another deployment on
+        # the same Redis, a newer replica): drop that one message, keep listening.
+        try:
+            self._receive(message)
+        except (ValueError, KeyError, TypeError):
+            _log.warning("runs_hub_message_unreadable", size=len(message))
 
     def _receive(self, message: bytes) -> None:
         origin, kind, run_hex, thread_hex, body = message.split(b"|", 4)
@@ -351,5 +365,10 @@ class RedisRunHub(RunHub):
             self.deliver(run_id, Batch(events, data["last"], data["ended"], data["status"]))
 
     async def close(self) -> None:
+        # What was published before the close still reaches the other processes (the
+        # event sink's last flush at a graceful shutdown), within a bounded wait.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(CLOSE_DRAIN_SECONDS):
+                await self._outbox.join()
         await super().close()
         await self._redis.aclose()
