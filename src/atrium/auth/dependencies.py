@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from atrium.auth.context import AuthContext, UserAuth
 from atrium.auth.recovery import RecoveryService
 from atrium.auth.service import AuthService
-from atrium.kit.deps import SessionDep, provided
+from atrium.kit.deps import DatabaseDep, SessionDep, provided
 from atrium.kit.errors import Forbidden, Unauthorized
 
 _MAX_CREDENTIAL = 4096
@@ -55,6 +55,21 @@ async def get_auth(
 
 
 AuthDep = Annotated[AuthContext, Depends(get_auth)]
+
+
+async def authenticate_briefly(
+    request: Request, db: DatabaseDep, auth_service: AuthServiceDep
+) -> AuthContext:
+    """The caller, as `AuthDep` finds them, but in a transaction of its own that ends before
+    the endpoint runs. For endpoints that stream, wait, or whose service owns its transaction
+    (to undo a checkpoint change if the commit fails): none of them holds a pooled
+    connection for as long as it lasts."""
+    async with db.transaction() as session:
+        return await get_auth(request, session, auth_service)
+
+
+# The same caller as `AuthDep`, without a request session.
+BriefAuthDep = Annotated[AuthContext, Depends(authenticate_briefly)]
 
 
 async def require_tenant_admin(auth: AuthDep) -> AuthContext:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from atrium.auth.context import AuthContext
-from atrium.auth.dependencies import AuthDep, TenantAdminDep
+from atrium.auth.dependencies import AuthDep, BriefAuthDep, TenantAdminDep
 from atrium.kit.deps import SessionDep, SettingsDep
 from atrium.runs import modes, sse, webhooks
 from atrium.runs.dependencies import RunServiceDep, RunStreamsDep
@@ -30,7 +30,7 @@ from atrium.runs.schemas import (
 )
 from atrium.runs.service import RunService, first_event
 from atrium.runs.sse import RunStreams
-from atrium.threads.dependencies import BriefAuthDep, ThreadServiceDep
+from atrium.threads.dependencies import ThreadServiceDep
 from atrium.threads.service import ThreadService
 
 router = APIRouter(tags=["runs"])

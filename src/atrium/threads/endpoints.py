@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from atrium.auth.dependencies import AuthDep
+from atrium.auth.dependencies import AuthDep, BriefAuthDep
 from atrium.kit.deps import SessionDep
-from atrium.threads.dependencies import BriefAuthDep, ThreadServiceDep
+from atrium.threads.dependencies import ThreadServiceDep
 from atrium.threads.models import Thread
 from atrium.threads.schemas import (
     CheckpointQuery,
