@@ -1,6 +1,6 @@
 """schemathesis against the live server's own OpenAPI document, with a valid credential:
 requests generated for every operation get no 5xx, and every response matches what
-`/openapi.json` says of it.
+`/openapi.json` says of it: its status code is documented and its body fits the schema.
 
 One test per operation, listed from the app itself so that a new route is tested without
 being named here. schemathesis' own pytest integration (`schemathesis.pytest.from_fixture`)
@@ -20,7 +20,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Ok
-from schemathesis.specs.openapi.checks import response_schema_conformance
+from schemathesis.specs.openapi.checks import (
+    response_schema_conformance,
+    status_code_conformance,
+)
 from sqlalchemy.engine import make_url
 
 from atrium.app import create_app
@@ -50,9 +53,7 @@ EXCLUDED = re.compile(
         ]
     )
 )
-# `status_code_conformance` joins these once the endpoints declare the error statuses they
-# answer (404, 403, 401, 400, 409...): FastAPI documents only 200 and 422 by itself.
-CHECKS = [not_a_server_error, response_schema_conformance]
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance]
 EXAMPLES = 8
 
 
