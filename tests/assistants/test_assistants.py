@@ -190,7 +190,6 @@ async def test_bad_fields_are_named(owner: Principal, body: dict[str, Any], fiel
     assert (await owner.http.post("/assistants/count", json={})).json() == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: text PostgreSQL cannot store is not refused")
 @pytest.mark.parametrize(
     ("body", "field"),
     [

@@ -171,7 +171,6 @@ async def test_bad_fields_are_named(
     assert_error(await owner.http.post(path, json=body), 422, "validation_error", field)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: a NUL in a thread's state answers 500")
 async def test_nul_in_state_is_refused_naming_the_field(owner: Principal) -> None:
     tid = (await create(owner))["thread_id"]
     r = await owner.http.post(

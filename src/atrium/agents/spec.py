@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+
+from atrium.kit.schemas import Storable
 
 GRAPH_ID = "agent"
 # LangGraph's Agent Server maps a graph name used as an assistant id to this uuid5.
@@ -16,7 +18,7 @@ def system_assistant_id(graph_id: str = GRAPH_ID) -> uuid.UUID:
     return uuid.uuid5(SYSTEM_NAMESPACE, graph_id)
 
 
-class ToolSpec(BaseModel):
+class ToolSpec(Storable):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_\-]{1,64}$")]
@@ -24,7 +26,7 @@ class ToolSpec(BaseModel):
     config: dict[str, Any] = Field(default_factory=dict)
 
 
-class AssistantContext(BaseModel):
+class AssistantContext(Storable):
     """An assistant's behaviour. Every field is optional; defaults apply at run time."""
 
     model_config = ConfigDict(extra="forbid")

@@ -10,12 +10,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from atrium.agents.spec import AssistantContext
+from atrium.kit.schemas import Storable
 
 Name = Annotated[str, StringConstraints(max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=2000)]
 
 
-class _Input(BaseModel):
+class _Input(Storable):
     model_config = ConfigDict(extra="forbid")
 
 

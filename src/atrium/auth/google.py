@@ -68,7 +68,12 @@ class GoogleSignIn:
 GoogleDep = Annotated[GoogleSignIn, Depends(provided("google"))]
 
 
-@router.get("/login")
+@router.get(
+    "/login",
+    response_class=RedirectResponse,
+    status_code=302,
+    responses={302: {"description": "To Google's consent screen"}},
+)
 async def google_login(request: Request, google: GoogleDep) -> RedirectResponse:
     """Redirect to Google's consent screen."""
     response: RedirectResponse = await google.client().authorize_redirect(

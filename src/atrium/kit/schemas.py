@@ -4,12 +4,51 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 T = TypeVar("T")
 
 
-class Input(BaseModel):
+def _unstorable(value: Any, path: str) -> str | None:
+    """Where `value` holds text PostgreSQL cannot store (NUL in text and jsonb, or a lone
+    surrogate, which has no UTF-8 form), or None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return f"{path} contains a NUL character"
+        if not value.isascii():
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return f"{path} contains an unpaired surrogate"
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _unstorable(key, f"{path} (a key)") or _unstorable(item, f"{path}.{key}")
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = _unstorable(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+class Storable(BaseModel):
+    """A request body whose text, however deeply nested, PostgreSQL can store: anything
+    else is refused with a 422 naming the field, not a 500 from the driver. Nested models
+    check their own fields."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable(cls, value: Any, info: Any) -> Any:
+        problem = _unstorable(value, info.field_name)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+
+class Input(Storable):
     """A request body: unknown fields are rejected, strings are trimmed."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

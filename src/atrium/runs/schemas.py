@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from atrium.agents.spec import AssistantContext
+from atrium.kit.schemas import Storable
 
 
 class RunStatus(StrEnum):
@@ -59,7 +60,7 @@ class Durability(StrEnum):
     exit = "exit"
 
 
-class CommandIn(BaseModel):
+class CommandIn(Storable):
     model_config = ConfigDict(extra="forbid")
 
     resume: Any = None
@@ -67,7 +68,7 @@ class CommandIn(BaseModel):
     goto: Any = None
 
 
-class CheckpointRef(BaseModel):
+class CheckpointRef(Storable):
     """A checkpoint of the run's thread to start from."""
 
     model_config = ConfigDict(extra="ignore")
@@ -77,7 +78,7 @@ class CheckpointRef(BaseModel):
     checkpoint_ns: Literal[""] = ""
 
 
-class RunCreate(BaseModel):
+class RunCreate(Storable):
     # Unknown keys are tolerated (as LangGraph's server does) so newer SDKs keep working;
     # every field below is honoured or refused, none is dropped.
     model_config = ConfigDict(extra="ignore")
@@ -156,7 +157,7 @@ class RunOptions(BaseModel):
         return {k: v for k, v in self.stored().items() if v is not None and k[0] != "_"}
 
 
-class CancelMany(BaseModel):
+class CancelMany(Storable):
     model_config = ConfigDict(extra="forbid")
 
     thread_id: uuid.UUID | None = None

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from atrium.kit.schemas import Storable
+
 
 class ThreadStatus(StrEnum):
     idle = "idle"
@@ -17,7 +19,7 @@ class ThreadStatus(StrEnum):
     error = "error"
 
 
-class _Input(BaseModel):
+class _Input(Storable):
     model_config = ConfigDict(extra="forbid")
 
 
