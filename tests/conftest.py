@@ -72,7 +72,7 @@ PLATFORM_KEYS = {
 
 @pytest.fixture(scope="session")
 def fakes() -> Iterator[dict[str, FakeProvider]]:
-    started = {}
+    started: dict[str, FakeProvider] = {}
     kinds: tuple[ProviderKind, ...] = ("openai", "anthropic", "gemini")
     for kind in kinds:
         fake = FakeProvider(kind)
