@@ -5,7 +5,6 @@ interrupts resumed with a command, and history."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any, cast
 
 import httpx
@@ -14,13 +13,9 @@ import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 
+from tests.runs.sdk import SCRIPTED
+from tests.runs.sdk import says as user_says
 from tests.support import Account, api_key, premium, register
-
-SCRIPTED = "This is a scripted reply from Atrium's benchmark model, streamed word by word."
-
-
-def user_says(text: str) -> dict[str, Any]:
-    return {"messages": [{"role": "user", "content": text}]}
 
 
 def as_object(value: object) -> dict[str, Any]:
@@ -30,18 +25,6 @@ def as_object(value: object) -> dict[str, Any]:
 
 
 HI = user_says("hi")
-
-
-@pytest.fixture(scope="module")
-def account(base_url: str) -> Account:
-    return premium(register(base_url))
-
-
-@pytest.fixture
-async def client(base_url: str, account: Account) -> AsyncIterator[LangGraphClient]:
-    c = get_client(url=base_url, api_key=api_key(account, role="admin"))
-    yield c
-    await c.http.client.aclose()
 
 
 async def assistant(client: LangGraphClient, model: str = "scripted/fast", **context: Any) -> str:

@@ -5,33 +5,13 @@ unmodified langgraph-sdk."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 
-from tests.support import Account, api_key, premium, register
-
-SCRIPTED = "This is a scripted reply from Atrium's benchmark model, streamed word by word."
-
-
-def says(text: str) -> dict[str, Any]:
-    return {"messages": [{"role": "user", "content": text}]}
-
-
-@pytest.fixture(scope="module")
-def account(base_url: str) -> Account:
-    return premium(register(base_url))
-
-
-@pytest.fixture
-async def client(base_url: str, account: Account) -> AsyncIterator[LangGraphClient]:
-    c = get_client(url=base_url, api_key=api_key(account, role="admin"))
-    yield c
-    await c.http.client.aclose()
+from tests.runs.sdk import SCRIPTED, says
 
 
 async def assistant(client: LangGraphClient, **context: Any) -> str:

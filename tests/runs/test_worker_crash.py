@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.runs.sdk import SCRIPTED
 from tests.support import (
     AtriumProcess,
     EmbeddedPostgres,
@@ -23,8 +24,6 @@ from tests.support import (
     premium,
     register,
 )
-
-SCRIPTED = "This is a scripted reply from Atrium's benchmark model, streamed word by word."
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
