@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,3 +24,5 @@ class ApiKey(Base):
     expires_at: Mapped[dt.datetime | None]
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+    # Narrower limits than the plan's (tenants.limits.LimitOverrides); '{}' for none.
+    limits: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -97,8 +97,8 @@ class AssistantService:
 
     async def _check_quota(self, *, session: AsyncSession, auth: AuthContext) -> None:
         limits = await self._tenants.plan_limits(auth.plan_id)
-        limit = limits.get("max_assistants")
-        if isinstance(limit, int):
+        limit = limits.max_assistants
+        if limit is not None:
             count = await assistant_repository.count(session, tenant_id=auth.tenant_id)
             if count >= limit:
                 raise QuotaExceeded(f"Your plan allows {limit} assistants")

@@ -27,6 +27,7 @@ from atrium.provider_keys.service import ProviderKeyService
 from atrium.providers.router import Deployment
 from atrium.providers.service import Caller, ProviderService
 from atrium.providers.types import Credentials, Json, UpstreamError
+from atrium.tenants.limits import PlanLimits
 from atrium.tenants.service import TenantService
 
 # A credential's principal and its tenant's stored provider keys (sealed).
@@ -118,12 +119,11 @@ class GatewayService:
             auth, keys = await self._single_flight(cache_key, credential)
         limits = await self._tenant_service.plan_limits(auth.plan_id)
         await self._spend_request(auth.tenant_id, limits)
-        allowed = limits.get("allowed_models") or []
         caller = Caller(
             tenant_id=auth.tenant_id,
             user_id=auth.user_id,
             api_key_id=auth.api_key_id,
-            allowed_models=[str(p) for p in allowed],
+            allowed_models=limits.allowed_models,
             request_id=request_id,
         )
         return GatewayCall(auth=auth, caller=caller, tenant_keys=keys)
@@ -163,11 +163,11 @@ class GatewayService:
         finally:
             del in_flight[cache_key]
 
-    async def _spend_request(self, tenant_id: uuid.UUID, limits: dict[str, Any]) -> None:
+    async def _spend_request(self, tenant_id: uuid.UUID, limits: PlanLimits) -> None:
         """The plan's requests per minute, counted per tenant (in Redis when configured, so
         every replica counts against the same allowance)."""
-        per_minute = limits.get("requests_per_minute")
-        if not isinstance(per_minute, int) or per_minute <= 0:
+        per_minute = limits.requests_per_minute
+        if per_minute is None:
             return
         rate = f"{per_minute}/minute"
         if not await self._limiter.hit(rate, "plan-rpm", str(tenant_id)):

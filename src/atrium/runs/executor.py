@@ -184,7 +184,7 @@ class RunExecutor:
             tenant_id=run.tenant_id,
             user_id=run.user_id,
             api_key_id=run.api_key_id,
-            allowed_models=[str(p) for p in limits.get("allowed_models") or []],
+            allowed_models=limits.allowed_models,
             assistant_id=run.assistant_id,
             request_id=str(run.id),
             on_usage=totals.add,

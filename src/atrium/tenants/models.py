@@ -39,6 +39,8 @@ class Membership(Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     role: Mapped[str]
+    # Narrower limits than the plan's (tenants.limits.LimitOverrides); '{}' for none.
+    limits: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

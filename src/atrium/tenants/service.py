@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +17,7 @@ from atrium.kit.invalidation import TenantChanges
 from atrium.kit.mail import Mail, Mailer
 from atrium.kit.models import utcnow
 from atrium.kit.security import new_tenant_secret, parse_tenant_secret
+from atrium.tenants.limits import PlanLimits
 from atrium.tenants.models import Invitation, Membership, Plan, Tenant
 from atrium.tenants.repository import tenant_repository
 from atrium.tenants.schemas import InvitationCreate, MemberRole, TenantAdminUpdate
@@ -45,7 +45,7 @@ class TenantService:
         self._sessions = sessions
         self._base_url = base_url
         self._invitation_ttl = dt.timedelta(seconds=invitation_ttl_seconds)
-        self._plan_cache: dict[str, dict[str, Any]] = {}
+        self._plan_cache: dict[str, PlanLimits] = {}
 
     async def create_with_owner(
         self, *, session: AsyncSession, owner: User, name: str, client: ClientInfo | None
@@ -114,7 +114,7 @@ class TenantService:
             raise NotFound("Plan not found")
         return plan
 
-    async def plan_limits(self, plan_id: str) -> dict[str, Any]:
+    async def plan_limits(self, plan_id: str) -> PlanLimits:
         """A plan's limits. Plans change only with migrations, so each process reads each
         plan once."""
         limits = self._plan_cache.get(plan_id)
@@ -123,7 +123,7 @@ class TenantService:
                 plan = await tenant_repository.get_plan(session, plan_id)
             if plan is None:
                 raise NotFound("Plan not found")
-            limits = self._plan_cache[plan_id] = dict(plan.limits)
+            limits = self._plan_cache[plan_id] = PlanLimits.from_stored(plan.limits)
         return limits
 
     async def get_for_worker(self, *, session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
@@ -259,8 +259,8 @@ class TenantService:
         if data.role == Role.owner and auth.role != Role.owner:
             raise Forbidden("Only an owner can invite an owner")
         plan = await self.plan(session=session, auth=auth)
-        max_members = plan.limits.get("max_members")
-        if isinstance(max_members, int):
+        max_members = PlanLimits.from_stored(plan.limits).max_members
+        if max_members is not None:
             members = await tenant_repository.count_members(session, tenant_id=auth.tenant_id)
             if members >= max_members:
                 raise QuotaExceeded(f"The {plan.name} plan allows {max_members} members")
