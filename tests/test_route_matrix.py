@@ -84,7 +84,6 @@ STATELESS_RUN = (
     "no id: starts a run on a new temporary thread of the caller's tenant, open to every role"
 )
 RUN = {"assistant_id": "agent", "input": {"messages": []}}
-ISSUE_9 = "issue 9: DESIGN.md's permission table is not enforced here yet"
 
 MATRIX: dict[Route, Case] = {
     # FastAPI and operations
@@ -158,7 +157,7 @@ MATRIX: dict[Route, Case] = {
     ("POST", "/provider-keys"): Case(
         gate=Gate("admin", {"provider": "groq", "api_key": "gsk_member_attempt_0001"})
     ),
-    ("GET", "/provider-keys"): Case(gate=Gate("admin", known_gap=ISSUE_9)),
+    ("GET", "/provider-keys"): Case(gate=Gate("admin")),
     ("DELETE", "/provider-keys/{key_id}"): Case(
         foreign=Foreign(params={"key_id": "provider_key_id"}),
         gate=Gate("admin", params={"key_id": "provider_key_id"}),
@@ -179,14 +178,12 @@ MATRIX: dict[Route, Case] = {
     ("GET", "/assistants/{assistant_id}"): Case(foreign=Foreign()),
     ("PATCH", "/assistants/{assistant_id}"): Case(
         foreign=Foreign({"name": "stolen"}),
-        gate=Gate("admin", {"name": "changed by a member"}, known_gap=ISSUE_9),
+        gate=Gate("admin", {"name": "changed by a member"}),
     ),
-    ("DELETE", "/assistants/{assistant_id}"): Case(
-        foreign=Foreign(), gate=Gate("admin", known_gap=ISSUE_9)
-    ),
+    ("DELETE", "/assistants/{assistant_id}"): Case(foreign=Foreign(), gate=Gate("admin")),
     ("POST", "/assistants/{assistant_id}/versions"): Case(foreign=Foreign({})),
     ("POST", "/assistants/{assistant_id}/latest"): Case(
-        foreign=Foreign({"version": 1}), gate=Gate("admin", {"version": 1}, known_gap=ISSUE_9)
+        foreign=Foreign({"version": 1}), gate=Gate("admin", {"version": 1})
     ),
     ("GET", "/assistants/{assistant_id}/schemas"): Case(foreign=Foreign()),
     ("GET", "/assistants/{assistant_id}/graph"): Case(foreign=Foreign()),

@@ -122,15 +122,16 @@ async def open_runtime(
         session_service = SessionService(
             signer=signer, refresh_ttl_seconds=settings.refresh_token_ttl_seconds
         )
+        api_key_service = ApiKeyService(changes=tenant_changes)
         tenant_service = TenantService(
             db=db,
             mailer=mailer,
             changes=tenant_changes,
             sessions=session_service,
+            api_keys=api_key_service,
             base_url=settings.base_url,
             invitation_ttl_seconds=settings.invitation_ttl_seconds,
         )
-        api_key_service = ApiKeyService(changes=tenant_changes)
         provider_key_service = ProviderKeyService(
             secrets=secrets, changes=tenant_changes, tenants=tenant_service
         )
@@ -139,6 +140,7 @@ async def open_runtime(
             limiter=limiter,
             sessions=session_service,
             tenants=tenant_service,
+            api_keys=api_key_service,
             base_url=settings.base_url,
             email_token_ttl_seconds=settings.email_token_ttl_seconds,
         )

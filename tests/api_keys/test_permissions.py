@@ -65,7 +65,6 @@ async def test_admin_revokes_a_members_key_which_stops_at_once(
     assert_error(await team.admin.http.delete(f"/api-keys/{made['id']}"), 404, "not_found")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: members list every key of the tenant")
 async def test_member_lists_their_own_keys_only(team: Team) -> None:
     theirs = await make(team.other_member)
     r = await team.member.http.get("/api-keys", params={"limit": 200})

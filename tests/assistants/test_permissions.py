@@ -9,8 +9,6 @@ import pytest
 
 from tests.inprocess import Accounts, Principal, Team, assert_error
 
-ISSUE_9 = "issue 9: a member may change or delete any assistant of the tenant"
-
 
 async def create(who: Principal, **body: Any) -> str:
     r = await who.http.post("/assistants", json={"graph_id": "agent", **body})
@@ -47,7 +45,6 @@ async def test_admins_change_and_delete_a_members_assistant(team: Team, role: st
     assert (await who.http.delete(f"/assistants/{aid}")).status_code == 204
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE_9)
 async def test_member_cannot_change_someone_elses_assistant(team: Team) -> None:
     aid = await create(team.owner, tools=[{"name": "calculator", "policy": "ask"}])
     r = await team.member.http.patch(
@@ -56,7 +53,6 @@ async def test_member_cannot_change_someone_elses_assistant(team: Team) -> None:
     assert_error(r, 403, "forbidden")
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE_9)
 async def test_member_cannot_roll_back_someone_elses_assistant(team: Team) -> None:
     aid = await create(team.admin, name="One")
     await team.admin.http.patch(f"/assistants/{aid}", json={"name": "Two"})
@@ -64,7 +60,6 @@ async def test_member_cannot_roll_back_someone_elses_assistant(team: Team) -> No
     assert_error(r, 403, "forbidden")
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE_9)
 async def test_member_cannot_delete_someone_elses_assistant(team: Team) -> None:
     aid = await create(team.owner)
     assert_error(await team.member.http.delete(f"/assistants/{aid}"), 403, "forbidden")

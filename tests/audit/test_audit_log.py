@@ -144,10 +144,6 @@ async def test_one_tenants_log_is_its_own(accounts: Accounts, owner: Principal) 
     assert "tenant.renamed" not in [e["action"] for e in mine]
 
 
-ISSUE_9 = "issue 9: a key's role is never compared with its creator's current membership"
-
-
-@pytest.mark.xfail(strict=True, reason=ISSUE_9)
 async def test_a_removed_admins_key_stops_reading_it(accounts: Accounts, owner: Principal) -> None:
     admin = await accounts.join(owner, role="admin")
     key = accounts.client(await accounts.api_key(admin, role="admin"), header="x-api-key")
@@ -157,7 +153,6 @@ async def test_a_removed_admins_key_stops_reading_it(accounts: Accounts, owner: 
     assert (await key.get("/tenants/current/audit-log")).status_code == 401
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE_9)
 async def test_a_demoted_admins_key_stops_reading_it(accounts: Accounts, owner: Principal) -> None:
     admin = await accounts.join(owner, role="admin")
     key = accounts.client(await accounts.api_key(admin, role="admin"), header="x-api-key")

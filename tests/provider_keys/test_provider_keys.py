@@ -125,7 +125,6 @@ async def test_members_cannot_store_or_delete_keys(accounts: Accounts, team: Tea
     assert "deepseek" in providers and "xai" not in providers
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: members may list the tenant's provider keys")
 async def test_members_cannot_list_keys(team: Team) -> None:
     assert_error(await team.member.http.get("/provider-keys"), 403, "forbidden")
 

@@ -9,7 +9,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.api_keys.models import ApiKey
-from atrium.tenants.models import Tenant
+from atrium.tenants.models import Membership, Tenant
+from atrium.users.models import User
 
 # last_used_at is advisory; writing it at most once a minute keeps hot keys off the WAL.
 TOUCH_INTERVAL = dt.timedelta(minutes=1)
@@ -22,9 +23,18 @@ class ApiKeyRepository:
         return key
 
     async def list(
-        self, session: AsyncSession, *, tenant_id: uuid.UUID, limit: int, offset: int
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: uuid.UUID,
+        user_id: uuid.UUID | None,
+        limit: int,
+        offset: int,
     ) -> tuple[list[ApiKey], int]:
-        where = (ApiKey.tenant_id == tenant_id, ApiKey.revoked_at.is_(None))
+        """The tenant's unrevoked keys; only `user_id`'s when it is given."""
+        where = [ApiKey.tenant_id == tenant_id, ApiKey.revoked_at.is_(None)]
+        if user_id is not None:
+            where.append(ApiKey.user_id == user_id)
         total = await session.scalar(select(func.count()).select_from(ApiKey).where(*where))
         rows = await session.scalars(
             select(ApiKey)
@@ -50,12 +60,34 @@ class ApiKeyRepository:
             .values(revoked_at=now)
         )
 
+    async def revoke_user(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, user_id: uuid.UUID, now: dt.datetime
+    ) -> int:
+        """Revoke every key `user_id` made in the tenant; how many were still live."""
+        result = await session.execute(
+            update(ApiKey)
+            .where(
+                ApiKey.tenant_id == tenant_id,
+                ApiKey.user_id == user_id,
+                ApiKey.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     async def find_active(
         self, session: AsyncSession, *, tenant_id: uuid.UUID, key_hash: bytes, now: dt.datetime
-    ) -> tuple[ApiKey, Tenant] | None:
+    ) -> tuple[ApiKey, Tenant, str | None] | None:
+        """The live key with this hash, its tenant, and its creator's current role in the
+        tenant (None when the creator left it or was deactivated), in one round trip."""
         stmt = (
-            select(ApiKey, Tenant)
+            select(ApiKey, Tenant, Membership.role, User.id)
             .join(Tenant, Tenant.id == ApiKey.tenant_id)
+            .outerjoin(
+                Membership,
+                (Membership.tenant_id == ApiKey.tenant_id) & (Membership.user_id == ApiKey.user_id),
+            )
+            .outerjoin(User, (User.id == ApiKey.user_id) & User.is_active)
             .where(
                 ApiKey.tenant_id == tenant_id,
                 ApiKey.key_hash == key_hash,
@@ -64,7 +96,10 @@ class ApiKeyRepository:
             )
         )
         row = (await session.execute(stmt)).first()
-        return (row[0], row[1]) if row else None
+        if row is None:
+            return None
+        key, tenant, role, active_user = row[0], row[1], row[2], row[3]
+        return key, tenant, role if active_user is not None else None
 
     async def touch(
         self, session: AsyncSession, *, tenant_id: uuid.UUID, key_id: uuid.UUID, now: dt.datetime

@@ -12,6 +12,15 @@ from atrium.api_keys.repository import TOUCH_INTERVAL, api_key_repository
 from atrium.api_keys.schemas import ApiKeyCreate
 from atrium.audit.service import audit_service
 from atrium.auth.context import AuthContext, Role
+from atrium.auth.permissions import (
+    Action,
+    Resource,
+    lower_role,
+    owner_filter,
+    require,
+    require_on,
+    role_at_most,
+)
 from atrium.kit.db import set_tenant
 from atrium.kit.deps import ClientInfo
 from atrium.kit.errors import Forbidden, NotFound, Unauthorized
@@ -29,10 +38,12 @@ class ApiKeyService:
     async def create(
         self, *, session: AsyncSession, auth: AuthContext, data: ApiKeyCreate, client: ClientInfo
     ) -> tuple[ApiKey, str]:
+        """A key for the signed-in caller, with a role no higher than theirs."""
         if not auth.is_user_session:
             raise Forbidden("API keys are created by a signed-in user")
-        if data.role == Role.admin:
-            auth.require_admin("Only tenant owners and admins can create admin keys")
+        require(auth, Resource.api_keys, Action.create)
+        if not role_at_most(auth, Role(data.role)):
+            raise Forbidden(f"Your role ({auth.role}) may not create {data.role} keys")
         secret = new_tenant_secret(API_KEY_PREFIX, auth.tenant_id)
         expires_at = (
             utcnow() + dt.timedelta(days=data.expires_in_days) if data.expires_in_days else None
@@ -64,8 +75,13 @@ class ApiKeyService:
     async def list(
         self, *, session: AsyncSession, auth: AuthContext, limit: int, offset: int
     ) -> tuple[list[ApiKey], int]:
+        """The tenant's keys for owners and admins; a member's own for a member."""
         return await api_key_repository.list(
-            session, tenant_id=auth.tenant_id, limit=limit, offset=offset
+            session,
+            tenant_id=auth.tenant_id,
+            user_id=owner_filter(auth, Resource.api_keys, Action.read),
+            limit=limit,
+            offset=offset,
         )
 
     async def revoke(
@@ -74,8 +90,7 @@ class ApiKeyService:
         key = await api_key_repository.get(session, tenant_id=auth.tenant_id, key_id=key_id)
         if key is None or key.revoked_at is not None:
             raise NotFound("API key not found")
-        if key.user_id != auth.user_id:
-            auth.require_admin("Only the key's creator or a tenant admin can revoke it")
+        require_on(auth, Resource.api_keys, Action.change, owner_id=key.user_id)
         await api_key_repository.revoke(
             session, tenant_id=auth.tenant_id, key_id=key_id, now=utcnow()
         )
@@ -89,6 +104,17 @@ class ApiKeyService:
             target_id=key_id,
         )
 
+    async def revoke_all_of(
+        self, *, session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+    ) -> int:
+        """Revoke every key `user_id` made in the tenant (they left it, or their password
+        was reset); the session must already be scoped to the tenant."""
+        revoked = await api_key_repository.revoke_user(
+            session, tenant_id=tenant_id, user_id=user_id, now=utcnow()
+        )
+        self._changes.announce(session, tenant_id)
+        return revoked
+
     async def authenticate(self, *, session: AsyncSession, presented: str) -> AuthContext:
         secret = parse_tenant_secret(API_KEY_PREFIX, presented)
         if secret is None:
@@ -100,14 +126,19 @@ class ApiKeyService:
         )
         if found is None:
             raise Unauthorized("Invalid API key")
-        key, tenant = found
+        key, tenant, creator_role = found
+        if creator_role is None:
+            # Its creator left the tenant or was deactivated: the key went with them.
+            raise Unauthorized("Invalid API key")
         if tenant.status != "active":
             raise Forbidden("This tenant is suspended")
         if key.last_used_at is None or now - key.last_used_at > TOUCH_INTERVAL:
             await api_key_repository.touch(session, tenant_id=key.tenant_id, key_id=key.id, now=now)
         return AuthContext(
             tenant_id=key.tenant_id,
-            role=Role(key.role),
+            # Read on every request (and at most a few seconds old in the gateway's cache),
+            # so a demotion of the creator takes effect on their keys at once.
+            role=lower_role(Role(key.role), Role(creator_role)),
             user_id=key.user_id,
             api_key_id=key.id,
             plan_id=tenant.plan_id,

@@ -22,6 +22,7 @@ from atrium.assistants.schemas import (
     VersionsQuery,
 )
 from atrium.auth.context import AuthContext
+from atrium.auth.permissions import Action, Resource, require, require_on
 from atrium.kit.errors import BadRequest, Conflict, NotFound, QuotaExceeded
 from atrium.kit.models import utcnow
 from atrium.tenants.service import TenantService
@@ -64,6 +65,8 @@ class AssistantService:
     async def create(
         self, *, session: AsyncSession, auth: AuthContext, data: AssistantCreate
     ) -> Assistant:
+        """A new assistant, owned by the caller (or by the creator of the calling key)."""
+        require(auth, Resource.assistants, Action.create)
         graph = _check_graph(data.graph_id)
         assistant_id = data.assistant_id or uuid.uuid4()
         existing = await assistant_repository.get(
@@ -158,10 +161,20 @@ class AssistantService:
             return found
         return assistant
 
+    async def _changeable(
+        self, *, session: AsyncSession, auth: AuthContext, ref: str, lock: bool = False
+    ) -> Assistant:
+        """The assistant, if the caller may change it: owners and admins every one, members
+        their own (an assistant is readable by the whole tenant, so 403 reveals nothing)."""
+        assistant = await self.get(session=session, auth=auth, ref=ref, lock=lock)
+        require_on(auth, Resource.assistants, Action.change, owner_id=assistant.created_by)
+        return assistant
+
     async def update(
         self, *, session: AsyncSession, auth: AuthContext, ref: str, data: AssistantUpdate
     ) -> Assistant:
-        assistant = await self.get(session=session, auth=auth, ref=ref, lock=True)
+        """A new version of the assistant (owners and admins; members their own)."""
+        assistant = await self._changeable(session=session, auth=auth, ref=ref, lock=True)
         if data.graph_id is not None:
             assistant.graph_id = _check_graph(data.graph_id)
         if data.config is not None:
@@ -183,7 +196,8 @@ class AssistantService:
         return assistant
 
     async def delete(self, *, session: AsyncSession, auth: AuthContext, ref: str) -> None:
-        assistant = await self.get(session=session, auth=auth, ref=ref)
+        """Delete the assistant (owners and admins; members their own)."""
+        assistant = await self._changeable(session=session, auth=auth, ref=ref)
         await assistant_repository.delete(
             session, tenant_id=auth.tenant_id, assistant_id=assistant.id
         )
@@ -233,7 +247,8 @@ class AssistantService:
     async def set_latest(
         self, *, session: AsyncSession, auth: AuthContext, ref: str, version: int
     ) -> Assistant:
-        assistant = await self.get(session=session, auth=auth, ref=ref, lock=True)
+        """Make an earlier version current (owners and admins; members their own)."""
+        assistant = await self._changeable(session=session, auth=auth, ref=ref, lock=True)
         snapshot = await assistant_repository.get_version(
             session, tenant_id=auth.tenant_id, assistant_id=assistant.id, version=version
         )

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from atrium.audit.models import AuditEntry
 from atrium.audit.repository import audit_repository
 from atrium.auth.context import AuthContext
+from atrium.auth.permissions import Action, Resource, require
 from atrium.kit.deps import ClientInfo
 
 
@@ -74,6 +75,8 @@ class AuditService:
         offset: int,
         action: str | None,
     ) -> tuple[list[AuditEntry], int]:
+        """The tenant's audit trail (owners and admins)."""
+        require(auth, Resource.tenant_secrets, Action.read)
         return await audit_repository.list(
             session, tenant_id=auth.tenant_id, limit=limit, offset=offset, action=action
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atrium.api_keys.service import ApiKeyService
 from atrium.audit.service import audit_service
 from atrium.auth.sessions import SessionService
 from atrium.kit.db import after_commit
@@ -31,9 +32,11 @@ class RecoveryService:
         limiter: RateLimiter,
         sessions: SessionService,
         tenants: TenantService,
+        api_keys: ApiKeyService,
         base_url: str,
         email_token_ttl_seconds: int,
     ) -> None:
+        self._api_keys = api_keys
         self._mailer = mailer
         self._limiter = limiter
         self._sessions = sessions
@@ -106,7 +109,8 @@ class RecoveryService:
     async def reset_password(
         self, *, session: AsyncSession, token: str, password: str, client: ClientInfo
     ) -> User:
-        """Set a new password and end every session the user has, in every tenant."""
+        """Set a new password and end every session the user has, in every tenant; the API
+        keys they made stop too (whoever reset the password may not be whoever made them)."""
         user = await user_service.take_email_token(session=session, token=token, purpose=RESET)
         if user is None:
             raise InvalidToken("Invalid or expired reset link", field="token")
@@ -115,6 +119,9 @@ class RecoveryService:
         await user_service.mark_email_verified(session=session, user=user)
         for membership, _ in await self._tenants.user_tenants(session=session, user_id=user.id):
             await self._sessions.revoke_user_in_tenant(
+                session=session, tenant_id=membership.tenant_id, user_id=user.id
+            )
+            await self._api_keys.revoke_all_of(
                 session=session, tenant_id=membership.tenant_id, user_id=user.id
             )
             await audit_service.record(

@@ -34,7 +34,7 @@ async def create_provider_key(
 async def list_provider_keys(
     auth: AuthDep, session: SessionDep, provider_key_service: ProviderKeyServiceDep
 ) -> list[ProviderKeyPublic]:
-    """The tenant's provider keys, without their secrets."""
+    """The tenant's provider keys, without their secrets (owners and admins)."""
     keys = await provider_key_service.list_keys(session=session, auth=auth)
     return [ProviderKeyPublic.model_validate(k) for k in keys]
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.audit.service import audit_service
 from atrium.auth.context import AuthContext
+from atrium.auth.permissions import Action, Resource, require
 from atrium.kit.crypto import SecretBox
 from atrium.kit.db import set_tenant
 from atrium.kit.deps import ClientInfo
@@ -47,7 +48,7 @@ class ProviderKeyService:
         data: ProviderKeyCreate,
         client: ClientInfo,
     ) -> ProviderKey:
-        auth.require_admin()
+        require(auth, Resource.tenant_secrets, Action.change)
         base_url = str(data.base_url).rstrip("/") if data.base_url else None
         if base_url is not None:
             tenant = await self._tenants.current(session=session, auth=auth)
@@ -82,6 +83,8 @@ class ProviderKeyService:
         return key
 
     async def list_keys(self, *, session: AsyncSession, auth: AuthContext) -> list[ProviderKey]:
+        """The tenant's provider keys, without secrets (owners and admins)."""
+        require(auth, Resource.tenant_secrets, Action.read)
         return await provider_key_repository.list(session, tenant_id=auth.tenant_id)
 
     async def delete(
@@ -90,7 +93,7 @@ class ProviderKeyService:
         key = await provider_key_repository.get(session, tenant_id=auth.tenant_id, key_id=key_id)
         if key is None:
             raise NotFound("Provider key not found")
-        auth.require_admin()
+        require(auth, Resource.tenant_secrets, Action.change)
         await provider_key_repository.delete(session, tenant_id=auth.tenant_id, key_id=key_id)
         self._changes.announce(session, auth.tenant_id)
         await audit_service.record_by(

@@ -19,6 +19,7 @@ from atrium.kit.db import Database, after_commit, driver_connection
 from atrium.kit.errors import BadRequest, Conflict, NotFound
 from atrium.kit.models import utcnow
 from atrium.runs import modes, tasks
+from atrium.runs.executor import DEFAULT_MAX_STEPS
 from atrium.runs.hub import Batch, LiveEvent, RunHub
 from atrium.runs.models import Run
 from atrium.runs.reader import RunReader
@@ -35,6 +36,25 @@ from atrium.runs.schemas import (
 from atrium.threads.models import Thread
 from atrium.threads.schemas import ThreadCreate, ThreadStatus
 from atrium.threads.service import ThreadService
+
+
+def _bounded(
+    assistant_context: dict[str, Any], config: dict[str, Any] | None, context: dict[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The run's config and context with its steps bounded by the assistant's: a client may
+    ask for fewer model/tool steps than the assistant allows, never for more (the executor
+    turns `max_steps` into LangGraph's recursion limit, 2 supersteps a step plus the end)."""
+    steps = int(assistant_context.get("max_steps") or DEFAULT_MAX_STEPS)
+    config = dict(config or {})
+    asked = config.get("recursion_limit")
+    if asked is not None:
+        limit = steps * 2 + 1
+        config["recursion_limit"] = (
+            min(asked, limit) if isinstance(asked, int) and asked >= 1 else limit
+        )
+    if context is not None and int(context.get("max_steps") or 0) > steps:
+        context = {**context, "max_steps": steps}
+    return config, context
 
 
 def first_event(run: Run) -> LiveEvent:
@@ -98,6 +118,11 @@ class RunService:
                 action = CancelAction(data.multitask_strategy.value)
                 for other in active:
                     await self._cancel(session=session, run=other, action=action)
+        config, context = _bounded(
+            assistant.context,
+            data.config,
+            data.context.model_dump(mode="json", exclude_none=True) if data.context else None,
+        )
         run = Run(
             tenant_id=auth.tenant_id,
             id=uuid.uuid4(),
@@ -116,12 +141,8 @@ class RunService:
             kwargs=RunOptions(
                 input=data.input,
                 command=data.command,
-                config=data.config or {},
-                context=(
-                    data.context.model_dump(mode="json", exclude_none=True)
-                    if data.context
-                    else None
-                ),
+                config=config,
+                context=context,
                 stream_mode=stream_modes,
                 stream_subgraphs=data.stream_subgraphs,
                 stream_resumable=data.stream_resumable,
@@ -321,6 +342,8 @@ class RunService:
         status: str | None,
         action: CancelAction,
     ) -> int:
+        """Cancel the active runs named by thread and ids, or by status, among those of the
+        threads the caller can see."""
         if status is not None and (thread_id is not None or run_ids):
             raise BadRequest("Give either a status, or a thread and run ids", field="status")
         if thread_id is not None:
@@ -328,6 +351,11 @@ class RunService:
         runs = await run_repository.active(
             session, tenant_id=auth.tenant_id, thread_id=thread_id, run_ids=run_ids, status=status
         )
+        # A member reaches only the runs of their own threads; the others are as absent.
+        visible = await self._threads.visible_ids(
+            session=session, auth=auth, thread_ids={r.thread_id for r in runs}
+        )
+        runs = [r for r in runs if r.thread_id in visible]
         if not runs:
             raise NotFound("No matching runs to cancel")
         for run in runs:

@@ -7,8 +7,10 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atrium.api_keys.service import ApiKeyService
 from atrium.audit.service import audit_service
 from atrium.auth.context import AuthContext, Role
+from atrium.auth.permissions import Action, Resource, require, require_all, require_on
 from atrium.auth.sessions import SessionService
 from atrium.kit.db import Database, after_commit, set_platform_admin, set_tenant, set_user
 from atrium.kit.deps import ClientInfo
@@ -36,6 +38,7 @@ class TenantService:
         mailer: Mailer,
         changes: TenantChanges,
         sessions: SessionService,
+        api_keys: ApiKeyService,
         base_url: str,
         invitation_ttl_seconds: int,
     ) -> None:
@@ -43,6 +46,7 @@ class TenantService:
         self._mailer = mailer
         self._changes = changes
         self._sessions = sessions
+        self._api_keys = api_keys
         self._base_url = base_url
         self._invitation_ttl = dt.timedelta(seconds=invitation_ttl_seconds)
         self._plan_cache: dict[str, PlanLimits] = {}
@@ -95,7 +99,7 @@ class TenantService:
     async def rename(
         self, *, session: AsyncSession, auth: AuthContext, name: str, client: ClientInfo
     ) -> Tenant:
-        auth.require_admin()
+        require(auth, Resource.tenant, Action.change)
         await tenant_repository.rename(session, auth.tenant_id, name)
         await audit_service.record_by(
             session=session,
@@ -179,7 +183,10 @@ class TenantService:
         role: MemberRole,
         client: ClientInfo,
     ) -> tuple[Membership, User]:
-        auth.require_admin()
+        """Change a member's role. It takes effect at once on their sessions (the role is
+        read on every request) and on their API keys (which act with the lower of their own
+        role and their creator's)."""
+        require_all(auth, Resource.members, Action.change)
         owners = await tenant_repository.lock_owners(session, tenant_id=auth.tenant_id)
         found = await tenant_repository.membership_with_user(
             session, tenant_id=auth.tenant_id, user_id=user_id
@@ -214,10 +221,10 @@ class TenantService:
     async def remove_member(
         self, *, session: AsyncSession, auth: AuthContext, user_id: uuid.UUID, client: ClientInfo
     ) -> None:
-        """Remove a member; any member may remove themselves (leave)."""
+        """Remove a member; any member may remove themselves (leave). Their sessions and
+        API keys in the tenant end with the membership."""
         leaving = auth.user_id == user_id and auth.is_user_session
-        if not leaving:
-            auth.require_admin()
+        require_on(auth, Resource.members, Action.change, owner_id=user_id if leaving else None)
         owners = await tenant_repository.lock_owners(session, tenant_id=auth.tenant_id)
         membership = await tenant_repository.get_membership(
             session, tenant_id=auth.tenant_id, user_id=user_id
@@ -234,6 +241,11 @@ class TenantService:
         )
         self._changes.announce(session, auth.tenant_id)
         await self._sessions.revoke_user_in_tenant(
+            session=session, tenant_id=auth.tenant_id, user_id=user_id
+        )
+        # Revoked, not only refused while they are away: a key must not come back to life
+        # if the person is invited again.
+        await self._api_keys.revoke_all_of(
             session=session, tenant_id=auth.tenant_id, user_id=user_id
         )
         await audit_service.record_by(
@@ -255,7 +267,7 @@ class TenantService:
         data: InvitationCreate,
         client: ClientInfo,
     ) -> Invitation:
-        auth.require_admin()
+        require_all(auth, Resource.members, Action.change)
         if data.role == Role.owner and auth.role != Role.owner:
             raise Forbidden("Only an owner can invite an owner")
         plan = await self.plan(session=session, auth=auth)
@@ -318,7 +330,7 @@ class TenantService:
     async def list_invitations(
         self, *, session: AsyncSession, auth: AuthContext
     ) -> list[Invitation]:
-        auth.require_admin()
+        require_all(auth, Resource.members, Action.change)
         return await tenant_repository.list_pending_invitations(
             session, tenant_id=auth.tenant_id, now=utcnow()
         )
@@ -331,7 +343,7 @@ class TenantService:
         invitation_id: uuid.UUID,
         client: ClientInfo,
     ) -> None:
-        auth.require_admin()
+        require_all(auth, Resource.members, Action.change)
         invitation = await tenant_repository.get_invitation(
             session, tenant_id=auth.tenant_id, invitation_id=invitation_id
         )

@@ -59,6 +59,23 @@ class ThreadRepository:
             stmt = stmt.with_for_update()
         return await session.scalar(stmt)
 
+    async def owned_ids(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: uuid.UUID,
+        user_id: uuid.UUID,
+        thread_ids: set[uuid.UUID],
+    ) -> set[uuid.UUID]:
+        rows = await session.scalars(
+            select(Thread.id).where(
+                Thread.tenant_id == tenant_id,
+                Thread.user_id == user_id,
+                Thread.id.in_(thread_ids),
+            )
+        )
+        return set(rows)
+
     async def delete(
         self, session: AsyncSession, *, tenant_id: uuid.UUID, thread_id: uuid.UUID
     ) -> None:

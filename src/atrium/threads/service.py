@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.agents.runtime import AgentRuntime, jsonable, state_json, thread_config
 from atrium.auth.context import AuthContext
+from atrium.auth.permissions import Action, Resource, may, owner_filter
 from atrium.kit.db import Database, after_commit
 from atrium.kit.errors import BadRequest, Conflict, NotFound
 from atrium.kit.models import utcnow
@@ -41,7 +42,7 @@ def parse_thread_id(ref: str | uuid.UUID) -> uuid.UUID:
 
 def _owner_filter(auth: AuthContext) -> uuid.UUID | None:
     """The user whose threads the caller may see, or None for all of the tenant's."""
-    return None if auth.is_tenant_admin else auth.user_id
+    return owner_filter(auth, Resource.threads, Action.read)
 
 
 class ThreadService:
@@ -78,8 +79,21 @@ class ThreadService:
 
     @staticmethod
     def _visible(auth: AuthContext, thread: Thread) -> bool:
+        # Reading and changing a thread (and its runs) reach the same rows in the table
+        # (tests/auth/test_permissions.py holds them so), so one check serves both; what a
+        # caller may not see answers 404.
+        return may(auth, Resource.threads, Action.read, owner_id=thread.user_id)
+
+    async def visible_ids(
+        self, *, session: AsyncSession, auth: AuthContext, thread_ids: set[uuid.UUID]
+    ) -> set[uuid.UUID]:
+        """Those of `thread_ids` the caller may see (and act on the runs of)."""
         owner = _owner_filter(auth)
-        return owner is None or thread.user_id == owner
+        if owner is None or not thread_ids:
+            return thread_ids
+        return await thread_repository.owned_ids(
+            session, tenant_id=auth.tenant_id, user_id=owner, thread_ids=thread_ids
+        )
 
     async def get(
         self, *, session: AsyncSession, auth: AuthContext, ref: str | uuid.UUID, lock: bool = False
