@@ -37,7 +37,9 @@ class Scope(StrEnum):
     """How much of a resource a role reaches with an action."""
 
     none = "none"
-    own = "own"  # only what the caller (or the key's creator) made
+    # Only what the caller (or the key's creator) made. For `create`: may create, and what
+    # is created is the caller's own.
+    own = "own"
     all = "all"
 
 
@@ -64,10 +66,10 @@ PERMISSIONS: dict[tuple[Resource, Action], dict[Role, Scope]] = {
     (Resource.tenant_secrets, Action.read): _cell(_ALL, _ALL, _NONE),
     (Resource.tenant_secrets, Action.change): _cell(_ALL, _ALL, _NONE),
     (Resource.assistants, Action.read): _cell(_ALL, _ALL, _ALL),
-    (Resource.assistants, Action.create): _cell(_ALL, _ALL, _ALL),
+    (Resource.assistants, Action.create): _cell(_OWN, _OWN, _OWN),
     (Resource.assistants, Action.change): _cell(_ALL, _ALL, _OWN),
     (Resource.threads, Action.read): _cell(_ALL, _ALL, _OWN),
-    (Resource.threads, Action.create): _cell(_ALL, _ALL, _ALL),
+    (Resource.threads, Action.create): _cell(_OWN, _OWN, _OWN),
     (Resource.threads, Action.change): _cell(_ALL, _ALL, _OWN),
     (Resource.usage, Action.read): _cell(_ALL, _ALL, _OWN),
 }

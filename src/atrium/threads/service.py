@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.agents.runtime import AgentRuntime, jsonable, state_json, thread_config
 from atrium.auth.context import AuthContext
-from atrium.auth.permissions import Action, Resource, may, owner_filter
+from atrium.auth.permissions import Action, Resource, may, owner_filter, require
 from atrium.kit.db import Database, after_commit
 from atrium.kit.errors import BadRequest, Conflict, NotFound
 from atrium.kit.models import utcnow
@@ -52,6 +52,8 @@ class ThreadService:
     async def create(
         self, *, session: AsyncSession, auth: AuthContext, data: ThreadCreate
     ) -> Thread:
+        """A new thread, the caller's own (or the calling key's creator's)."""
+        require(auth, Resource.threads, Action.create)
         thread_id = data.thread_id or uuid.uuid4()
         existing = await thread_repository.get(
             session, tenant_id=auth.tenant_id, thread_id=thread_id
