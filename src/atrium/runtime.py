@@ -28,7 +28,7 @@ from atrium.gateway.service import GatewayService
 from atrium.kit.background import BackgroundWork
 from atrium.kit.crypto import SecretBox
 from atrium.kit.db import Database
-from atrium.kit.invalidation import TenantChanges
+from atrium.kit.invalidation import RedisTenantChanges, TenantChanges
 from atrium.kit.mail import Mailer
 from atrium.kit.ratelimit import RateLimiter
 from atrium.provider_keys.service import ProviderKeyService
@@ -118,7 +118,14 @@ async def open_runtime(
         mailer = Mailer(settings)
         signer = TokenSigner(secret, ttl_seconds=settings.access_token_ttl_seconds)
         secrets = SecretBox(secret, settings.previous_secret_keys())
-        tenant_changes = TenantChanges()
+        # Across replicas through Redis when there is one (the scale-out shape).
+        tenant_changes = (
+            RedisTenantChanges(settings.redis_url.get_secret_value())
+            if settings.redis_url
+            else TenantChanges()
+        )
+        await tenant_changes.start()
+        stack.push_async_callback(tenant_changes.close)
         session_service = SessionService(
             signer=signer, refresh_ttl_seconds=settings.refresh_token_ttl_seconds
         )

@@ -13,7 +13,16 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import AtriumProcess, api_key, free_port, premium, register
+from tests.support import (
+    AtriumProcess,
+    Mailbox,
+    api_key,
+    free_port,
+    link_token,
+    premium,
+    register,
+    unique_email,
+)
 
 SCRIPTED = "This is a scripted reply from Atrium's benchmark model, streamed word by word."
 
@@ -159,3 +168,26 @@ def test_thread_stream_follows_runs_created_on_another_replica(
         reader.join(30)
         assert not reader.is_alive(), f"the thread stream saw only {seen}"
     assert "".join(text) == SCRIPTED and seen[0] == "metadata"
+
+
+def test_a_removed_members_key_stops_on_every_replica_at_once(
+    replicas: list[AtriumProcess], mailbox: Mailbox
+) -> None:
+    one, two = replicas
+    owner = register(one.url)
+    email = unique_email("leaver")
+    r = owner.api.post("/tenants/current/members", json={"email": email, "role": "admin"})
+    assert r.status_code == 201, r.text
+    token = link_token(mailbox.wait_for(email, subject="invited"), "/invitations/accept")
+    leaver = register(one.url, email=email, invitation_token=token)
+    key = {"x-api-key": api_key(leaver, role="admin")}
+    # Replica two now holds the key in its gateway's cache of authentications (5 s).
+    for _ in range(2):
+        assert httpx.get(f"{two.url}/v1/models", headers=key).status_code == 200
+    assert owner.api.delete(f"/tenants/current/members/{leaver.user_id}").status_code == 204
+    # Announced through Redis: well before replica two's cache entry would expire.
+    deadline = time.monotonic() + 2.0
+    while (status := httpx.get(f"{two.url}/v1/models", headers=key).status_code) == 200:
+        assert time.monotonic() < deadline, "replica two still accepts the removed member's key"
+        time.sleep(0.05)
+    assert status == 401
