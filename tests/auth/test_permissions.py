@@ -11,12 +11,13 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
 from atrium.auth.context import Role
-from atrium.auth.permissions import PERMISSIONS, Action, Resource, Scope
+from atrium.auth.permissions import PERMISSIONS, Action, Resource, Scope, markdown_table
 from tests.inprocess import Accounts, Principal, Team, assert_error
 
 
@@ -318,3 +319,8 @@ def test_every_cell_has_a_probe() -> None:
 @pytest.mark.parametrize(("resource", "action", "role"), _cells())
 async def test_cell(world: World, resource: Resource, action: Action, role: Role) -> None:
     assert await PROBES[(resource, action)](world, role) == PERMISSIONS[(resource, action)][role]
+
+
+def test_the_readme_shows_the_same_table() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert markdown_table() in readme

@@ -138,3 +138,13 @@ RANK = {Role.member: 0, Role.admin: 1, Role.owner: 2}
 
 def lower_role(a: Role, b: Role) -> Role:
     return a if RANK[a] <= RANK[b] else b
+
+
+def markdown_table() -> str:
+    """The table as README.md shows it (a test keeps the two the same)."""
+    shown = {Scope.all: "all", Scope.own: "own", Scope.none: "—"}
+    lines = ["| resource | action | owner | admin | member |", "|---|---|---|---|---|"]
+    for (resource, action), cell in PERMISSIONS.items():
+        roles = " | ".join(shown[cell[role]] for role in (Role.owner, Role.admin, Role.member))
+        lines.append(f"| {resource} | {action} | {roles} |")
+    return "\n".join(lines)
