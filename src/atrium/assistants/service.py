@@ -22,8 +22,9 @@ from atrium.assistants.schemas import (
     VersionsQuery,
 )
 from atrium.auth.context import AuthContext
-from atrium.kit.errors import BadRequest, Conflict, NotFound, QuotaExceeded
+from atrium.kit.errors import BadRequest, Conflict, Forbidden, NotFound, QuotaExceeded
 from atrium.kit.models import utcnow
+from atrium.tenants.limits import Feature
 from atrium.tenants.service import TenantService
 
 GRAPHS = frozenset({GRAPH_ID})
@@ -75,6 +76,8 @@ class AssistantService:
             raise Conflict(f"Assistant {assistant_id} already exists", field="assistant_id")
         await self._check_quota(session=session, auth=auth)
         config = data.config.model_dump(exclude_none=True) if data.config else {}
+        context = _merge_context(data, {})
+        await self._check_tools(auth=auth, context=context)
         assistant = Assistant(
             tenant_id=auth.tenant_id,
             id=assistant_id,
@@ -82,7 +85,7 @@ class AssistantService:
             name=data.name or "Untitled",
             description=data.description,
             config=config,
-            context=_merge_context(data, {}),
+            context=context,
             metadata_=data.metadata or {},
             version=1,
             created_by=auth.user_id,
@@ -102,6 +105,13 @@ class AssistantService:
             count = await assistant_repository.count(session, tenant_id=auth.tenant_id)
             if count >= limit:
                 raise QuotaExceeded(f"Your plan allows {limit} assistants")
+
+    async def _check_tools(self, *, auth: AuthContext, context: dict[str, Any]) -> None:
+        """A plan without `tools` runs assistants that only talk: none may be given tools."""
+        if context.get("tools") and not (await self._tenants.plan_limits(auth.plan_id)).has(
+            Feature.tools
+        ):
+            raise Forbidden("Your plan does not include tools", field="tools")
 
     async def _snapshot(self, session: AsyncSession, assistant: Assistant) -> None:
         await assistant_repository.add_version(
@@ -167,6 +177,7 @@ class AssistantService:
         if data.config is not None:
             assistant.config = data.config.model_dump(exclude_none=True)
         assistant.context = _merge_context(data, assistant.context)
+        await self._check_tools(auth=auth, context=assistant.context)
         if data.metadata:
             assistant.metadata_ = {**assistant.metadata_, **data.metadata}
         if data.name:
