@@ -4,20 +4,14 @@ batch counted; concurrent runs; features read. In process, on plans made for eac
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import psycopg
-import pytest
 from prometheus_client import REGISTRY
-from psycopg.types.json import Jsonb
 
-from tests.inprocess import Accounts, Principal, assert_error
-
-ALL_FEATURES = ["chat", "gateway", "tools", "mcp", "byok", "knowledge", "audit_export"]
-ROOMY = {"requests_per_minute": 1000, "tokens_per_minute": 10_000_000, "concurrent_runs": 50}
+from tests.inprocess import Accounts, assert_error
+from tests.quotas.conftest import ROOMY, PlanMaker
 
 
 async def run_bodies(client: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -32,33 +26,6 @@ async def run_bodies(client: httpx.AsyncClient) -> tuple[dict[str, Any], dict[st
         "input": {"messages": [{"role": "user", "content": "hi"}]},
     }
     return run, {**run, "after_seconds": 60}
-
-
-PlanMaker = Callable[..., str]
-
-
-@pytest.fixture
-def on_plan(db: psycopg.Connection[Any]) -> Iterator[PlanMaker]:
-    """Puts a tenant on a plan of its own with the given limits (a fresh plan id, so no
-    process has it cached); both are undone after the test."""
-    made: list[tuple[str, str]] = []
-
-    def put(principal: Principal, **limits: Any) -> str:
-        plan_id = f"test-{uuid.uuid4().hex[:12]}"
-        stored = {"allowed_models": ["*"], "features": ALL_FEATURES, **ROOMY, **limits}
-        db.execute(
-            "INSERT INTO plans (id, name, position, monthly_price_cents, limits) "
-            "VALUES (%s, %s, 1000, 0, %s)",
-            (plan_id, plan_id, Jsonb(stored)),
-        )
-        db.execute("UPDATE tenants SET plan_id = %s WHERE id = %s", (plan_id, principal.tenant_id))
-        made.append((plan_id, principal.tenant_id))
-        return plan_id
-
-    yield put
-    for plan_id, tenant_id in made:
-        db.execute("UPDATE tenants SET plan_id = 'basic' WHERE id = %s", (tenant_id,))
-        db.execute("DELETE FROM plans WHERE id = %s", (plan_id,))
 
 
 def refusals(limit: str) -> float:
