@@ -8,8 +8,11 @@ from typing import Any
 
 import httpx
 import psycopg
+import pytest
 from prometheus_client import REGISTRY
 
+from atrium.quotas.metrics import LimitName
+from atrium.quotas.service import reset_text
 from tests.inprocess import Accounts, assert_error
 from tests.quotas.conftest import ROOMY, PlanMaker
 
@@ -331,3 +334,20 @@ async def test_basic_has_the_gateway_and_tools_but_not_byok(accounts: Accounts) 
     assert r.status_code == 200, r.text
     body = {"provider": "groq", "api_key": "gsk_a_tenant_secret_0002"}
     assert_error(await owner.http.post("/provider-keys", json=body), 403, "forbidden")
+
+
+def test_refusals_are_labelled_by_the_limits_name_only() -> None:
+    labels = {
+        sample.labels["limit"]
+        for metric in REGISTRY.collect()
+        if metric.name == "atrium_rate_limit_refusals"
+        for sample in metric.samples
+    }
+    assert labels == {name.value for name in LimitName}
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(0, "0s"), (0.2, "1s"), (59.5, "1m0s"), (61, "1m1s"), (360, "6m0s")]
+)
+def test_reset_headers_read_as_openais(seconds: float, text: str) -> None:
+    assert reset_text(seconds) == text
