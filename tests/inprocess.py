@@ -214,6 +214,12 @@ class Accounts:
         assert r.status_code == 200, r.text
         return principal
 
+    async def gold(self, principal: Principal) -> Principal:
+        """Move the principal's tenant to Gold (every feature, BYOK included)."""
+        r = await principal.http.post("/tenants/subscribe", json={"plan_id": "gold"})
+        assert r.status_code == 200, r.text
+        return principal
+
     async def team(self) -> Team:
         owner = await self.premium(await self.tenant())  # room for every member
         return Team(

@@ -260,6 +260,13 @@ def premium(account: Account) -> Account:
     return account
 
 
+def gold(account: Account) -> Account:
+    """Move the account's tenant to Gold (every feature, BYOK included)."""
+    r = account.api.post("/tenants/subscribe", json={"plan_id": "gold"})
+    assert r.status_code == 200, r.text
+    return account
+
+
 def api_key(account: Account, role: str = "member") -> str:
     r = account.api.post("/api-keys", json={"name": "gateway", "role": role})
     assert r.status_code == 201, r.text

@@ -48,10 +48,11 @@ def populated_tenant(base_url: str, mailbox: Mailbox) -> tuple[Account, dict[str
     token = link_token(mailbox.wait_for(member_email, subject="invited"), "/invitations/accept")
     member = register(base_url, email=member_email, invitation_token=token)
     pending = owner.api.post("/tenants/current/members", json={"email": unique_email("bp")}).json()
+    # Gold: storing a provider key (BYOK) is a Gold feature
+    owner.api.post("/tenants/subscribe", json={"plan_id": "gold"})
     provider_key = owner.api.post(
         "/provider-keys", json={"provider": "groq", "api_key": "gsk_b_tenant_secret_0001"}
     ).json()
-    owner.api.post("/tenants/subscribe", json={"plan_id": "premium"})
     assistant = owner.api.post(
         "/assistants", json={"graph_id": "agent", "context": {"model": "scripted/fast"}}
     ).json()
@@ -102,6 +103,18 @@ def attempts(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | 
             None,
         ),
         ("DELETE", "/api-keys/{key_id}", f"/api-keys/{ids['key_id']}", None),
+        (
+            "PUT",
+            "/api-keys/{key_id}/limits",
+            f"/api-keys/{ids['key_id']}/limits",
+            {"requests_per_minute": 1},
+        ),
+        (
+            "PUT",
+            "/tenants/current/members/{user_id}/limits",
+            f"/tenants/current/members/{ids['user_id']}/limits",
+            {"requests_per_minute": 1},
+        ),
         (
             "DELETE",
             "/tenants/current/invitations/{invitation_id}",

@@ -154,6 +154,14 @@ MATRIX: dict[Route, Case] = {
         foreign=Foreign(),
         gate=Gate("admin"),  # the owner's key, not the member's own
     ),
+    ("PUT", "/api-keys/{key_id}/limits"): Case(
+        foreign=Foreign({"requests_per_minute": 5}),
+        gate=Gate("admin", {"requests_per_minute": 5}),
+    ),
+    ("PUT", "/tenants/current/members/{user_id}/limits"): Case(
+        foreign=Foreign({"requests_per_minute": 5}),
+        gate=Gate("admin", {"requests_per_minute": 5}, params={"user_id": "admin_user_id"}),
+    ),
     ("POST", "/provider-keys"): Case(
         gate=Gate("admin", {"provider": "groq", "api_key": "gsk_member_attempt_0001"})
     ),
@@ -275,7 +283,8 @@ def join(owner: Account, mailbox: Mailbox, base_url: str, role: str) -> Account:
 def victim(base_url: str, mailbox: Mailbox) -> Tenant:
     """A tenant with one of everything an id can name, and an admin and a member."""
     owner = register(base_url)
-    assert owner.api.post("/tenants/subscribe", json={"plan_id": "premium"}).status_code == 200
+    # Gold: the victim stores a provider key, which only BYOK plans may
+    assert owner.api.post("/tenants/subscribe", json={"plan_id": "gold"}).status_code == 200
     admin = join(owner, mailbox, base_url, "admin")
     member = join(owner, mailbox, base_url, "member")
     key = owner.api.post("/api-keys", json={"name": "owner's key"})

@@ -26,6 +26,8 @@ from atrium.kit.handlers import ErrorFamily
 from atrium.kit.http import RequestContextMiddleware
 from atrium.kit.logging import get_logger
 from atrium.provider_keys.endpoints import router as provider_keys_router
+from atrium.quotas.endpoints import router as quotas_router
+from atrium.quotas.headers import RateLimitHeadersMiddleware
 from atrium.runs.endpoints import router as runs_router
 from atrium.runtime import open_runtime
 from atrium.settings import Settings
@@ -81,6 +83,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         same_site="lax",
         https_only=settings.base_url.startswith("https://"),
     )
+    app.add_middleware(RateLimitHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
 
     for router in (
@@ -96,6 +99,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         assistants_router,
         threads_router,
         runs_router,
+        quotas_router,
     ):
         app.include_router(router)
 

@@ -33,9 +33,11 @@ from atrium.kit.mail import Mailer
 from atrium.kit.ratelimit import RateLimiter
 from atrium.provider_keys.service import ProviderKeyService
 from atrium.providers.service import ProviderService
+from atrium.quotas.service import QuotaService
 from atrium.runs.events import EventSink
 from atrium.runs.executor import RunExecutor
 from atrium.runs.hub import RedisRunHub, RunHub
+from atrium.runs.limits import RunLimits
 from atrium.runs.reader import RunReader
 from atrium.runs.service import RunService
 from atrium.runs.sse import RunStreams
@@ -77,6 +79,7 @@ class Runtime:
     run_service: RunService
     google: GoogleSignIn
     gateway_service: GatewayService
+    quota_service: QuotaService
 
 
 @contextlib.asynccontextmanager
@@ -163,6 +166,10 @@ async def open_runtime(
                 per_ip=settings.login_rate_per_ip,
             ),
         )
+        quota_service = QuotaService(
+            db=db, limiter=limiter, tenant_service=tenant_service, api_key_service=api_key_service
+        )
+        tenant_changes.subscribe(quota_service.forget_tenant)
         google = GoogleSignIn(settings=settings, auth=auth_service, tenants=tenant_service)
         # Agents: assistants, threads, runs.
         assistant_service = AssistantService(
@@ -196,11 +203,12 @@ async def open_runtime(
             reader=run_reader,
             assistant_service=assistant_service,
             thread_service=thread_service,
+            limits=RunLimits(tenant_service=tenant_service),
         )
         # Gateway.
         gateway_service = GatewayService(
             db=db,
-            limiter=limiter,
+            quotas=quota_service,
             providers=providers,
             tenant_service=tenant_service,
             provider_key_service=provider_key_service,
@@ -236,6 +244,7 @@ async def open_runtime(
             auth_service=auth_service,
             google=google,
             gateway_service=gateway_service,
+            quota_service=quota_service,
             assistant_service=assistant_service,
             thread_service=thread_service,
             run_reader=run_reader,

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import PLATFORM_KEYS
 from tests.providers.fakes import FakeProvider, Reply
-from tests.support import Api, AtriumProcess, api_key, premium, register
+from tests.support import Api, AtriumProcess, api_key, gold, register
 
 TENANT_KEY = "sk-tenant-canary-9a8b7c6d5e4f3a2b1c0d"
 
@@ -32,7 +32,7 @@ def test_byok_key_lifecycle_and_use(
     db: psycopg.Connection[Any],
     server: AtriumProcess,
 ) -> None:
-    owner = premium(register(base_url))
+    owner = gold(register(base_url))
     fake = fakes["openai"]
     body = {"provider": "openai", "api_key": TENANT_KEY, "base_url": fake.base_url}
     # loopback base URL refused until a platform admin allows private addresses
@@ -70,7 +70,7 @@ def test_byok_key_lifecycle_and_use(
     assert fake.requests[-1].headers["authorization"] == f"Bearer {TENANT_KEY}"
 
     # another tenant still uses the platform key
-    other = premium(register(base_url))
+    other = gold(register(base_url))
     with openai.OpenAI(base_url=f"{base_url}/v1", api_key=api_key(other), max_retries=0) as c:
         c.chat.completions.create(
             model="openai/gpt-4o-mini", messages=[{"role": "user", "content": "x"}]
@@ -86,7 +86,7 @@ def test_byok_key_lifecycle_and_use(
 def test_upstream_auth_error_never_echoes_the_key(
     base_url: str, fakes: dict[str, FakeProvider], platform_admin: Api, server: AtriumProcess
 ) -> None:
-    owner = premium(register(base_url))
+    owner = gold(register(base_url))
     platform_admin.patch(
         f"/admin/tenants/{owner.tenant_id}", json={"allow_private_provider_urls": True}
     )
@@ -128,7 +128,7 @@ def test_secrets_never_leave_the_server(base_url: str, server: AtriumProcess) ->
 def test_usage_is_metered_and_summed(
     base_url: str, fakes: dict[str, FakeProvider], db: psycopg.Connection[Any]
 ) -> None:
-    owner = premium(register(base_url))
+    owner = gold(register(base_url))
     key_a, key_b = api_key(owner), api_key(owner)
     fakes["openai"].push(Reply("one two three", input_tokens=1000, output_tokens=2000))
     with openai.OpenAI(base_url=f"{base_url}/v1", api_key=key_a, max_retries=0) as c:

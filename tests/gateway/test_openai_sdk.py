@@ -341,7 +341,9 @@ def test_plan_requests_per_minute(base_url: str) -> None:
                 )
         with pytest.raises(openai.RateLimitError) as limited:
             c.chat.completions.create(model="local", messages=[{"role": "user", "content": "x"}])
-    assert limited.value.body["code"] == "quota_exceeded"  # type: ignore[index]
+    assert limited.value.body["code"] == "rate_limited"  # type: ignore[index]
+    assert "60 requests per minute" in limited.value.body["message"]  # type: ignore[index]
+    assert limited.value.response.headers["x-ratelimit-remaining-requests"] == "0"
     assert int(limited.value.response.headers["retry-after"]) >= 1
 
 

@@ -43,7 +43,7 @@ def gateway_with(rt: Runtime, auth: CountingAuth) -> GatewayService:
     """A gateway of its own (an empty cache) on the runtime's collaborators."""
     return GatewayService(
         db=rt.db,
-        limiter=rt.limiter,
+        quotas=rt.quota_service,
         providers=rt.providers,
         tenant_service=rt.tenant_service,
         provider_key_service=rt.provider_key_service,

@@ -58,3 +58,41 @@ async def test_clear_resets(limiter: RateLimiter) -> None:
     assert await limiter.retry_after("1/hour", "x", key) is not None
     await limiter.clear("1/hour", "x", key)
     assert await limiter.retry_after("1/hour", "x", key) is None
+
+
+async def test_cost_is_spent_whole_or_not_at_all(limiter: RateLimiter) -> None:
+    key = uuid.uuid4().hex
+    assert await limiter.hit("10/minute", "c", key, cost=7)
+    assert await limiter.can_hit("10/minute", "c", key, cost=3)
+    assert not await limiter.can_hit("10/minute", "c", key, cost=4)
+    # refused, and nothing of it spent
+    assert not await limiter.hit("10/minute", "c", key, cost=4)
+    window = await limiter.window("10/minute", "c", key)
+    assert (window.limit, window.remaining) == (10, 3)
+    assert 0 <= window.reset_seconds <= 60
+
+
+async def test_window_of_an_unused_key_is_full(limiter: RateLimiter) -> None:
+    window = await limiter.window("5/minute", "w", uuid.uuid4().hex)
+    assert (window.limit, window.remaining) == (5, 5)
+
+
+async def test_meter_counts_past_its_limit(limiter: RateLimiter) -> None:
+    key = uuid.uuid4().hex
+    fresh = await limiter.meter_left("100/minute", "m", key)
+    assert (fresh.limit, fresh.remaining, fresh.reset_seconds) == (100, 100, 0.0)
+    await limiter.meter_add("100/minute", "m", key, amount=60)
+    assert (await limiter.meter_left("100/minute", "m", key)).remaining == 40
+    # an amount known only afterwards is counted whole, and the meter is then spent
+    await limiter.meter_add("100/minute", "m", key, amount=70)
+    spent = await limiter.meter_left("100/minute", "m", key)
+    assert spent.remaining == 0
+    assert 0 < spent.reset_seconds <= 60
+    await limiter.meter_clear("100/minute", "m", key)
+    assert (await limiter.meter_left("100/minute", "m", key)).remaining == 100
+
+
+async def test_meters_and_windows_of_one_key_are_separate(limiter: RateLimiter) -> None:
+    key = uuid.uuid4().hex
+    await limiter.meter_add("2/minute", "s", key, amount=5)
+    assert await limiter.hit("2/minute", "s", key)

@@ -13,6 +13,19 @@ from tests.inprocess import Accounts, Principal, Team, assert_error
 SECRET = "sk-tenant-canary-0123456789abcdef"
 
 
+# Storing provider keys (BYOK) is a Gold feature: this module's tenants are on Gold.
+@pytest.fixture
+async def owner(accounts: Accounts) -> Principal:
+    return await accounts.gold(await accounts.tenant())
+
+
+@pytest.fixture(scope="module")
+async def team(accounts: Accounts) -> Team:
+    made = await accounts.team()
+    await accounts.gold(made.owner)
+    return made
+
+
 async def store(who: Principal, **body: Any) -> dict[str, Any]:
     r = await who.http.post(
         "/provider-keys", json={"provider": "openai", "api_key": SECRET, **body}

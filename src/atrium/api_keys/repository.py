@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -113,6 +114,26 @@ class ApiKeyRepository:
             )
             .values(last_used_at=now)
         )
+
+    async def set_limits(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: uuid.UUID,
+        key_id: uuid.UUID,
+        limits: dict[str, Any],
+    ) -> None:
+        await session.execute(
+            update(ApiKey)
+            .where(ApiKey.tenant_id == tenant_id, ApiKey.id == key_id)
+            .values(limits=limits)
+        )
+
+    async def limits_of(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, key_id: uuid.UUID
+    ) -> dict[str, Any] | None:
+        stmt = select(ApiKey.limits).where(ApiKey.tenant_id == tenant_id, ApiKey.id == key_id)
+        return await session.scalar(stmt)
 
 
 api_key_repository = ApiKeyRepository()

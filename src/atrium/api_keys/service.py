@@ -27,6 +27,7 @@ from atrium.kit.errors import Forbidden, NotFound, Unauthorized
 from atrium.kit.invalidation import TenantChanges
 from atrium.kit.models import utcnow
 from atrium.kit.security import digest, new_tenant_secret, parse_tenant_secret
+from atrium.tenants.limits import LimitOverrides
 
 API_KEY_PREFIX = "atr_"
 
@@ -114,6 +115,44 @@ class ApiKeyService:
         )
         self._changes.announce(session, tenant_id)
         return revoked
+
+    async def set_limits(
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        key_id: uuid.UUID,
+        limits: LimitOverrides,
+        client: ClientInfo,
+    ) -> LimitOverrides:
+        """Narrow one key's limits below the plan's (tenant admins only); replaces any set
+        before. Every replica applies them within its cache's lifetime."""
+        auth.require_admin("Only tenant owners and admins can set a key's limits")
+        key = await api_key_repository.get(session, tenant_id=auth.tenant_id, key_id=key_id)
+        if key is None or key.revoked_at is not None:
+            raise NotFound("API key not found")
+        stored = limits.model_dump(exclude_none=True)
+        await api_key_repository.set_limits(
+            session, tenant_id=auth.tenant_id, key_id=key_id, limits=stored
+        )
+        self._changes.announce(session, auth.tenant_id)
+        await audit_service.record_by(
+            session=session,
+            auth=auth,
+            action="api_key.limits_changed",
+            client=client,
+            target_type="api_key",
+            target_id=key_id,
+            details={"limits": stored},
+        )
+        return LimitOverrides.model_validate(stored)
+
+    async def overrides(
+        self, *, session: AsyncSession, tenant_id: uuid.UUID, key_id: uuid.UUID
+    ) -> LimitOverrides | None:
+        """The limits set on one key, or None when it has none (or does not exist)."""
+        stored = await api_key_repository.limits_of(session, tenant_id=tenant_id, key_id=key_id)
+        return LimitOverrides.model_validate(stored) if stored else None
 
     async def authenticate(self, *, session: AsyncSession, presented: str) -> AuthContext:
         secret = parse_tenant_secret(API_KEY_PREFIX, presented)

@@ -23,8 +23,9 @@ from atrium.assistants.schemas import (
 )
 from atrium.auth.context import AuthContext
 from atrium.auth.permissions import Action, Resource, require, require_on
-from atrium.kit.errors import BadRequest, Conflict, NotFound, QuotaExceeded
+from atrium.kit.errors import BadRequest, Conflict, Forbidden, NotFound, QuotaExceeded
 from atrium.kit.models import utcnow
+from atrium.tenants.limits import Feature
 from atrium.tenants.service import TenantService
 
 GRAPHS = frozenset({GRAPH_ID})
@@ -78,6 +79,8 @@ class AssistantService:
             raise Conflict(f"Assistant {assistant_id} already exists", field="assistant_id")
         await self._check_quota(session=session, auth=auth)
         config = data.config.model_dump(exclude_none=True) if data.config else {}
+        context = _merge_context(data, {})
+        await self._check_tools(auth=auth, context=context)
         assistant = Assistant(
             tenant_id=auth.tenant_id,
             id=assistant_id,
@@ -85,7 +88,7 @@ class AssistantService:
             name=data.name or "Untitled",
             description=data.description,
             config=config,
-            context=_merge_context(data, {}),
+            context=context,
             metadata_=data.metadata or {},
             version=1,
             created_by=auth.user_id,
@@ -105,6 +108,13 @@ class AssistantService:
             count = await assistant_repository.count(session, tenant_id=auth.tenant_id)
             if count >= limit:
                 raise QuotaExceeded(f"Your plan allows {limit} assistants")
+
+    async def _check_tools(self, *, auth: AuthContext, context: dict[str, Any]) -> None:
+        """A plan without `tools` runs assistants that only talk: none may be given tools."""
+        if context.get("tools") and not (await self._tenants.plan_limits(auth.plan_id)).has(
+            Feature.tools
+        ):
+            raise Forbidden("Your plan does not include tools", field="tools")
 
     async def _snapshot(self, session: AsyncSession, assistant: Assistant) -> None:
         await assistant_repository.add_version(
@@ -180,6 +190,7 @@ class AssistantService:
         if data.config is not None:
             assistant.config = data.config.model_dump(exclude_none=True)
         assistant.context = _merge_context(data, assistant.context)
+        await self._check_tools(auth=auth, context=assistant.context)
         if data.metadata:
             assistant.metadata_ = {**assistant.metadata_, **data.metadata}
         if data.name:

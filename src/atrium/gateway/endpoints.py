@@ -29,6 +29,7 @@ from atrium.gateway.schemas import (
 )
 from atrium.gateway.service import GatewayCall, GatewayService
 from atrium.kit.deps import provided
+from atrium.quotas.service import HEADERS_STATE
 
 router = APIRouter(prefix="/v1", tags=["gateway"])
 
@@ -38,9 +39,10 @@ GatewayServiceDep = Annotated[GatewayService, Depends(provided("gateway_service"
 # (400 here), 4XX and 5XX to every operation.
 _ERRORS = {
     401: "Missing or invalid credential",
-    403: "The plan does not include the model",
+    403: "The plan does not include the gateway or the model",
     404: "Unknown model, or none of its providers is configured",
-    429: "The plan's requests per minute, or the provider's rate limit",
+    429: "The requests or tokens per minute of the plan (or of the key or member), or the "
+    "provider's rate limit; `Retry-After` says when to retry",
     502: "The provider failed after retries and fallbacks",
     503: "Atrium is overloaded; retry after `Retry-After`",
     504: "The provider timed out",
@@ -60,6 +62,7 @@ async def gateway_call(request: Request, gateway: GatewayServiceDep) -> GatewayC
     call = await gateway.authenticate(
         credential_from(request), request.scope.get("state", {}).get("request_id")
     )
+    request.scope.setdefault("state", {})[HEADERS_STATE] = call.ratelimit_headers
     structlog.contextvars.bind_contextvars(
         tenant_id=str(call.auth.tenant_id),
         user_id=str(call.auth.user_id) if call.auth.user_id else None,

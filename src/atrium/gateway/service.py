@@ -9,7 +9,7 @@ import struct
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,15 +19,15 @@ from atrium.gateway.assistants import AssistantModels, is_assistant
 from atrium.gateway.errors import UpstreamFailed, openai_error
 from atrium.gateway.schemas import ChatCompletionRequest, EmbeddingRequest
 from atrium.kit.db import Database
-from atrium.kit.errors import BadRequest, QuotaExceeded
-from atrium.kit.ratelimit import RateLimiter
+from atrium.kit.errors import BadRequest, Forbidden
 from atrium.kit.security import digest
 from atrium.provider_keys.models import ProviderKey
 from atrium.provider_keys.service import ProviderKeyService
 from atrium.providers.router import Deployment
 from atrium.providers.service import Caller, ProviderService
 from atrium.providers.types import Credentials, Json, UpstreamError
-from atrium.tenants.limits import PlanLimits
+from atrium.quotas.service import QuotaService
+from atrium.tenants.limits import Feature
 from atrium.tenants.service import TenantService
 
 # A credential's principal and its tenant's stored provider keys (sealed).
@@ -41,6 +41,8 @@ class GatewayCall:
     auth: AuthContext
     caller: Caller
     tenant_keys: dict[str, ProviderKey]
+    # The caller's rate-limit windows after this call was admitted (`x-ratelimit-*`).
+    ratelimit_headers: dict[str, str]
 
 
 class _AuthCache:
@@ -87,7 +89,7 @@ class GatewayService:
         self,
         *,
         db: Database,
-        limiter: RateLimiter,
+        quotas: QuotaService,
         providers: ProviderService,
         tenant_service: TenantService,
         provider_key_service: ProviderKeyService,
@@ -95,7 +97,7 @@ class GatewayService:
         assistants: AssistantModels,
     ) -> None:
         self._db = db
-        self._limiter = limiter
+        self._quotas = quotas
         self._providers = providers
         self._tenant_service = tenant_service
         self._provider_key_service = provider_key_service
@@ -117,16 +119,24 @@ class GatewayService:
             auth, keys = cached
         else:
             auth, keys = await self._single_flight(cache_key, credential)
-        limits = await self._tenant_service.plan_limits(auth.plan_id)
-        await self._spend_request(auth.tenant_id, limits)
+        plan = await self._tenant_service.plan_limits(auth.plan_id)
+        if not plan.has(Feature.gateway):
+            raise Forbidden("Your plan does not include the OpenAI-compatible gateway")
+        allowance = await self._quotas.admit(auth)
         caller = Caller(
             tenant_id=auth.tenant_id,
             user_id=auth.user_id,
             api_key_id=auth.api_key_id,
-            allowed_models=limits.allowed_models,
+            allowed_models=plan.allowed_models,
             request_id=request_id,
         )
-        return GatewayCall(auth=auth, caller=caller, tenant_keys=keys)
+        # A plan without BYOK calls with the platform's keys only, whatever is stored.
+        return GatewayCall(
+            auth=auth,
+            caller=caller,
+            tenant_keys=keys if plan.has(Feature.byok) else {},
+            ratelimit_headers=allowance.headers,
+        )
 
     async def _single_flight(self, cache_key: bytes, credential: str) -> _Authenticated:
         """One database lookup per credential at a time: when a busy key's cache entry
@@ -163,20 +173,6 @@ class GatewayService:
         finally:
             del in_flight[cache_key]
 
-    async def _spend_request(self, tenant_id: uuid.UUID, limits: PlanLimits) -> None:
-        """The plan's requests per minute, counted per tenant (in Redis when configured, so
-        every replica counts against the same allowance)."""
-        per_minute = limits.requests_per_minute
-        if per_minute is None:
-            return
-        rate = f"{per_minute}/minute"
-        if not await self._limiter.hit(rate, "plan-rpm", str(tenant_id)):
-            wait = await self._limiter.retry_after(rate, "plan-rpm", str(tenant_id)) or 1
-            raise QuotaExceeded(
-                f"Your plan allows {per_minute} requests per minute",
-                headers={"Retry-After": str(wait)},
-            )
-
     async def _deployments(self, model: str, call: GatewayCall) -> list[Deployment]:
         providers = self._providers
         model_id = providers.resolve(model, call.caller)
@@ -203,6 +199,7 @@ class GatewayService:
             raise UpstreamFailed(error) from None
         if not result.get("model"):
             result["model"] = deployments[0].model_id
+        await self._quotas.spend_tokens(call.auth, _total_tokens(result.get("usage")))
         return result
 
     async def chat_stream(
@@ -222,7 +219,12 @@ class GatewayService:
             first = None
         except UpstreamError as error:
             raise UpstreamFailed(error) from None
-        return _frames(first, chunks, include_usage)
+        auth = call.auth
+
+        async def spend(tokens: int) -> None:
+            await self._quotas.spend_tokens(auth, tokens)
+
+        return _frames(first, chunks, include_usage, spend)
 
     async def embeddings(self, request: EmbeddingRequest, call: GatewayCall) -> Json:
         """Embeddings in OpenAI's shape (`float` or `base64`)."""
@@ -234,6 +236,7 @@ class GatewayService:
             result = await self._providers.embed(deployments, texts, call.caller)
         except UpstreamError as error:
             raise UpstreamFailed(error) from None
+        await self._quotas.spend_tokens(call.auth, result.usage.input_tokens)
         data: list[dict[str, Any]] = []
         for index, vector in enumerate(result.vectors):
             if request.dimensions:
@@ -264,13 +267,33 @@ class GatewayService:
         }
 
 
+def _total_tokens(usage: Any) -> int:
+    if not isinstance(usage, dict):
+        return 0
+    total = usage.get("total_tokens")
+    if not isinstance(total, int):
+        total = sum(
+            v
+            for v in (usage.get("prompt_tokens"), usage.get("completion_tokens"))
+            if isinstance(v, int)
+        )
+    return max(0, total)
+
+
 async def _frames(
-    first: Json | None, chunks: AsyncIterator[Json], include_usage: bool
+    first: Json | None,
+    chunks: AsyncIterator[Json],
+    include_usage: bool,
+    spend: Callable[[int], Awaitable[None]],
 ) -> AsyncIterator[bytes]:
+    spent = 0
     try:
-        if first is not None and (include_usage or first.get("choices")):
-            yield _frame(first)
+        if first is not None:
+            spent = _total_tokens(first.get("usage")) or spent
+            if include_usage or first.get("choices"):
+                yield _frame(first)
         async for item in chunks:
+            spent = _total_tokens(item.get("usage")) or spent
             if not item.get("choices") and not include_usage:
                 continue  # the usage chunk, which this client did not ask for
             if not include_usage:
@@ -282,6 +305,8 @@ async def _frames(
         return
     finally:
         await chunks.aclose()  # type: ignore[attr-defined]
+        # Counted however the stream ends (a client gone away still used the tokens).
+        await spend(spent)
     yield b"data: [DONE]\n\n"
 
 

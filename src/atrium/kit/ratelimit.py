@@ -2,19 +2,35 @@
 
 Keys are namespaced by the caller (tenant, account or address) so one tenant's traffic
 never spends another's allowance.
+
+Two kinds of window:
+- requests (`hit`): a sliding window counter that refuses a hit it cannot afford;
+- meters (`meter_left`, `meter_add`): a fixed window that counts whatever is added, even
+  past its limit, for amounts known only afterwards (the tokens a model call used). A
+  meter refuses the next call once it is spent, not the call that spends it.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
-from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from limits.aio.strategies import FixedWindowRateLimiter, SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 from redis.asyncio import ConnectionPool
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One window's state: its limit, what is left of it, and seconds until it resets."""
+
+    limit: int
+    remaining: int
+    reset_seconds: float
 
 
 class RateLimiter:
@@ -31,6 +47,9 @@ class RateLimiter:
         # A sliding window counter: two counters per key (O(1) in memory and in Redis),
         # where a moving window keeps one entry per hit and costs more with every request.
         self._strategy = SlidingWindowCounterRateLimiter(self.storage)
+        # Meters count after the fact: a fixed window's counter is incremented even past
+        # its limit, where the sliding counter would refuse (and not count) the amount.
+        self._meter = FixedWindowRateLimiter(self.storage)
         self._items: dict[str, RateLimitItem] = {}
 
     @classmethod
@@ -58,12 +77,37 @@ class RateLimiter:
         stats = await self._strategy.get_window_stats(item, *key)
         return max(1, math.ceil(stats.reset_time - time.time()))
 
-    async def hit(self, rate: str, *key: str) -> bool:
-        """Spend one unit; False when the limit was already reached."""
-        return await self._strategy.hit(self._item(rate), *key)
+    async def hit(self, rate: str, *key: str, cost: int = 1) -> bool:
+        """Spend `cost` units; False (and nothing spent) when that would pass the limit."""
+        return await self._strategy.hit(self._item(rate), *key, cost=cost)
+
+    async def can_hit(self, rate: str, *key: str, cost: int = 1) -> bool:
+        """Whether `hit` with this cost would be allowed now (spends nothing)."""
+        return await self._strategy.test(self._item(rate), *key, cost=cost)
+
+    async def window(self, rate: str, *key: str) -> Window:
+        """The request window's limit, remaining hits and seconds until one more is free."""
+        item = self._item(rate)
+        stats = await self._strategy.get_window_stats(item, *key)
+        return Window(item.amount, stats.remaining, max(0.0, stats.reset_time - time.time()))
 
     async def clear(self, rate: str, *key: str) -> None:
         await self._strategy.clear(self._item(rate), *key)
+
+    async def meter_left(self, rate: str, *key: str) -> Window:
+        """A meter's limit, what is left of it (0 once spent) and seconds until it resets."""
+        item = self._item(rate)
+        stats = await self._meter.get_window_stats(item, *key)
+        reset = stats.reset_time - time.time() if stats.remaining < item.amount else 0.0
+        return Window(item.amount, stats.remaining, max(0.0, reset))
+
+    async def meter_add(self, rate: str, *key: str, amount: int) -> None:
+        """Count `amount` on a meter, past its limit if need be."""
+        if amount > 0:
+            await self._meter.hit(self._item(rate), *key, cost=amount)
+
+    async def meter_clear(self, rate: str, *key: str) -> None:
+        await self._meter.clear(self._item(rate), *key)
 
     async def check(self) -> bool:
         return await self.storage.check()

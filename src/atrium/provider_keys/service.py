@@ -15,7 +15,7 @@ from atrium.auth.permissions import Action, Resource, require
 from atrium.kit.crypto import SecretBox
 from atrium.kit.db import set_tenant
 from atrium.kit.deps import ClientInfo
-from atrium.kit.errors import Conflict, NotFound
+from atrium.kit.errors import Conflict, Forbidden, NotFound
 from atrium.kit.invalidation import TenantChanges
 from atrium.kit.logging import get_logger
 from atrium.kit.netguard import check_public_url
@@ -23,6 +23,7 @@ from atrium.provider_keys.models import ProviderKey
 from atrium.provider_keys.repository import provider_key_repository
 from atrium.provider_keys.schemas import ProviderKeyCreate
 from atrium.providers.types import Credentials
+from atrium.tenants.limits import Feature
 from atrium.tenants.service import TenantService
 
 _log = get_logger("atrium.provider_keys")
@@ -49,6 +50,8 @@ class ProviderKeyService:
         client: ClientInfo,
     ) -> ProviderKey:
         require(auth, Resource.tenant_secrets, Action.change)
+        if not (await self._tenants.plan_limits(auth.plan_id)).has(Feature.byok):
+            raise Forbidden("Your plan does not include your own provider keys (BYOK)")
         base_url = str(data.base_url).rstrip("/") if data.base_url else None
         if base_url is not None:
             tenant = await self._tenants.current(session=session, auth=auth)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Response, status
+from fastapi import APIRouter, Body, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from atrium.auth.context import AuthContext
 from atrium.auth.dependencies import AuthDep, BriefAuthDep, TenantAdminDep
 from atrium.kit.deps import SessionDep, SettingsDep
+from atrium.quotas.dependencies import QuotaServiceDep, admit
 from atrium.runs import modes, sse, webhooks
 from atrium.runs.dependencies import RunServiceDep, RunStreamsDep
 from atrium.runs.models import Run
@@ -121,8 +122,11 @@ async def create_run(
     session: SessionDep,
     run_service: RunServiceDep,
     response: Response,
+    request: Request,
+    quotas: QuotaServiceDep,
 ) -> RunPublic:
     """Start a background run on a thread."""
+    await admit(request, quotas, auth)
     run, _ = await run_service.create(session=session, auth=auth, thread_ref=thread_id, data=data)
     response.headers["Content-Location"] = _paths(run, False)[1]
     return public(run)
@@ -140,8 +144,11 @@ async def stream_run(
     run_service: RunServiceDep,
     thread_service: ThreadServiceDep,
     streams: RunStreamsDep,
+    request: Request,
+    quotas: QuotaServiceDep,
 ) -> sse.EventStreamResponse:
     """Start a run and stream its events (SSE)."""
+    await admit(request, quotas, auth)
     run = await run_service.start(auth=auth, thread_ref=thread_id, data=data)
     return await _stream(
         auth=auth,
@@ -155,9 +162,15 @@ async def stream_run(
 
 @router.post("/threads/{thread_id}/runs/wait", response_model=RunOutputPublic)
 async def wait_run(
-    thread_id: str, data: RunCreate, auth: BriefAuthDep, run_service: RunServiceDep
+    thread_id: str,
+    data: RunCreate,
+    auth: BriefAuthDep,
+    run_service: RunServiceDep,
+    request: Request,
+    quotas: QuotaServiceDep,
 ) -> JSONResponse:
     """Start a run and answer with its final state when it ends."""
+    await admit(request, quotas, auth)
     run = await run_service.start(auth=auth, thread_ref=thread_id, data=data)
     output = await run_service.wait_for(run=run)
     base = _paths(run, False)[1]
@@ -171,8 +184,11 @@ async def create_stateless_run(
     session: SessionDep,
     run_service: RunServiceDep,
     response: Response,
+    request: Request,
+    quotas: QuotaServiceDep,
 ) -> RunPublic:
     """Start a background run on a new, temporary thread."""
+    await admit(request, quotas, auth)
     run, _ = await run_service.create(
         session=session, auth=auth, thread_ref=None, data=data, background=True
     )
@@ -186,8 +202,11 @@ async def create_batch(
     auth: AuthDep,
     session: SessionDep,
     run_service: RunServiceDep,
+    request: Request,
+    quotas: QuotaServiceDep,
 ) -> list[RunPublic]:
     """Start several background runs, each on a new temporary thread."""
+    await admit(request, quotas, auth, requests=max(1, len(data)))
     created = []
     for item in data:
         run, _ = await run_service.create(
@@ -204,8 +223,11 @@ async def stream_stateless_run(
     run_service: RunServiceDep,
     thread_service: ThreadServiceDep,
     streams: RunStreamsDep,
+    request: Request,
+    quotas: QuotaServiceDep,
 ) -> sse.EventStreamResponse:
     """Run on a temporary thread and stream its events."""
+    await admit(request, quotas, auth)
     run = await run_service.start(auth=auth, thread_ref=None, data=data)
     return await _stream(
         auth=auth,
@@ -223,8 +245,11 @@ async def wait_stateless_run(
     auth: BriefAuthDep,
     run_service: RunServiceDep,
     thread_service: ThreadServiceDep,
+    request: Request,
+    quotas: QuotaServiceDep,
 ) -> JSONResponse:
     """Run on a temporary thread and answer with the final state."""
+    await admit(request, quotas, auth)
     run = await run_service.start(auth=auth, thread_ref=None, data=data)
     output = await run_service.wait_for(run=run)
     if data.on_completion == OnCompletion.delete:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,6 +49,22 @@ class RunRepository:
             .offset(offset)
         )
         return list(rows)
+
+    async def lock_tenant_runs(self, session: AsyncSession, *, tenant_id: uuid.UUID) -> None:
+        """Serialise run creation within one tenant until this transaction ends, so two
+        concurrent creations cannot both see room for one more run."""
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"atrium.runs.concurrent:{tenant_id}"},
+        )
+
+    async def count_active(self, session: AsyncSession, *, tenant_id: uuid.UUID) -> int:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(Run)
+            .where(Run.tenant_id == tenant_id, Run.status.in_(ACTIVE))
+        )
+        return count or 0
 
     async def active_for_thread(
         self, session: AsyncSession, *, tenant_id: uuid.UUID, thread_id: uuid.UUID

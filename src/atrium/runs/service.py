@@ -21,6 +21,7 @@ from atrium.kit.models import utcnow
 from atrium.runs import modes, tasks
 from atrium.runs.executor import DEFAULT_MAX_STEPS
 from atrium.runs.hub import Batch, LiveEvent, RunHub
+from atrium.runs.limits import RunLimits
 from atrium.runs.models import Run
 from atrium.runs.reader import RunReader
 from atrium.runs.repository import run_repository
@@ -73,7 +74,9 @@ class RunService:
         reader: RunReader,
         assistant_service: AssistantService,
         thread_service: ThreadService,
+        limits: RunLimits,
     ) -> None:
+        self._limits = limits
         self._db, self._hub, self._queue, self._reader = db, hub, queue, reader
         self._wakeups = wakeups
         self._assistants, self._threads = assistant_service, thread_service
@@ -90,6 +93,7 @@ class RunService:
         """Create a run and queue it. Without a thread it gets a temporary one, which its
         worker deletes at the end of a `background` run (`on_completion: delete`); whoever
         streams or waits for a run deletes it otherwise, once the output is read."""
+        await self._limits.admit(session=session, auth=auth)
         stream_modes = modes.parse(data.stream_mode)
         if data.command is not None and data.command.resume is not None and thread_ref is None:
             raise BadRequest("A command needs a thread to resume", field="command")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +55,28 @@ class TenantRepository:
         self, session: AsyncSession, *, tenant_id: uuid.UUID, user_id: uuid.UUID
     ) -> Membership | None:
         stmt = select(Membership).where(
+            Membership.tenant_id == tenant_id, Membership.user_id == user_id
+        )
+        return await session.scalar(stmt)
+
+    async def set_member_limits(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: uuid.UUID,
+        user_id: uuid.UUID,
+        limits: dict[str, Any],
+    ) -> None:
+        await session.execute(
+            update(Membership)
+            .where(Membership.tenant_id == tenant_id, Membership.user_id == user_id)
+            .values(limits=limits)
+        )
+
+    async def member_limits(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, user_id: uuid.UUID
+    ) -> dict[str, Any] | None:
+        stmt = select(Membership.limits).where(
             Membership.tenant_id == tenant_id, Membership.user_id == user_id
         )
         return await session.scalar(stmt)

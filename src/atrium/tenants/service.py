@@ -19,7 +19,7 @@ from atrium.kit.invalidation import TenantChanges
 from atrium.kit.mail import Mail, Mailer
 from atrium.kit.models import utcnow
 from atrium.kit.security import new_tenant_secret, parse_tenant_secret
-from atrium.tenants.limits import PlanLimits
+from atrium.tenants.limits import LimitOverrides, PlanLimits
 from atrium.tenants.models import Invitation, Membership, Plan, Tenant
 from atrium.tenants.repository import tenant_repository
 from atrium.tenants.schemas import InvitationCreate, MemberRole, TenantAdminUpdate
@@ -217,6 +217,48 @@ class TenantService:
             details={"from": previous, "to": role},
         )
         return membership, user
+
+    async def set_member_limits(
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        user_id: uuid.UUID,
+        limits: LimitOverrides,
+        client: ClientInfo,
+    ) -> LimitOverrides:
+        """Narrow one member's limits below the plan's (tenant admins only); replaces any
+        set before, and applies to the member's API keys too."""
+        auth.require_admin("Only tenant owners and admins can set a member's limits")
+        stored_before = await tenant_repository.member_limits(
+            session, tenant_id=auth.tenant_id, user_id=user_id
+        )
+        if stored_before is None:
+            raise NotFound("Member not found")
+        stored = limits.model_dump(exclude_none=True)
+        await tenant_repository.set_member_limits(
+            session, tenant_id=auth.tenant_id, user_id=user_id, limits=stored
+        )
+        self._changes.announce(session, auth.tenant_id)
+        await audit_service.record_by(
+            session=session,
+            auth=auth,
+            action="member.limits_changed",
+            client=client,
+            target_type="user",
+            target_id=user_id,
+            details={"limits": stored},
+        )
+        return LimitOverrides.model_validate(stored)
+
+    async def member_overrides(
+        self, *, session: AsyncSession, tenant_id: uuid.UUID, user_id: uuid.UUID
+    ) -> LimitOverrides | None:
+        """The limits set on one member, or None when none are (or they are no member)."""
+        stored = await tenant_repository.member_limits(
+            session, tenant_id=tenant_id, user_id=user_id
+        )
+        return LimitOverrides.model_validate(stored) if stored else None
 
     async def remove_member(
         self, *, session: AsyncSession, auth: AuthContext, user_id: uuid.UUID, client: ClientInfo
