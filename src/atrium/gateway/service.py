@@ -125,6 +125,8 @@ class GatewayService:
             api_key_id=auth.api_key_id,
             allowed_models=limits.allowed_models,
             request_id=request_id,
+            limits=limits,
+            plan_id=auth.plan_id,
         )
         return GatewayCall(auth=auth, caller=caller, tenant_keys=keys)
 
