@@ -9,13 +9,14 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import openai
 import psycopg
+from openai.types.chat import ChatCompletionMessageParam
 
 from atrium.providers.service import prompt_tokens_bound
 
-MESSAGES = [{"role": "user", "content": "How much is left of my budget?"}]
+PROMPT = "How much is left of my budget?"
+MESSAGES = [{"role": "user", "content": PROMPT}]
 MAX_TOKENS = 40
 
 
@@ -69,17 +70,17 @@ def recorded_tokens(db: psycopg.Connection[Any], tenant_id: str, calls: int) -> 
 async def stream_calls(urls: list[str], key: str, calls: int, model: str) -> list[Any]:
     """`calls` concurrent streamed completions through the OpenAI SDK, spread over `urls`;
     each result is the provider-reported usage of a call that succeeded, or the SDK's error."""
-    http = httpx.AsyncClient(limits=httpx.Limits(max_connections=calls + 10), timeout=120)
     clients = [
-        openai.AsyncOpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0, http_client=http)
+        openai.AsyncOpenAI(base_url=f"{url}/v1", api_key=key, max_retries=0, timeout=120)
         for url in urls
     ]
+    messages: list[ChatCompletionMessageParam] = [{"role": "user", "content": PROMPT}]
 
     async def one(i: int) -> Any:
         try:
             stream = await clients[i % len(clients)].chat.completions.create(
                 model=model,
-                messages=MESSAGES,  # type: ignore[arg-type]
+                messages=messages,
                 max_tokens=MAX_TOKENS,
                 stream=True,
                 stream_options={"include_usage": True},
@@ -94,4 +95,5 @@ async def stream_calls(urls: list[str], key: str, calls: int, model: str) -> lis
     try:
         return await asyncio.gather(*(one(i) for i in range(calls)))
     finally:
-        await http.aclose()
+        for client in clients:
+            await client.close()

@@ -33,11 +33,10 @@ def test_concurrent_calls_cannot_overspend(
     results = asyncio.run(stream_calls([slow_server.url], key, CALLS, "scripted/slow"))
 
     served = [r for r in results if not isinstance(r, Exception)]
-    refused = [r for r in results if isinstance(r, Exception)]
+    refused = [r for r in results if isinstance(r, openai.RateLimitError)]
     assert len(served) == ALLOWED
-    assert all(isinstance(r, openai.RateLimitError) for r in refused), refused[:1]
+    assert len(refused) == CALLS - ALLOWED
     body: Any = refused[0].body
-    assert refused[0].status_code == 429
     assert body["code"] == "budget_exceeded"
     assert "monthly token budget" in body["message"]
     reported = sum(u.total_tokens for u in served)
