@@ -22,6 +22,7 @@ from atrium.auth.service import AuthService
 from atrium.auth.sessions import SessionService
 from atrium.auth.throttle import LoginThrottle
 from atrium.auth.tokens import TokenSigner
+from atrium.budgets.service import BudgetService
 from atrium.db.urls import DatabaseUrls
 from atrium.gateway.assistants import AssistantModels
 from atrium.gateway.service import GatewayService
@@ -100,7 +101,8 @@ async def open_runtime(
         )
         stack.push_async_callback(limiter.close)
         usage = UsageRecorder(db, flush_seconds=settings.usage_flush_seconds)
-        providers = ProviderService(settings, usage)
+        budgets = BudgetService(db=db, reservation_seconds=settings.budget_reservation_seconds)
+        providers = ProviderService(settings, usage, budgets=budgets)
         stack.push_async_callback(providers.close)
         usage.start()
         stack.push_async_callback(usage.close)

@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     scripted_models: bool = False
     scripted_slow_delay_seconds: float = Field(default=0.05, ge=0, le=10)
     usage_flush_seconds: float = Field(default=1.0, gt=0, le=60)
+    # A budget reservation left by a process that died is released after this long; it must
+    # outlast the longest model call (timeout times attempts, plus a stream's length).
+    budget_reservation_seconds: float = Field(default=900.0, gt=0, le=86_400)
+    # Under a monthly budget, a chat call that names no `max_tokens` is capped at this many
+    # output tokens, so its worst case is known before it starts.
+    budget_default_max_output_tokens: int = Field(default=4096, ge=1, le=1_000_000)
     workers_in_process: bool = True
     run_concurrency: int = Field(default=1000, ge=1, le=10_000)
     run_max_seconds: float = Field(default=900.0, gt=0, le=86_400)

@@ -44,6 +44,9 @@ class Deployment:
     adapter: Adapter
     creds: Credentials
     tenant_scope: str | None  # set for a tenant's own key: its cooldown is the tenant's alone
+    # The model's metric label: its id when the catalogue knows it, else a fixed word, so a
+    # tenant's made-up model names never become label values.
+    metric_model: str = "unpriced"
 
     @property
     def cooldown_key(self) -> str:
@@ -117,7 +120,9 @@ class Router:
         return min(backoff + random.uniform(0, backoff / 2), self.policy.max_retry_wait)  # noqa: S311
 
     def _failed(self, deployment: Deployment, error: UpstreamError) -> None:
-        metrics.UPSTREAM_ERRORS.labels(deployment.provider, deployment.model_id, error.kind).inc()
+        metrics.UPSTREAM_ERRORS.labels(
+            deployment.provider, deployment.metric_model, error.kind
+        ).inc()
         if error.retryable or error.kind == ErrorKind.auth:
             self.cooldowns.failed(deployment.cooldown_key, self.policy)
 

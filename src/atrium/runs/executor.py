@@ -188,6 +188,8 @@ class RunExecutor:
             assistant_id=run.assistant_id,
             request_id=str(run.id),
             on_usage=totals.add,
+            limits=limits,
+            plan_id=plan_id,
         )
         model_id = self._providers.resolve(
             str(fields.get("model") or self._settings.default_model), caller

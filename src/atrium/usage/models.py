@@ -25,6 +25,8 @@ class UsageRecord(Base):
     input_tokens: Mapped[int]
     output_tokens: Mapped[int]
     estimated: Mapped[bool] = mapped_column(default=False)
+    # A BYOK call to a model the catalogue has no price for: recorded at cost 0.
+    unpriced: Mapped[bool] = mapped_column(default=False)
     cost_usd: Mapped[Decimal] = mapped_column(Numeric(20, 10))
     latency_ms: Mapped[int]
     ttft_ms: Mapped[int | None]

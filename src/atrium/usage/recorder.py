@@ -36,6 +36,7 @@ class UsageEvent:
     status: str
     created_at: dt.datetime
     estimated: bool = False
+    unpriced: bool = False
     ttft_ms: int | None = None
     user_id: uuid.UUID | None = None
     api_key_id: uuid.UUID | None = None
