@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from tests.support import Account, Mailbox, register, unique_email
+from tests.support import Account, Mailbox, premium, register, unique_email
 
 TENANT_TABLES = (
     "tenants",
@@ -51,7 +51,7 @@ def populated_tenant(base_url: str, mailbox: Mailbox) -> tuple[Account, dict[str
     provider_key = owner.api.post(
         "/provider-keys", json={"provider": "groq", "api_key": "gsk_b_tenant_secret_0001"}
     ).json()
-    owner.api.post("/tenants/subscribe", json={"plan_id": "premium"})
+    premium(owner)
     assistant = owner.api.post(
         "/assistants", json={"graph_id": "agent", "context": {"model": "scripted/fast"}}
     ).json()

@@ -22,6 +22,8 @@ from atrium.auth.service import AuthService
 from atrium.auth.sessions import SessionService
 from atrium.auth.throttle import LoginThrottle
 from atrium.auth.tokens import TokenSigner
+from atrium.billing.payments import StripePayments
+from atrium.billing.service import BillingService
 from atrium.db.urls import DatabaseUrls
 from atrium.gateway.assistants import AssistantModels
 from atrium.gateway.service import GatewayService
@@ -77,6 +79,7 @@ class Runtime:
     run_service: RunService
     google: GoogleSignIn
     gateway_service: GatewayService
+    billing_service: BillingService
 
 
 @contextlib.asynccontextmanager
@@ -130,6 +133,18 @@ async def open_runtime(
             base_url=settings.base_url,
             invitation_ttl_seconds=settings.invitation_ttl_seconds,
         )
+        payments = StripePayments.from_settings(settings)
+        if payments is not None:
+            stack.push_async_callback(payments.close)
+        billing_service = BillingService(
+            db=db,
+            tenants=tenant_service,
+            payments=payments,
+            grace_days=settings.stripe_grace_days,
+            sweep_seconds=settings.stripe_sweep_seconds,
+        )
+        billing_service.start()
+        stack.push_async_callback(billing_service.close)
         api_key_service = ApiKeyService(changes=tenant_changes)
         provider_key_service = ProviderKeyService(
             secrets=secrets, changes=tenant_changes, tenants=tenant_service
@@ -227,6 +242,7 @@ async def open_runtime(
             auth_service=auth_service,
             google=google,
             gateway_service=gateway_service,
+            billing_service=billing_service,
             assistant_service=assistant_service,
             thread_service=thread_service,
             run_reader=run_reader,
