@@ -81,7 +81,7 @@ def populated_tenant(base_url: str, mailbox: Mailbox) -> tuple[Account, dict[str
 
 # Routes under /admin act across tenants by design; they are platform-admin only and
 # tested in tests/tenants (a tenant's credential gets 403 there).
-PLATFORM_ROUTES = {("PATCH", "/admin/tenants/{tenant_id}")}
+PLATFORM_ROUTES = {("PATCH", "/admin/tenants/{tenant_id}"), ("PATCH", "/admin/plans/{plan_id}")}
 
 
 def attempts(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | None]]:
@@ -183,7 +183,8 @@ def test_foreign_ids_answer_404_and_change_nothing(
     }
     assert id_routes == covered | PLATFORM_ROUTES, id_routes ^ (covered | PLATFORM_ROUTES)
     for method, template in PLATFORM_ROUTES:
-        r = a.api.request(method, template.replace("{tenant_id}", b.tenant_id), json={})
+        path = template.replace("{tenant_id}", b.tenant_id).replace("{plan_id}", "basic")
+        r = a.api.request(method, path, json={})
         assert r.status_code == 403
 
 

@@ -84,10 +84,26 @@ class FakeStripe:
                 received = self._receive()
                 if self._refuse_if_asked():
                     return
+                if self.path.startswith("/v1/subscriptions/"):
+                    sub_id = self.path.removeprefix("/v1/subscriptions/")
+                    updated = stored_subscription(sub_id, received.form["items[0][price]"])
+                    self._answer(200, updated)
+                    return
                 if self.path != "/v1/checkout/sessions":
                     self._answer(404, _error("invalid_request_error", "Unrecognized URL"))
                     return
                 self._answer(200, checkout_session(received.form))
+
+            def do_GET(self) -> None:
+                self._receive()
+                if self._refuse_if_asked():
+                    return
+                prefix = "/v1/subscriptions/"
+                if not self.path.startswith(prefix):
+                    self._answer(404, _error("invalid_request_error", "Unrecognized URL"))
+                    return
+                sub_id = self.path.removeprefix(prefix)
+                self._answer(200, stored_subscription(sub_id, PRICES["premium"]))
 
             def do_DELETE(self) -> None:
                 self._receive()
@@ -114,6 +130,27 @@ class FakeStripe:
 
 def _error(kind: str, message: str) -> dict[str, Any]:
     return {"error": {"type": kind, "message": message}}
+
+
+def stored_subscription(sub_id: str, price: str) -> dict[str, Any]:
+    """A Subscription object as Stripe returns it, with one item on `price`."""
+    return {
+        "id": sub_id,
+        "object": "subscription",
+        "status": "active",
+        "items": {
+            "object": "list",
+            "data": [
+                {
+                    "id": f"si_{sub_id.removeprefix('sub_')}",
+                    "object": "subscription_item",
+                    "price": {"id": price, "object": "price"},
+                    "quantity": 1,
+                }
+            ],
+            "has_more": False,
+        },
+    }
 
 
 def checkout_session(form: dict[str, str]) -> dict[str, Any]:

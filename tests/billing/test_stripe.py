@@ -249,6 +249,29 @@ async def test_subscription_updates_move_the_plan(paying: Accounts, customer: Pr
     assert await plan_of(customer) == "basic"
 
 
+async def test_a_paying_tenant_changes_plan_through_its_subscription(
+    paying: Accounts, customer: Principal, stripe_api: FakeStripe
+) -> None:
+    customer_id, sub = await paid(paying, customer, "premium")
+    checkouts = len(stripe_api.checkouts())
+    r = await customer.http.post("/tenants/subscribe", json={"plan_id": "gold"})
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "pending" and r.json()["checkout_url"] is None
+    assert len(stripe_api.checkouts()) == checkouts  # no second subscription
+    [read, update] = [r for r in stripe_api.requests if r.path == f"/v1/subscriptions/{sub}"]
+    assert (read.method, update.method) == ("GET", "POST")
+    assert update.form["items[0][id]"] == f"si_{sub.removeprefix('sub_')}"
+    assert update.form["items[0][price]"] == fake_stripe.PRICES["gold"]
+    assert update.form["metadata[plan_id]"] == "gold"
+    assert await plan_of(customer) == "premium"  # until Stripe confirms
+    confirmed = fake_stripe.subscription(
+        customer.tenant_id, "gold", sub_id=sub, customer=customer_id, status="active"
+    )
+    r = await deliver(paying, fake_stripe.event("customer.subscription.updated", confirmed))
+    assert r.status_code == 200, r.text
+    assert await plan_of(customer) == "gold"
+
+
 async def test_an_unpaid_subscription_returns_to_basic(
     paying: Accounts, customer: Principal
 ) -> None:

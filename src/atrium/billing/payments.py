@@ -103,6 +103,27 @@ class StripePayments:
             raise PaymentProviderError("Stripe returned a checkout session without a URL")
         return Checkout(id=session.id, url=session.url)
 
+    async def change_price(
+        self, *, subscription_id: str, tenant_id: uuid.UUID, plan_id: str, price_id: str
+    ) -> None:
+        """Switch an existing subscription to another plan's price (prorated), instead of a
+        second subscription; Stripe then reports `customer.subscription.updated`."""
+        try:
+            subscription = await self._client.v1.subscriptions.retrieve_async(subscription_id)
+            # `items` is a StripeObject key, not the dict method of the same name
+            items = subscription["items"]["data"]
+            if not items:
+                raise PaymentProviderError("The Stripe subscription has no item to change")
+            params: dict[str, Any] = {
+                "items": [{"id": items[0]["id"], "price": price_id}],
+                "proration_behavior": "create_prorations",
+                "metadata": {"tenant_id": str(tenant_id), "plan_id": plan_id},
+            }
+            await self._client.v1.subscriptions.update_async(subscription_id, params)  # type: ignore[arg-type]
+        except stripe.StripeError as exc:
+            _log.warning("stripe_change_failed", error_type=type(exc).__name__)
+            raise PaymentProviderError("Stripe did not change the subscription") from exc
+
     async def cancel_subscription(self, subscription_id: str) -> None:
         try:
             await self._client.v1.subscriptions.cancel_async(subscription_id)

@@ -37,9 +37,18 @@ class BillingRepository:
             select(BillingAccount).where(BillingAccount.tenant_id == tenant_id)
         )
 
-    async def add_account(self, session: AsyncSession, account: BillingAccount) -> BillingAccount:
-        session.add(account)
-        await session.flush()
+    async def lock_or_create_account(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID
+    ) -> BillingAccount:
+        """The tenant's account, created if it has none, locked until the transaction ends
+        (two events about one tenant are applied one after the other)."""
+        await session.execute(
+            insert(BillingAccount)
+            .values(tenant_id=tenant_id)
+            .on_conflict_do_nothing(index_elements=[BillingAccount.tenant_id])
+        )
+        account = await self.lock_account(session, tenant_id=tenant_id)
+        assert account is not None
         return account
 
     async def lapsed_tenants(self, session: AsyncSession, *, now: dt.datetime) -> list[uuid.UUID]:

@@ -77,8 +77,9 @@ class BillingService:
         self, *, session: AsyncSession, auth: AuthContext, plan_id: str, client: ClientInfo
     ) -> SubscriptionPublic:
         """An owner's request for another plan. A paid plan answers with a Stripe Checkout
-        URL (the plan changes when Stripe reports the payment); a free plan applies at once
-        and cancels the tenant's Stripe subscription."""
+        URL, or switches the tenant's running subscription to the plan's price; either way
+        the plan changes when Stripe reports it. A free plan applies at once and cancels the
+        tenant's Stripe subscription."""
         if auth.role != Role.owner or not auth.is_user_session:
             raise Forbidden("Only an owner can change the plan")
         plan = await self._tenants.get_plan(session=session, plan_id=plan_id)
@@ -104,6 +105,18 @@ class BillingService:
                 field="plan_id",
             )
         account = await billing_repository.get_account(session, tenant_id=auth.tenant_id)
+        if (
+            account is not None
+            and account.stripe_subscription_id
+            and account.subscription_status in {*_PAYING, SubscriptionStatus.past_due}
+        ):
+            await self._payments.change_price(
+                subscription_id=account.stripe_subscription_id,
+                tenant_id=auth.tenant_id,
+                plan_id=plan.id,
+                price_id=price,
+            )
+            return SubscriptionPublic(status="pending", plan_id=plan.id)
         checkout = await self._payments.create_checkout(
             tenant_id=auth.tenant_id,
             plan_id=plan.id,
@@ -168,13 +181,7 @@ class BillingService:
         except AtriumError:
             _log.warning("stripe_event_for_unknown_tenant", tenant_id=str(tenant_id))
             return None
-        account = await billing_repository.lock_account(session, tenant_id=tenant_id)
-        if account is None:
-            account = await billing_repository.add_account(
-                session, BillingAccount(tenant_id=tenant_id)
-            )
-            account = await billing_repository.lock_account(session, tenant_id=tenant_id)
-            assert account is not None
+        account = await billing_repository.lock_or_create_account(session, tenant_id=tenant_id)
         return tenant_id, account
 
     async def _plan_of(self, session: AsyncSession, obj: dict[str, Any]) -> str | None:
