@@ -32,7 +32,7 @@ from tests.support import (
     atrium_env,
     close_clients,
     free_port,
-    unique_email,
+    platform_admin_of,
 )
 
 pytest_plugins = ["tests.inprocess"]
@@ -211,26 +211,6 @@ def db(owner_dsn: str) -> Iterator[psycopg.Connection[Any]]:
 
 
 @pytest.fixture(scope="session")
-def platform_admin(server: AtriumProcess, base_url: str) -> Api:
+def platform_admin(server: AtriumProcess) -> Api:
     """A signed-in platform administrator, created with the real CLI."""
-    import subprocess
-    import sys
-
-    import httpx
-
-    email = unique_email("platform")
-    env = {**server.env, "ATRIUM_ADMIN_PASSWORD": "platform admin pw"}
-    done = subprocess.run(
-        [sys.executable, "-m", "atrium.cli", "admin", "create-platform-admin", "--email", email],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    login = httpx.post(
-        f"{base_url}/auth/login", json={"email": email, "password": "platform admin pw"}
-    )
-    assert login.status_code == 200, login.text
-    return Api(base_url, login.json()["access_token"])
+    return platform_admin_of(server.url)

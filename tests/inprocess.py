@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -110,10 +111,12 @@ class Accounts:
 
     def __init__(self, app: FastAPI, mailbox: Mailbox) -> None:
         # A failing request answers 500 here as it would over a socket, instead of raising.
+        self._app = app
         self._transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         self._mailbox = mailbox
         self._clients: list[httpx.AsyncClient] = []
         self._founder: Principal | None = None
+        self._platform_admin: Principal | None = None
 
     def client(
         self, credential: str | None = None, *, header: Literal["bearer", "x-api-key"] = "bearer"
@@ -208,17 +211,36 @@ class Accounts:
         assert r.status_code == 201, r.text
         return str(r.json()["key"])
 
-    async def premium(self, principal: Principal) -> Principal:
-        """Move the principal's tenant to Premium (every model allowed)."""
-        r = await principal.http.post("/tenants/subscribe", json={"plan_id": "premium"})
-        assert r.status_code == 200, r.text
+    async def platform_admin(self) -> Principal:
+        """A platform administrator (one per session), promoted as `atrium admin
+        create-platform-admin` promotes an existing user."""
+        if self._platform_admin is None:
+            from atrium.users.service import user_service
+
+            person = await self.register(full_name="Platform admin")
+            async with self._app.state.runtime.db.transaction() as session:
+                user = await user_service.get(session=session, user_id=uuid.UUID(person.user_id))
+                user.is_platform_admin = True
+            self._platform_admin = await self.sign_in(person.email)
+        return self._platform_admin
+
+    async def set_plan(self, principal: Principal, plan_id: str) -> Principal:
+        """Move the principal's tenant to `plan_id` as a platform administrator does."""
+        admin = await self.platform_admin()
+        r = await admin.http.patch(
+            f"/admin/tenants/{principal.tenant_id}", json={"plan_id": plan_id}
+        )
+        assert r.status_code == 200 and r.json()["plan_id"] == plan_id, r.text
         return principal
+
+    async def premium(self, principal: Principal) -> Principal:
+        """Move the principal's tenant to Premium (every model allowed). Without Stripe an
+        owner cannot buy a paid plan (issue 9), so a platform administrator does it."""
+        return await self.set_plan(principal, "premium")
 
     async def gold(self, principal: Principal) -> Principal:
         """Move the principal's tenant to Gold (every feature, BYOK included)."""
-        r = await principal.http.post("/tenants/subscribe", json={"plan_id": "gold"})
-        assert r.status_code == 200, r.text
-        return principal
+        return await self.set_plan(principal, "gold")
 
     async def team(self) -> Team:
         owner = await self.premium(await self.tenant())  # room for every member

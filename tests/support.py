@@ -57,6 +57,7 @@ class AtriumProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        _SERVERS[self.url] = self
         self._log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "atrium.cli", "serve"],
@@ -71,6 +72,8 @@ class AtriumProcess:
             raise
 
     def stop(self) -> None:
+        _SERVERS.pop(self.url, None)
+        _PLATFORM_ADMINS.pop(self.url, None)
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -83,6 +86,12 @@ class AtriumProcess:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+# The running servers by URL, so that a live-tier helper given only an account can reach
+# the server's CLI (see `premium`).
+_SERVERS: dict[str, AtriumProcess] = {}
+_PLATFORM_ADMINS: dict[str, Api] = {}
 
 
 def atrium_env(**overrides: str) -> dict[str, str]:
@@ -253,18 +262,51 @@ def register(
     return Account(email, password, me["user"]["id"], tokens["tenant_id"], tokens, api)
 
 
+def make_platform_admin(server: AtriumProcess) -> Api:
+    """A new platform administrator, created with the real CLI and signed in."""
+    email = unique_email("platform")
+    env = {**server.env, "ATRIUM_ADMIN_PASSWORD": "platform admin pw"}
+    done = subprocess.run(
+        [sys.executable, "-m", "atrium.cli", "admin", "create-platform-admin", "--email", email],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    login = httpx.post(
+        f"{server.url}/auth/login", json={"email": email, "password": "platform admin pw"}
+    )
+    assert login.status_code == 200, login.text
+    return Api(server.url, login.json()["access_token"])
+
+
+def platform_admin_of(base_url: str) -> Api:
+    """The platform administrator of the running server at `base_url` (one per server)."""
+    base_url = base_url.rstrip("/")
+    if base_url not in _PLATFORM_ADMINS:
+        _PLATFORM_ADMINS[base_url] = make_platform_admin(_SERVERS[base_url])
+    return _PLATFORM_ADMINS[base_url]
+
+
+def set_plan(account: Account, plan_id: str) -> Account:
+    """Move the account's tenant to `plan_id` as a platform administrator does: without
+    Stripe, an owner cannot buy a paid plan (issue 9)."""
+    admin = platform_admin_of(str(account.api.http.base_url))
+    r = admin.patch(f"/admin/tenants/{account.tenant_id}", json={"plan_id": plan_id})
+    assert r.status_code == 200 and r.json()["plan_id"] == plan_id, r.text
+    return account
+
+
 def premium(account: Account) -> Account:
     """Move the account's tenant to Premium (every model allowed)."""
-    r = account.api.post("/tenants/subscribe", json={"plan_id": "premium"})
-    assert r.status_code == 200, r.text
-    return account
+    return set_plan(account, "premium")
 
 
 def gold(account: Account) -> Account:
     """Move the account's tenant to Gold (every feature, BYOK included)."""
-    r = account.api.post("/tenants/subscribe", json={"plan_id": "gold"})
-    assert r.status_code == 200, r.text
-    return account
+    return set_plan(account, "gold")
 
 
 def api_key(account: Account, role: str = "member") -> str:

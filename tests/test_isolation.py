@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from tests.support import Account, Mailbox, register, unique_email
+from tests.support import Account, Mailbox, gold, register, unique_email
 
 TENANT_TABLES = (
     "tenants",
@@ -48,8 +48,7 @@ def populated_tenant(base_url: str, mailbox: Mailbox) -> tuple[Account, dict[str
     token = link_token(mailbox.wait_for(member_email, subject="invited"), "/invitations/accept")
     member = register(base_url, email=member_email, invitation_token=token)
     pending = owner.api.post("/tenants/current/members", json={"email": unique_email("bp")}).json()
-    # Gold: storing a provider key (BYOK) is a Gold feature
-    owner.api.post("/tenants/subscribe", json={"plan_id": "gold"})
+    gold(owner)  # storing a provider key (BYOK) is a Gold feature
     provider_key = owner.api.post(
         "/provider-keys", json={"provider": "groq", "api_key": "gsk_b_tenant_secret_0001"}
     ).json()
@@ -82,7 +81,7 @@ def populated_tenant(base_url: str, mailbox: Mailbox) -> tuple[Account, dict[str
 
 # Routes under /admin act across tenants by design; they are platform-admin only and
 # tested in tests/tenants (a tenant's credential gets 403 there).
-PLATFORM_ROUTES = {("PATCH", "/admin/tenants/{tenant_id}")}
+PLATFORM_ROUTES = {("PATCH", "/admin/tenants/{tenant_id}"), ("PATCH", "/admin/plans/{plan_id}")}
 
 
 def attempts(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | None]]:
@@ -196,7 +195,8 @@ def test_foreign_ids_answer_404_and_change_nothing(
     }
     assert id_routes == covered | PLATFORM_ROUTES, id_routes ^ (covered | PLATFORM_ROUTES)
     for method, template in PLATFORM_ROUTES:
-        r = a.api.request(method, template.replace("{tenant_id}", b.tenant_id), json={})
+        path = template.replace("{tenant_id}", b.tenant_id).replace("{plan_id}", "basic")
+        r = a.api.request(method, path, json={})
         assert r.status_code == 403
 
 

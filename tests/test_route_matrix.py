@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from atrium.app import create_app
 from atrium.db.urls import DatabaseUrls
 from atrium.settings import Settings
-from tests.support import Account, Api, Mailbox, link_token, register, unique_email
+from tests.support import Account, Api, Mailbox, link_token, gold, register, unique_email
 
 Route = tuple[str, str]
 Body = dict[str, Any] | list[Any] | None
@@ -138,11 +138,37 @@ MATRIX: dict[Route, Case] = {
     ),
     ("GET", "/tenants/current/audit-log"): Case(gate=Gate("admin")),
     ("GET", "/tenants/current/usage"): Case(exempt=TENANT_WIDE + " (members see their own)"),
+    ("GET", "/tenants/current/usage/export"): Case(
+        exempt=TENANT_WIDE + " (members see their own; tests/usage)"
+    ),
     ("GET", "/tenants/current/webhook-secret"): Case(gate=Gate("admin")),
     ("GET", "/admin/tenants"): Case(gate=Gate("platform")),
     ("PATCH", "/admin/tenants/{tenant_id}"): Case(
         # acts across tenants by design, so no 404 case: a tenant's credential gets 403
         gate=Gate("platform", {"status": "suspended"})
+    ),
+    ("GET", "/admin/plans"): Case(gate=Gate("platform")),
+    ("POST", "/admin/plans"): Case(
+        gate=Gate(
+            "platform",
+            {
+                "id": "matrix",
+                "name": "Matrix",
+                "position": 9,
+                "monthly_price_cents": 0,
+                "limits": {},
+            },
+        )
+    ),
+    ("PATCH", "/admin/plans/{plan_id}"): Case(
+        # plans are platform-wide, so no 404 case: a tenant's credential gets 403
+        gate=Gate("platform", {"name": "Renamed by a tenant"})
+    ),
+    ("GET", "/admin/usage"): Case(gate=Gate("platform")),
+    ("GET", "/admin/usage/export"): Case(gate=Gate("platform")),
+    # billing
+    ("POST", "/billing/webhook"): Case(
+        exempt="no credential: Stripe's signature is the credential; covered by tests/billing"
     ),
     # keys
     ("POST", "/api-keys"): Case(
@@ -282,9 +308,7 @@ def join(owner: Account, mailbox: Mailbox, base_url: str, role: str) -> Account:
 @pytest.fixture(scope="module")
 def victim(base_url: str, mailbox: Mailbox) -> Tenant:
     """A tenant with one of everything an id can name, and an admin and a member."""
-    owner = register(base_url)
-    # Gold: the victim stores a provider key, which only BYOK plans may
-    assert owner.api.post("/tenants/subscribe", json={"plan_id": "gold"}).status_code == 200
+    owner = gold(register(base_url))  # Gold: the victim stores a provider key (BYOK)
     admin = join(owner, mailbox, base_url, "admin")
     member = join(owner, mailbox, base_url, "member")
     key = owner.api.post("/api-keys", json={"name": "owner's key"})
@@ -320,6 +344,7 @@ def victim(base_url: str, mailbox: Mailbox) -> Tenant:
         "thread_id": thread_id,
         "run_id": run["run_id"],
         "checkpoint_id": state["checkpoint"]["checkpoint_id"],
+        "plan_id": "premium",
     }
     return Tenant(owner, admin, member, ids)
 

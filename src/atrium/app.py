@@ -17,6 +17,7 @@ from atrium.api_keys.endpoints import router as api_keys_router
 from atrium.assistants.endpoints import router as assistants_router
 from atrium.auth import google
 from atrium.auth.endpoints import router as auth_router
+from atrium.billing.endpoints import router as billing_router
 from atrium.db.urls import DatabaseUrls
 from atrium.gateway.endpoints import router as gateway_router
 from atrium.gateway.errors import OpenAIErrorPublic, openai_error
@@ -95,6 +96,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         api_keys_router,
         provider_keys_router,
         usage_router,
+        billing_router,
         gateway_router,
         assistants_router,
         threads_router,

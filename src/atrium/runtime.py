@@ -23,6 +23,8 @@ from atrium.auth.sessions import SessionService
 from atrium.auth.throttle import LoginThrottle
 from atrium.auth.tokens import TokenSigner
 from atrium.budgets.service import BudgetService
+from atrium.billing.payments import StripePayments
+from atrium.billing.service import BillingService
 from atrium.db.urls import DatabaseUrls
 from atrium.gateway.assistants import AssistantModels
 from atrium.gateway.service import GatewayService
@@ -81,6 +83,7 @@ class Runtime:
     google: GoogleSignIn
     gateway_service: GatewayService
     quota_service: QuotaService
+    billing_service: BillingService
 
 
 @contextlib.asynccontextmanager
@@ -144,6 +147,19 @@ async def open_runtime(
             base_url=settings.base_url,
             invitation_ttl_seconds=settings.invitation_ttl_seconds,
         )
+        payments = StripePayments.from_settings(settings)
+        if payments is not None:
+            stack.push_async_callback(payments.close)
+        billing_service = BillingService(
+            db=db,
+            tenants=tenant_service,
+            payments=payments,
+            grace_days=settings.stripe_grace_days,
+            sweep_seconds=settings.stripe_sweep_seconds,
+        )
+        billing_service.start()
+        stack.push_async_callback(billing_service.close)
+        api_key_service = ApiKeyService(changes=tenant_changes)
         provider_key_service = ProviderKeyService(
             secrets=secrets, changes=tenant_changes, tenants=tenant_service
         )
@@ -247,6 +263,7 @@ async def open_runtime(
             google=google,
             gateway_service=gateway_service,
             quota_service=quota_service,
+            billing_service=billing_service,
             assistant_service=assistant_service,
             thread_service=thread_service,
             run_reader=run_reader,

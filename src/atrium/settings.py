@@ -108,6 +108,20 @@ class Settings(BaseSettings):
     worker_heartbeat_seconds: float = Field(default=10.0, gt=0, le=600)
     worker_stalled_seconds: float = Field(default=30.0, gt=0, le=3600)
 
+    # Billing through Stripe: off unless the secret key, the webhook secret and a price for
+    # the plan are all set (then a platform administrator changes plans by hand).
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_prices: dict[str, str] = Field(
+        default_factory=dict, description='JSON: plan id to Stripe price id, {"gold": "price_..."}'
+    )
+    stripe_api_base: str | None = Field(
+        default=None, description="Stripe's API address (a local stand-in in tests)"
+    )
+    stripe_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    stripe_grace_days: float = Field(default=7.0, ge=0, le=90)
+    stripe_sweep_seconds: float = Field(default=60.0, gt=0, le=86_400)
+
     @field_validator("login_rate_per_account", "login_rate_per_ip")
     @classmethod
     def _valid_rate(cls, value: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import psycopg
 
-from tests.support import Account, Api, Mailbox, link_token, register, unique_email
+from tests.support import Account, Api, Mailbox, link_token, premium, register, unique_email
 
 
 def invite_and_join(
@@ -99,20 +99,31 @@ def test_plan_and_subscribe(base_url: str, mailbox: Mailbox, db: psycopg.Connect
     ):
         assert key in plan["limits"]
     plans = owner.api.get("/tenants/plans").json()
-    assert [p["id"] for p in plans] == ["basic", "premium", "gold"]
+    # first in their order (platform administrators may add plans after them)
+    assert [p["id"] for p in plans][:3] == ["basic", "premium", "gold"]
 
     admin = invite_and_join(owner, mailbox, base_url, role="admin")
     assert admin.api.post("/tenants/subscribe", json={"plan_id": "gold"}).status_code == 403
+    # issue 9, finding 3: without Stripe an owner cannot buy a paid plan
     r = owner.api.post("/tenants/subscribe", json={"plan_id": "premium"})
-    assert r.status_code == 200 and r.json()["id"] == "premium"
+    assert r.status_code == 409 and r.json()["error"]["code"] == "billing_not_configured"
+    assert owner.api.get("/tenants/current").json()["plan_id"] == "basic"
+    premium(owner)
     assert owner.api.get("/tenants/current").json()["plan_id"] == "premium"
     bad = owner.api.post("/tenants/subscribe", json={"plan_id": "platinum"})
-    assert bad.status_code == 422
-    row = db.execute(
-        "SELECT details FROM audit_log WHERE tenant_id = %s AND action = 'tenant.plan_changed'",
+    assert bad.status_code == 404
+    # a free plan is the owner's to choose
+    r = owner.api.post("/tenants/subscribe", json={"plan_id": "basic"})
+    assert r.status_code == 200 and r.json()["status"] == "active", r.text
+    rows = db.execute(
+        "SELECT details FROM audit_log WHERE tenant_id = %s AND action = 'tenant.plan_changed'"
+        " ORDER BY created_at",
         (owner.tenant_id,),
-    ).fetchone()
-    assert row == ({"from": "basic", "to": "premium"},)
+    ).fetchall()
+    assert [r[0] for r in rows] == [
+        {"from": "basic", "to": "premium", "reason": "platform_admin"},
+        {"from": "premium", "to": "basic", "reason": "owner"},
+    ]
 
 
 def test_member_limit_of_plan(base_url: str, mailbox: Mailbox) -> None:

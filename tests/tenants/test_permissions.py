@@ -40,8 +40,16 @@ async def test_renaming_the_tenant(team: Team, role: str, status: int) -> None:
 
 @pytest.mark.parametrize(("role", "status"), [("owner", 200), ("admin", 403), ("member", 403)])
 async def test_only_owners_change_the_plan(team: Team, role: str, status: int) -> None:
+    # The tenant is on Premium already: the owner's request is granted without payment.
     r = await person(team, role).http.post("/tenants/subscribe", json={"plan_id": "premium"})
     assert r.status_code == status, r.text
+    if status == 200:
+        assert r.json() == {
+            "status": "active",
+            "plan_id": "premium",
+            "checkout_url": None,
+            "checkout_session_id": None,
+        }
 
 
 async def test_an_owners_api_key_cannot_change_the_plan(accounts: Accounts, team: Team) -> None:
@@ -52,6 +60,8 @@ async def test_an_owners_api_key_cannot_change_the_plan(accounts: Accounts, team
 
 async def test_unknown_plan_is_refused_naming_the_field(team: Team) -> None:
     r = await team.owner.http.post("/tenants/subscribe", json={"plan_id": "platinum"})
+    assert_error(r, 404, "not_found", "plan_id")
+    r = await team.owner.http.post("/tenants/subscribe", json={"plan_id": "Gold plan!"})
     assert_error(r, 422, "validation_error", "body.plan_id")
 
 

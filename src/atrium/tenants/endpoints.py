@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from atrium.audit.schemas import AuditEntryPublic
 from atrium.audit.service import audit_service
@@ -18,6 +18,8 @@ from atrium.auth.dependencies import (
 )
 from atrium.auth.schemas import TokenPair
 from atrium.auth.sessions import SessionService
+from atrium.billing.schemas import SubscriptionPublic
+from atrium.billing.service import BillingService
 from atrium.kit.deps import ClientDep, SessionDep, provided
 from atrium.kit.schemas import Limit, Offset, Page
 from atrium.tenants.models import Membership
@@ -27,7 +29,10 @@ from atrium.tenants.schemas import (
     InvitationPublic,
     MemberPublic,
     MemberUpdate,
+    PlanAdminPublic,
+    PlanCreate,
     PlanPublic,
+    PlanUpdate,
     SubscribeRequest,
     TenantAdminPublic,
     TenantAdminUpdate,
@@ -43,6 +48,7 @@ from atrium.users.service import user_service
 router = APIRouter(tags=["tenants"])
 TenantServiceDep = Annotated[TenantService, Depends(provided("tenant_service"))]
 SessionServiceDep = Annotated[SessionService, Depends(provided("session_service"))]
+BillingServiceDep = Annotated[BillingService, Depends(provided("billing_service"))]
 
 
 def _member(membership: Membership, user: User) -> MemberPublic:
@@ -125,13 +131,15 @@ async def subscribe(
     auth: AuthDep,
     session: SessionDep,
     client: ClientDep,
-    tenant_service: TenantServiceDep,
-) -> PlanPublic:
-    """Move the tenant to another plan (owners only)."""
-    plan = await tenant_service.subscribe(
+    billing_service: BillingServiceDep,
+) -> SubscriptionPublic:
+    """Ask for another plan (owners only). A paid plan answers with a Stripe Checkout URL
+    and changes once Stripe reports the payment; without Stripe configured it is refused
+    (409 `billing_not_configured`: a platform administrator changes plans). A free plan
+    applies at once."""
+    return await billing_service.subscribe(
         session=session, auth=auth, plan_id=data.plan_id, client=client
     )
-    return PlanPublic.model_validate(plan)
 
 
 @router.get("/tenants/current/members")
@@ -293,9 +301,44 @@ async def admin_update_tenant(
     client: ClientDep,
     tenant_service: TenantServiceDep,
 ) -> TenantAdminPublic:
-    """Suspend or reactivate a tenant, or allow its provider keys to use private addresses
-    (platform administrators only)."""
+    """Suspend or reactivate a tenant, move it to another plan without payment, or allow its
+    provider keys to use private addresses (platform administrators only)."""
     tenant = await tenant_service.admin_update(
         session=session, auth=auth, tenant_id=tenant_id, data=data, client=client
     )
     return TenantAdminPublic.model_validate(tenant)
+
+
+@admin_router.get("/plans")
+async def admin_list_plans(
+    auth: PlatformAdminDep, session: SessionDep, tenant_service: TenantServiceDep
+) -> list[PlanAdminPublic]:
+    """Every plan with its limits (platform administrators only)."""
+    plans = await tenant_service.admin_list_plans(session=session, auth=auth)
+    return [PlanAdminPublic.model_validate(p) for p in plans]
+
+
+@admin_router.post("/plans", status_code=status.HTTP_201_CREATED)
+async def admin_create_plan(
+    data: PlanCreate, auth: PlatformAdminDep, session: SessionDep, tenant_service: TenantServiceDep
+) -> PlanAdminPublic:
+    """Offer a new plan (platform administrators only). Its paid checkout needs a Stripe
+    price in `ATRIUM_STRIPE_PRICES`."""
+    plan = await tenant_service.admin_create_plan(session=session, auth=auth, data=data)
+    return PlanAdminPublic.model_validate(plan)
+
+
+@admin_router.patch("/plans/{plan_id}")
+async def admin_update_plan(
+    plan_id: Annotated[str, Path(max_length=40)],
+    data: PlanUpdate,
+    auth: PlatformAdminDep,
+    session: SessionDep,
+    tenant_service: TenantServiceDep,
+) -> PlanAdminPublic:
+    """Change a plan's name, position, price or limits (platform administrators only);
+    every tenant on it gets the new limits within seconds, in every process."""
+    plan = await tenant_service.admin_update_plan(
+        session=session, auth=auth, plan_id=plan_id, data=data
+    )
+    return PlanAdminPublic.model_validate(plan)

@@ -19,7 +19,16 @@ class TenantRepository:
         return await session.get(Plan, plan_id)
 
     async def list_plans(self, session: AsyncSession) -> list[Plan]:
-        return list(await session.scalars(select(Plan).order_by(Plan.position)))
+        return list(await session.scalars(select(Plan).order_by(Plan.position, Plan.id)))
+
+    async def add_plan(self, session: AsyncSession, plan: Plan) -> Plan:
+        """A new plan; only a platform administrator's transaction may (row-level security)."""
+        session.add(plan)
+        await session.flush()
+        return plan
+
+    async def lock_plan(self, session: AsyncSession, plan_id: str) -> Plan | None:
+        return await session.scalar(select(Plan).where(Plan.id == plan_id).with_for_update())
 
     async def add_tenant(self, session: AsyncSession, tenant: Tenant) -> Tenant:
         session.add(tenant)

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import EmailStr
+from pydantic import ConfigDict, EmailStr, Field, StringConstraints
 
-from atrium.kit.schemas import Input, Name, Output
+from atrium.kit.schemas import Input, Name, Output, Storable
+from atrium.tenants.limits import PlanLimits
 
 MemberRole = Literal["owner", "admin", "member"]
+# A plan's id names it in URLs, settings (ATRIUM_STRIPE_PRICES) and the audit log.
+PlanId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+ModelPattern = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class PlanPublic(Output):
@@ -16,6 +20,10 @@ class PlanPublic(Output):
     name: str
     monthly_price_cents: int
     limits: dict[str, Any]
+
+
+class PlanAdminPublic(PlanPublic):
+    position: int
 
 
 class TenantPublic(Output):
@@ -37,6 +45,9 @@ class TenantUpdate(Input):
 class TenantAdminUpdate(Input):
     status: Literal["active", "suspended"] | None = None
     allow_private_provider_urls: bool | None = None
+    plan_id: PlanId | None = Field(
+        default=None, description="move the tenant to this plan without payment"
+    )
 
 
 class TenantAdminPublic(TenantPublic):
@@ -49,7 +60,35 @@ class TenantMembershipPublic(Output):
 
 
 class SubscribeRequest(Input):
-    plan_id: Literal["basic", "premium", "gold"]
+    plan_id: PlanId
+
+
+class PlanLimitsInput(PlanLimits, Storable):
+    """A plan's limits as a platform administrator sets them: every name must be known
+    (a misspelt limit would silently be no limit)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    allowed_models: list[ModelPattern] = Field(
+        default_factory=lambda: ["*"], min_length=0, max_length=100
+    )
+
+
+class PlanCreate(Input):
+    id: PlanId
+    name: Name
+    position: int = Field(ge=0, le=10_000)
+    monthly_price_cents: int = Field(ge=0, le=100_000_000)
+    limits: PlanLimitsInput
+
+
+class PlanUpdate(Input):
+    """The fields to change; `limits` replaces the plan's limits as a whole."""
+
+    name: Name | None = None
+    position: int | None = Field(default=None, ge=0, le=10_000)
+    monthly_price_cents: int | None = Field(default=None, ge=0, le=100_000_000)
+    limits: PlanLimitsInput | None = None
 
 
 class MemberPublic(Output):

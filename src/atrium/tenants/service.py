@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,11 +24,21 @@ from atrium.kit.security import new_tenant_secret, parse_tenant_secret
 from atrium.tenants.limits import LimitOverrides, PlanLimits
 from atrium.tenants.models import Invitation, Membership, Plan, Tenant
 from atrium.tenants.repository import tenant_repository
-from atrium.tenants.schemas import InvitationCreate, MemberRole, TenantAdminUpdate
+from atrium.tenants.schemas import (
+    InvitationCreate,
+    MemberRole,
+    PlanCreate,
+    PlanLimitsInput,
+    PlanUpdate,
+    TenantAdminUpdate,
+)
 from atrium.users.models import User
 from atrium.users.service import user_service
 
 DEFAULT_PLAN = "basic"
+# How long a process trusts its copy of a plan's limits: as long as the gateway trusts a
+# cached authentication, so a plan edit reaches every replica as fast as a role change.
+_PLAN_CACHE_SECONDS = 5.0
 INVITATION_PREFIX = "inv_"
 
 
@@ -49,7 +61,7 @@ class TenantService:
         self._api_keys = api_keys
         self._base_url = base_url
         self._invitation_ttl = dt.timedelta(seconds=invitation_ttl_seconds)
-        self._plan_cache: dict[str, PlanLimits] = {}
+        self._plan_cache: dict[str, tuple[PlanLimits, float]] = {}
 
     async def create_with_owner(
         self, *, session: AsyncSession, owner: User, name: str, client: ClientInfo | None
@@ -119,16 +131,26 @@ class TenantService:
         return plan
 
     async def plan_limits(self, plan_id: str) -> PlanLimits:
-        """A plan's limits. Plans change only with migrations, so each process reads each
-        plan once."""
-        limits = self._plan_cache.get(plan_id)
-        if limits is None:
-            async with self._db.transaction() as session:
-                plan = await tenant_repository.get_plan(session, plan_id)
-            if plan is None:
-                raise NotFound("Plan not found")
-            limits = self._plan_cache[plan_id] = PlanLimits.from_stored(plan.limits)
+        """A plan's limits, read at most once per `_PLAN_CACHE_SECONDS` per process: a
+        platform administrator's edit applies at once in the process that made it and
+        within that time in every other one."""
+        now = time.monotonic()
+        cached = self._plan_cache.get(plan_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        async with self._db.transaction() as session:
+            plan = await tenant_repository.get_plan(session, plan_id)
+        if plan is None:
+            raise NotFound("Plan not found")
+        limits = PlanLimits.from_stored(plan.limits)
+        self._plan_cache[plan_id] = (limits, now + _PLAN_CACHE_SECONDS)
         return limits
+
+    def _forget_plan(self, session: AsyncSession, plan_id: str) -> None:
+        async def forget() -> None:
+            self._plan_cache.pop(plan_id, None)
+
+        after_commit(session, forget, name="invalidate.plan")
 
     async def get_for_worker(self, *, session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
         """The tenant whose context this transaction already has (for background work)."""
@@ -140,30 +162,45 @@ class TenantService:
     async def list_plans(self, *, session: AsyncSession) -> list[Plan]:
         return await tenant_repository.list_plans(session)
 
-    async def subscribe(
-        self, *, session: AsyncSession, auth: AuthContext, plan_id: str, client: ClientInfo
-    ) -> Plan:
-        """Change the tenant's plan. Owners only; payment is handled by billing later."""
-        if auth.role != Role.owner or not auth.is_user_session:
-            raise Forbidden("Only an owner can change the plan")
+    async def get_plan(self, *, session: AsyncSession, plan_id: str) -> Plan:
         plan = await tenant_repository.get_plan(session, plan_id)
         if plan is None:
             raise NotFound("Plan not found", field="plan_id")
-        tenant = await self.current(session=session, auth=auth)
-        previous = tenant.plan_id
-        if previous != plan.id:
-            await tenant_repository.set_plan(session, auth.tenant_id, plan.id)
-            self._changes.announce(session, auth.tenant_id)
-            await audit_service.record_by(
-                session=session,
-                auth=auth,
-                action="tenant.plan_changed",
-                client=client,
-                target_type="tenant",
-                target_id=auth.tenant_id,
-                details={"from": previous, "to": plan.id},
-            )
         return plan
+
+    async def change_plan(
+        self,
+        *,
+        session: AsyncSession,
+        tenant_id: uuid.UUID,
+        plan_id: str,
+        reason: str,
+        actor_user_id: uuid.UUID | None = None,
+        client: ClientInfo | None = None,
+    ) -> bool:
+        """Move the tenant (whose scope this transaction has) to `plan_id`, audited with
+        `reason` (an owner's free downgrade, a platform administrator, a Stripe event, the
+        end of a grace period). False when it was on that plan already."""
+        tenant = await tenant_repository.get_tenant(session, tenant_id)
+        if tenant is None:
+            raise NotFound("Tenant not found")
+        previous = tenant.plan_id
+        if previous == plan_id:
+            return False
+        await tenant_repository.set_plan(session, tenant_id, plan_id)
+        await session.refresh(tenant)
+        self._changes.announce(session, tenant_id)
+        await audit_service.record(
+            session=session,
+            tenant_id=tenant_id,
+            action="tenant.plan_changed",
+            actor_user_id=actor_user_id,
+            client=client,
+            target_type="tenant",
+            target_id=tenant_id,
+            details={"from": previous, "to": plan_id, "reason": reason},
+        )
+        return True
 
     # members
 
@@ -454,8 +491,10 @@ class TenantService:
     ) -> None:
         """Put a tenant on a plan without payment (the operator's `atrium admin`)."""
         await set_tenant(session, tenant_id)
-        await tenant_repository.set_plan(session, tenant_id, plan_id)
-        self._changes.announce(session, tenant_id)
+        await self.get_plan(session=session, plan_id=plan_id)
+        await self.change_plan(
+            session=session, tenant_id=tenant_id, plan_id=plan_id, reason="operator"
+        )
 
     async def all_tenant_ids(self, *, session: AsyncSession) -> list[uuid.UUID]:
         """Every tenant's id, for operator commands that visit each tenant."""
@@ -488,6 +527,17 @@ class TenantService:
         if tenant is None:
             raise NotFound("Tenant not found")
         changes = data.model_dump(exclude_unset=True, exclude_none=True)
+        plan_id = changes.pop("plan_id", None)
+        if plan_id is not None:
+            await self.get_plan(session=session, plan_id=plan_id)
+            await self.change_plan(
+                session=session,
+                tenant_id=tenant_id,
+                plan_id=plan_id,
+                reason="platform_admin",
+                actor_user_id=auth.user_id,
+                client=client,
+            )
         for name, value in changes.items():
             setattr(tenant, name, value)
         self._changes.announce(session, tenant_id)
@@ -500,6 +550,60 @@ class TenantService:
             client=client,
             target_type="tenant",
             target_id=tenant_id,
-            details=changes,
+            details={**changes, **({"plan_id": plan_id} if plan_id else {})},
         )
         return tenant
+
+    # plans (platform administration)
+
+    async def admin_list_plans(self, *, session: AsyncSession, auth: AuthContext) -> list[Plan]:
+        if not auth.is_platform_admin:
+            raise Forbidden("Platform administrators only")
+        return await tenant_repository.list_plans(session)
+
+    async def admin_create_plan(
+        self, *, session: AsyncSession, auth: AuthContext, data: PlanCreate
+    ) -> Plan:
+        """A new plan, offered at once (`GET /tenants/plans`)."""
+        if not auth.is_platform_admin:
+            raise Forbidden("Platform administrators only")
+        if await tenant_repository.get_plan(session, data.id) is not None:
+            raise Conflict("A plan with this id exists", field="id")
+        await set_platform_admin(session)
+        return await tenant_repository.add_plan(
+            session,
+            Plan(
+                id=data.id,
+                name=data.name,
+                position=data.position,
+                monthly_price_cents=data.monthly_price_cents,
+                limits=_stored_limits(data.limits),
+            ),
+        )
+
+    async def admin_update_plan(
+        self, *, session: AsyncSession, auth: AuthContext, plan_id: str, data: PlanUpdate
+    ) -> Plan:
+        """Change a plan's name, position, price or limits; every tenant on it gets the new
+        limits (at once in this process, within `_PLAN_CACHE_SECONDS` in the others)."""
+        if not auth.is_platform_admin:
+            raise Forbidden("Platform administrators only")
+        await set_platform_admin(session)
+        plan = await tenant_repository.lock_plan(session, plan_id)
+        if plan is None:
+            raise NotFound("Plan not found")
+        changes = data.model_dump(exclude_unset=True, exclude_none=True, exclude={"limits"})
+        for name, value in changes.items():
+            setattr(plan, name, value)
+        if data.limits is not None:
+            plan.limits = _stored_limits(data.limits)
+        await session.flush()
+        self._forget_plan(session, plan_id)
+        return plan
+
+
+def _stored_limits(limits: PlanLimitsInput) -> dict[str, Any]:
+    """The limits as the plans table stores them: absent means no limit."""
+    stored = limits.model_dump(mode="json", exclude_none=True)
+    stored["features"] = sorted(stored["features"])
+    return stored
