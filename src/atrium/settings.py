@@ -95,6 +95,11 @@ class Settings(BaseSettings):
     scripted_models: bool = False
     scripted_slow_delay_seconds: float = Field(default=0.05, ge=0, le=10)
     usage_flush_seconds: float = Field(default=1.0, gt=0, le=60)
+    # A request body over this many bytes gets 413 before it is read whole.
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=1024**3)
+    # Open streams (gateway completions, run streams and joins) per API key, or per user
+    # signed in without one; 429 beyond.
+    max_streams_per_key: int = Field(default=20, ge=1, le=10_000)
     workers_in_process: bool = True
     run_concurrency: int = Field(default=1000, ge=1, le=10_000)
     run_max_seconds: float = Field(default=900.0, gt=0, le=86_400)
