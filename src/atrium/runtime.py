@@ -28,6 +28,7 @@ from atrium.gateway.service import GatewayService
 from atrium.kit.background import BackgroundWork
 from atrium.kit.crypto import SecretBox
 from atrium.kit.db import Database
+from atrium.kit.http import StreamSlots
 from atrium.kit.invalidation import TenantChanges
 from atrium.kit.mail import Mailer
 from atrium.kit.ratelimit import RateLimiter
@@ -77,6 +78,7 @@ class Runtime:
     run_service: RunService
     google: GoogleSignIn
     gateway_service: GatewayService
+    stream_slots: StreamSlots
 
 
 @contextlib.asynccontextmanager
@@ -233,6 +235,7 @@ async def open_runtime(
             run_streams=run_streams,
             run_executor=run_executor,
             run_service=run_service,
+            stream_slots=StreamSlots(settings.max_streams_per_key),
         )
         if worker:
             task = asyncio.create_task(run_worker(queue, settings))

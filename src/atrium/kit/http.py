@@ -1,5 +1,5 @@
 """ASGI middleware: request ids, access logs with tenant context, Prometheus metrics, the
-request body's size limit."""
+request body's size limit; and the cap on open streams per credential."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any, Protocol, TypeVar
 
 import structlog
 from prometheus_client import Counter, Histogram
+from starlette.responses import StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from atrium.kit.errors import RateLimited
 from atrium.kit.logging import get_logger
 
 REQUESTS = Counter(
@@ -183,3 +185,89 @@ class BodyLimitMiddleware:
             await send(message)
 
         await self.app(scope, counted_receive, guarded_send)
+
+
+StreamedResponse = TypeVar("StreamedResponse", bound=StreamingResponse)
+STREAMS_REFUSED = Counter(
+    "atrium_streams_refused_total", "Streams refused because their holder had too many open"
+)
+
+
+class StreamSlots:
+    """Open streams per holder (an API key, or a user signed in without one), capped: a
+    stream is a connection and a task held for minutes, so one credential must not hold
+    them all. Counted in this process; each replica caps its own."""
+
+    def __init__(self, per_holder: int) -> None:
+        self._per_holder = per_holder
+        self._open: dict[str, int] = {}
+
+    def open_count(self, holder: str) -> int:
+        return self._open.get(holder, 0)
+
+    def acquire(self, holder: str) -> Callable[[], None]:
+        """A slot for one more stream of `holder`, or RateLimited; the function returned
+        releases it (once, however often it is called)."""
+        count = self._open.get(holder, 0)
+        if count >= self._per_holder:
+            STREAMS_REFUSED.inc()
+            raise RateLimited(
+                f"Too many open streams for this credential (at most {self._per_holder})",
+                retry_after=1,
+            )
+        self._open[holder] = count + 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                left = self._open[holder] - 1
+                if left:
+                    self._open[holder] = left
+                else:
+                    del self._open[holder]
+
+        return release
+
+    async def hold(
+        self, holder: str, make: Callable[[], Awaitable[StreamedResponse]]
+    ) -> StreamedResponse:
+        """The streamed response `make` builds, holding a slot of `holder` until the stream
+        ends or its client goes away (or at once if building it fails)."""
+        release = self.acquire(holder)
+        try:
+            response = await make()
+        except BaseException:
+            release()
+            raise
+        response.body_iterator = _released(response.body_iterator, release)
+        return response
+
+
+async def _released(
+    body: AsyncIterable[str | bytes | memoryview], release: Callable[[], None]
+) -> AsyncIterator[str | bytes | memoryview]:
+    # Ends with the stream, or when the client goes away: the response's task is cancelled
+    # inside this loop, or the generator is closed when the abandoned response is collected.
+    try:
+        async for chunk in body:
+            yield chunk
+    finally:
+        release()
+
+
+class _Principal(Protocol):
+    @property
+    def tenant_id(self) -> uuid.UUID: ...
+    @property
+    def user_id(self) -> uuid.UUID | None: ...
+    @property
+    def api_key_id(self) -> uuid.UUID | None: ...
+
+
+def stream_holder(auth: _Principal) -> str:
+    """Whose slots a stream takes: its API key's, else its user's (in that tenant)."""
+    if auth.api_key_id is not None:
+        return f"key:{auth.api_key_id}"
+    return f"user:{auth.tenant_id}:{auth.user_id}"
