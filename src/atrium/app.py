@@ -24,7 +24,7 @@ from atrium.gateway.errors import OpenAIErrorPublic, openai_error
 from atrium.kit import handlers
 from atrium.kit.deps import DatabaseDep
 from atrium.kit.handlers import ErrorFamily
-from atrium.kit.http import RequestContextMiddleware
+from atrium.kit.http import BodyLimitMiddleware, RequestContextMiddleware
 from atrium.kit.logging import get_logger
 from atrium.provider_keys.endpoints import router as provider_keys_router
 from atrium.quotas.endpoints import router as quotas_router
@@ -85,6 +85,11 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         https_only=settings.base_url.startswith("https://"),
     )
     app.add_middleware(RateLimitHeadersMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        families={"/v1/": openai_error},
+    )
     app.add_middleware(RequestContextMiddleware)
 
     for router in (

@@ -32,6 +32,7 @@ from atrium.kit.background import BackgroundWork
 from atrium.kit.crypto import SecretBox
 from atrium.kit.db import Database
 from atrium.kit.invalidation import RedisTenantChanges, TenantChanges
+from atrium.kit.http import StreamSlots
 from atrium.kit.mail import Mailer
 from atrium.kit.ratelimit import RateLimiter
 from atrium.provider_keys.service import ProviderKeyService
@@ -84,6 +85,7 @@ class Runtime:
     gateway_service: GatewayService
     quota_service: QuotaService
     billing_service: BillingService
+    stream_slots: StreamSlots
 
 
 @contextlib.asynccontextmanager
@@ -270,6 +272,7 @@ async def open_runtime(
             run_streams=run_streams,
             run_executor=run_executor,
             run_service=run_service,
+            stream_slots=StreamSlots(settings.max_streams_per_key),
         )
         if worker:
             task = asyncio.create_task(run_worker(queue, settings))

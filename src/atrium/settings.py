@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     # Under a monthly budget, a chat call that names no `max_tokens` is capped at this many
     # output tokens, so its worst case is known before it starts.
     budget_default_max_output_tokens: int = Field(default=4096, ge=1, le=1_000_000)
+    # A request body over this many bytes gets 413 before it is read whole.
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=1024**3)
+    # Open streams (gateway completions, run streams and joins) per API key, or per user
+    # signed in without one; 429 beyond.
+    max_streams_per_key: int = Field(default=20, ge=1, le=10_000)
     workers_in_process: bool = True
     run_concurrency: int = Field(default=1000, ge=1, le=10_000)
     run_max_seconds: float = Field(default=900.0, gt=0, le=86_400)

@@ -30,10 +30,12 @@ from atrium.gateway.schemas import (
 from atrium.gateway.service import GatewayCall, GatewayService
 from atrium.kit.deps import provided
 from atrium.quotas.service import HEADERS_STATE
+from atrium.kit.http import StreamSlots, stream_holder
 
 router = APIRouter(prefix="/v1", tags=["gateway"])
 
 GatewayServiceDep = Annotated[GatewayService, Depends(provided("gateway_service"))]
+StreamSlotsDep = Annotated[StreamSlots, Depends(provided("stream_slots"))]
 
 # The statuses the gateway itself answers with; `kit.handlers` adds the validation status
 # (400 here), 4XX and 5XX to every operation.
@@ -97,17 +99,25 @@ CallDep = Annotated[GatewayCall, Depends(gateway_call)]
     },
 )
 async def chat_completions(
-    body: ChatCompletionRequest, call: CallDep, gateway: GatewayServiceDep
+    body: ChatCompletionRequest,
+    call: CallDep,
+    gateway: GatewayServiceDep,
+    slots: StreamSlotsDep,
 ) -> JSONResponse | StreamingResponse:
     """Chat completions in OpenAI's format, streamed (SSE) or not, on any configured
     provider. The model is `provider/model`, an alias, a known model name, or
-    `assistant:<id>` to run one of the tenant's assistants."""
+    `assistant:<id>` to run one of the tenant's assistants. Open streams per API key are
+    capped (`ATRIUM_MAX_STREAMS_PER_KEY`, 429 beyond)."""
     if body.stream:
-        return StreamingResponse(
-            await gateway.chat_stream(body, call),
-            media_type="text/event-stream",
-            headers=_SSE_HEADERS,
-        )
+
+        async def stream() -> StreamingResponse:
+            return StreamingResponse(
+                await gateway.chat_stream(body, call),
+                media_type="text/event-stream",
+                headers=_SSE_HEADERS,
+            )
+
+        return await slots.hold(stream_holder(call.auth), stream)
     return JSONResponse(await gateway.chat(body, call))
 
 

@@ -1,17 +1,20 @@
 """Request bodies of the OpenAI-compatible gateway. Fields OpenAI documents are validated;
 other fields are passed on to OpenAI-compatible providers untouched, so new SDK options keep
-working."""
+working. Every request body, declared fields and passed-on ones alike, holds only text that
+can be stored (`Storable`): its model name and metadata end up in usage records."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
+
+from atrium.kit.schemas import Storable
 
 ModelName = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
-class _Open(BaseModel):
+class _Open(Storable):
     model_config = ConfigDict(extra="allow")
 
 

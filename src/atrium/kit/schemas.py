@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 T = TypeVar("T")
 
 
-def _unstorable(value: Any, path: str) -> str | None:
+def unstorable(value: Any, path: str) -> str | None:
     """Where `value` holds text PostgreSQL cannot store (NUL in text and jsonb, or a lone
     surrogate, which has no UTF-8 form), or None."""
     if isinstance(value, str):
@@ -23,12 +30,12 @@ def _unstorable(value: Any, path: str) -> str | None:
         return None
     if isinstance(value, dict):
         for key, item in value.items():
-            found = _unstorable(key, f"{path} (a key)") or _unstorable(item, f"{path}.{key}")
+            found = unstorable(key, f"{path} (a key)") or unstorable(item, f"{path}.{key}")
             if found:
                 return found
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            found = _unstorable(item, f"{path}[{index}]")
+            found = unstorable(item, f"{path}[{index}]")
             if found:
                 return found
     return None
@@ -37,15 +44,26 @@ def _unstorable(value: Any, path: str) -> str | None:
 class Storable(BaseModel):
     """A request body whose text, however deeply nested, PostgreSQL can store: anything
     else is refused with a 422 naming the field, not a 500 from the driver. Nested models
-    check their own fields."""
+    check their own fields; a model that allows extra fields checks those too, since they
+    travel on (to a provider, into a usage record, into a log line) like any other."""
 
     @field_validator("*", mode="after")
     @classmethod
     def _storable(cls, value: Any, info: Any) -> Any:
-        problem = _unstorable(value, info.field_name)
+        problem = unstorable(value, info.field_name)
         if problem is not None:
             raise ValueError(problem)
         return value
+
+    @model_validator(mode="after")
+    def _storable_extra(self) -> Any:
+        extra = self.__pydantic_extra__
+        if extra:
+            for key, item in extra.items():
+                problem = unstorable(key, "a field name") or unstorable(item, key)
+                if problem is not None:
+                    raise ValueError(problem)
+        return self
 
 
 class Input(Storable):

@@ -16,6 +16,9 @@ class ProviderKey(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     provider: Mapped[str]
     base_url: Mapped[str | None]
+    # Not a column: whether the tenant may reach private addresses, set by
+    # `ProviderKeyService.tenant_keys` from the tenant's current switch when loaded.
+    allow_private = False
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
     key_hint: Mapped[str]
     created_by: Mapped[uuid.UUID | None]

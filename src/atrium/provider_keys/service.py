@@ -115,12 +115,22 @@ class ProviderKeyService:
         """The tenant's stored keys by provider, still sealed."""
         await set_tenant(session, tenant_id)
         keys = await provider_key_repository.list(session, tenant_id=tenant_id)
+        if any(k.base_url for k in keys):
+            # Read now, not when the key was stored: the switch can be turned off since.
+            tenant = await self._tenants.get_for_worker(session=session, tenant_id=tenant_id)
+            for key in keys:
+                key.allow_private = tenant.allow_private_provider_urls
         return {k.provider: k for k in keys}
 
     def open(self, key: ProviderKey) -> Credentials:
         """Decrypt a stored key for one call; the plaintext is never stored or logged."""
         secret = self._secrets.open(key.ciphertext, context=_context(key.tenant_id, key.provider))
-        return Credentials(api_key=secret, base_url=key.base_url, source="tenant")
+        return Credentials(
+            api_key=secret,
+            base_url=key.base_url,
+            source="tenant",
+            allow_private=key.allow_private,
+        )
 
     async def reseal_all(self, *, session: AsyncSession, tenant_ids: list[uuid.UUID]) -> int:
         """Re-encrypt every stored key under the current secret key (after a rotation, with

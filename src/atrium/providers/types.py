@@ -58,6 +58,14 @@ class Credentials:
     api_key: str | None
     base_url: str | None
     source: str  # "platform" or "tenant"
+    # A tenant's key reaches private addresses only when a platform administrator allowed
+    # it for that tenant (`tenants.allow_private_provider_urls`).
+    allow_private: bool = False
+
+    @property
+    def guarded(self) -> bool:
+        """Whether calls with these credentials may connect to public addresses only."""
+        return self.source == "tenant" and not self.allow_private
 
 
 @dataclass(slots=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from atrium.auth.context import AuthContext
 from atrium.auth.dependencies import AuthDep, BriefAuthDep, TenantAdminDep
-from atrium.kit.deps import SessionDep, SettingsDep
+from atrium.kit.deps import SessionDep, SettingsDep, provided
+from atrium.kit.http import StreamSlots, stream_holder
 from atrium.quotas.dependencies import QuotaServiceDep, admit
 from atrium.runs import modes, sse, webhooks
 from atrium.runs.dependencies import RunServiceDep, RunStreamsDep
@@ -35,6 +36,9 @@ from atrium.threads.dependencies import ThreadServiceDep
 from atrium.threads.service import ThreadService
 
 router = APIRouter(tags=["runs"])
+
+# Open streams per API key (or user) are capped: `ATRIUM_MAX_STREAMS_PER_KEY`, 429 beyond.
+StreamSlotsDep = Annotated[StreamSlots, Depends(provided("stream_slots"))]
 
 
 def public(run: Run) -> RunPublic:
@@ -144,20 +148,25 @@ async def stream_run(
     run_service: RunServiceDep,
     thread_service: ThreadServiceDep,
     streams: RunStreamsDep,
+    slots: StreamSlotsDep,
     request: Request,
     quotas: QuotaServiceDep,
 ) -> sse.EventStreamResponse:
     """Start a run and stream its events (SSE)."""
     await admit(request, quotas, auth)
-    run = await run_service.start(auth=auth, thread_ref=thread_id, data=data)
-    return await _stream(
-        auth=auth,
-        run=run,
-        stateless=False,
-        runs=run_service,
-        threads=thread_service,
-        streams=streams,
-    )
+
+    async def stream() -> sse.EventStreamResponse:
+        run = await run_service.start(auth=auth, thread_ref=thread_id, data=data)
+        return await _stream(
+            auth=auth,
+            run=run,
+            stateless=False,
+            runs=run_service,
+            threads=thread_service,
+            streams=streams,
+        )
+
+    return await slots.hold(stream_holder(auth), stream)
 
 
 @router.post("/threads/{thread_id}/runs/wait", response_model=RunOutputPublic)
@@ -223,20 +232,25 @@ async def stream_stateless_run(
     run_service: RunServiceDep,
     thread_service: ThreadServiceDep,
     streams: RunStreamsDep,
+    slots: StreamSlotsDep,
     request: Request,
     quotas: QuotaServiceDep,
 ) -> sse.EventStreamResponse:
     """Run on a temporary thread and stream its events."""
     await admit(request, quotas, auth)
-    run = await run_service.start(auth=auth, thread_ref=None, data=data)
-    return await _stream(
-        auth=auth,
-        run=run,
-        stateless=True,
-        runs=run_service,
-        threads=thread_service,
-        streams=streams,
-    )
+
+    async def stream() -> sse.EventStreamResponse:
+        run = await run_service.start(auth=auth, thread_ref=None, data=data)
+        return await _stream(
+            auth=auth,
+            run=run,
+            stateless=True,
+            runs=run_service,
+            threads=thread_service,
+            streams=streams,
+        )
+
+    return await slots.hold(stream_holder(auth), stream)
 
 
 @router.post("/runs/wait", response_model=RunOutputPublic)
@@ -336,27 +350,34 @@ async def join_stream(
     auth: BriefAuthDep,
     run_service: RunServiceDep,
     streams: RunStreamsDep,
+    slots: StreamSlotsDep,
     stream_mode: Annotated[list[str] | None, Query()] = None,
     cancel_on_disconnect: Annotated[bool, Query()] = False,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> sse.EventStreamResponse:
     """Join a run's event stream; with `Last-Event-ID`, replay what came after that id."""
-    run, after = await run_service.join_position(
-        auth=auth,
-        thread_ref=thread_id,
-        run_ref=run_id,
-        after=sse.parse_last_event_id(last_event_id) if last_event_id else None,
-    )
-    requested = [m for m in (stream_mode or []) if m]
-    wanted = modes.parse(requested) if requested else None
 
-    async def cancel() -> None:
-        if cancel_on_disconnect:
-            await run_service.cancel_run(tenant_id=auth.tenant_id, run_id=run.id)
+    async def stream() -> sse.EventStreamResponse:
+        run, after = await run_service.join_position(
+            auth=auth,
+            thread_ref=thread_id,
+            run_ref=run_id,
+            after=sse.parse_last_event_id(last_event_id) if last_event_id else None,
+        )
+        requested = [m for m in (stream_mode or []) if m]
+        wanted = modes.parse(requested) if requested else None
 
-    body = streams.follow(auth.tenant_id, run.id, after=after, wanted=wanted, on_disconnect=cancel)
-    location, content_location = _paths(run, False)
-    return sse.response(body, location=location, content_location=content_location)
+        async def cancel() -> None:
+            if cancel_on_disconnect:
+                await run_service.cancel_run(tenant_id=auth.tenant_id, run_id=run.id)
+
+        body = streams.follow(
+            auth.tenant_id, run.id, after=after, wanted=wanted, on_disconnect=cancel
+        )
+        location, content_location = _paths(run, False)
+        return sse.response(body, location=location, content_location=content_location)
+
+    return await slots.hold(stream_holder(auth), stream)
 
 
 @router.get(
@@ -367,19 +388,24 @@ async def join_thread_stream(
     auth: BriefAuthDep,
     run_service: RunServiceDep,
     streams: RunStreamsDep,
+    slots: StreamSlotsDep,
     stream_mode: Annotated[list[str] | None, Query()] = None,
     stream_modes: Annotated[str | None, Query()] = None,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> sse.EventStreamResponse:
     """Every event of every run of the thread from now on (ids read `<run_id>:<seq>`)."""
-    thread = await run_service.find_thread(auth=auth, thread_ref=thread_id)
-    requested = [m for m in (stream_mode or []) + (stream_modes or "").split(",") if m]
-    requested = [m for m in requested if m not in ("run_modes", "lifecycle", "state_update")]
-    wanted = modes.parse(requested) if requested else None
-    body = streams.follow_thread(
-        auth.tenant_id, thread.id, last_event_id=last_event_id, wanted=wanted
-    )
-    return sse.response(body, location=None, content_location=f"/threads/{thread.id}")
+
+    async def stream() -> sse.EventStreamResponse:
+        thread = await run_service.find_thread(auth=auth, thread_ref=thread_id)
+        requested = [m for m in (stream_mode or []) + (stream_modes or "").split(",") if m]
+        requested = [m for m in requested if m not in ("run_modes", "lifecycle", "state_update")]
+        wanted = modes.parse(requested) if requested else None
+        body = streams.follow_thread(
+            auth.tenant_id, thread.id, last_event_id=last_event_id, wanted=wanted
+        )
+        return sse.response(body, location=None, content_location=f"/threads/{thread.id}")
+
+    return await slots.hold(stream_holder(auth), stream)
 
 
 @router.post(

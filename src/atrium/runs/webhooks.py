@@ -23,7 +23,7 @@ from standardwebhooks import Webhook
 from atrium.kit.crypto import derived_key
 from atrium.kit.errors import AtriumError
 from atrium.kit.logging import get_logger
-from atrium.kit.netguard import check_public_url
+from atrium.kit.netguard import BlockedAddress, check_public_url, guarded_transport
 
 _log = get_logger("atrium.runs.webhooks")
 ATTEMPTS = 3
@@ -58,13 +58,21 @@ async def deliver(url: str, payload: dict[str, Any], *, secret: str, allow_priva
         return False
     # One message id for every attempt, so a receiver can drop a repeated delivery.
     body, headers = _signed(secret, payload)
-    async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
+    # The name is resolved again for each connection: the guarded transport checks the
+    # address it connects to, so a name re-pointed after the check above is refused too.
+    transport = None if allow_private else guarded_transport(field="webhook")
+    async with httpx.AsyncClient(
+        timeout=TIMEOUT_SECONDS, follow_redirects=False, transport=transport
+    ) as client:
         for attempt in range(ATTEMPTS):
             try:
                 response = await client.post(url, content=body, headers=headers)
                 if response.status_code < 500:
                     _log.info("webhook_delivered", status=response.status_code)
                     return response.is_success
+            except BlockedAddress as exc:
+                _log.warning("webhook_refused", reason=exc.message)
+                return False
             except httpx.HTTPError as exc:
                 _log.info("webhook_attempt_failed", error_type=type(exc).__name__)
             await asyncio.sleep(0.5 * 2**attempt)

@@ -10,7 +10,13 @@ from typing import Any
 import anthropic
 import httpx2
 
-from atrium.providers.adapters.base import ClientCache, status_error, transport_error
+from atrium.kit.netguard import guarded_transport2
+from atrium.providers.adapters.base import (
+    ClientCache,
+    base_url_for,
+    status_error,
+    transport_error,
+)
 from atrium.providers.types import (
     ChatCall,
     Credentials,
@@ -223,8 +229,14 @@ class AnthropicAdapter:
     def _client(self, creds: Credentials) -> anthropic.AsyncAnthropic:
         return anthropic.AsyncAnthropic(
             api_key=creds.api_key,
-            base_url=creds.base_url or self._default_base_url,
+            base_url=base_url_for(creds, self._default_base_url, self.name),
             max_retries=0,
+            # A tenant's base URL: connect only to the public address checked, every time.
+            http_client=(
+                anthropic.DefaultAsyncHttpxClient(transport=guarded_transport2())
+                if creds.guarded
+                else None
+            ),
         )
 
     async def complete(self, call: ChatCall, creds: Credentials) -> Json:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Generic, Protocol, TypeVar
+from urllib.parse import urlsplit
 
+from atrium.kit.netguard import blocked_cause, is_public
 from atrium.providers.types import (
     ChatCall,
     Credentials,
@@ -87,8 +90,12 @@ def transport_error(
     connection: ExceptionTypes,
     malformed: ExceptionTypes,
 ) -> UpstreamError | None:
-    """A failure below HTTP status level (timed out, connection lost, unreadable answer)
-    as an UpstreamError; None when `exc` is none of these. Each SDK names its own types."""
+    """A failure below HTTP status level (timed out, connection lost, unreadable answer, a
+    connection the address guard refused) as an UpstreamError; None when `exc` is none of
+    these. Each SDK names its own types."""
+    blocked = blocked_cause(exc)
+    if blocked is not None:  # not retried: the address will not become public
+        return UpstreamError(ErrorKind.bad_request, blocked.message, provider=provider)
     if isinstance(exc, timeout):
         return UpstreamError(ErrorKind.timeout, "The provider timed out", provider=provider)
     if isinstance(exc, connection):
@@ -109,17 +116,43 @@ def scrub(message: str, creds: Credentials | None = None) -> str:
     return _SECRET_SHAPES.sub("[redacted]", message)[:500]
 
 
+def base_url_for(creds: Credentials, default: str | None, provider: str) -> str | None:
+    """The base URL to call with `creds`. A tenant's key without one never falls back to a
+    default on this machine or its network (Ollama's, vLLM's, llama.cpp's): that would
+    reach the platform's own servers with the tenant's key."""
+    if creds.base_url:
+        return creds.base_url
+    if creds.source == "tenant" and default is not None and _inside(default):
+        raise UpstreamError(
+            ErrorKind.bad_request,
+            f"A tenant's {provider} key needs its own base URL",
+            provider=provider,
+        )
+    return default
+
+
+def _inside(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost") or "." not in host:
+        return True
+    try:
+        return not is_public(str(ipaddress.ip_address(host)))
+    except ValueError:
+        return False  # a name: the guard checks what it resolves to when connecting
+
+
 class ClientCache(Generic[T]):
-    """SDK clients keyed by (base URL, key), least recently used dropped past `size`, so each
-    tenant's BYOK client keeps its connection pool without the cache growing forever."""
+    """SDK clients keyed by (base URL, key, guarded), least recently used dropped past
+    `size`, so each tenant's BYOK client keeps its connection pool without the cache growing
+    forever."""
 
     def __init__(self, factory: Callable[[Credentials], T], size: int = 256) -> None:
         self._factory = factory
         self._size = size
-        self._clients: OrderedDict[tuple[str | None, str | None], T] = OrderedDict()
+        self._clients: OrderedDict[tuple[str | None, str | None, bool], T] = OrderedDict()
 
     def get(self, creds: Credentials) -> T:
-        key = (creds.base_url, creds.api_key)
+        key = (creds.base_url, creds.api_key, creds.guarded)
         client = self._clients.get(key)
         if client is None:
             client = self._clients[key] = self._factory(creds)

@@ -14,7 +14,13 @@ import httpx2
 from google import genai
 from google.genai import errors as genai_errors
 
-from atrium.providers.adapters.base import ClientCache, status_error, transport_error
+from atrium.kit.netguard import guarded_transport
+from atrium.providers.adapters.base import (
+    ClientCache,
+    base_url_for,
+    status_error,
+    transport_error,
+)
 from atrium.providers.types import (
     ChatCall,
     Credentials,
@@ -226,8 +232,11 @@ class GeminiAdapter:
         self._clients: ClientCache[genai.Client] = ClientCache(self._client)
 
     def _client(self, creds: Credentials) -> genai.Client:
-        base_url = creds.base_url or self._default_base_url
+        base_url = base_url_for(creds, self._default_base_url, self.name)
         options: dict[str, Any] = {"base_url": base_url} if base_url else {}
+        if creds.guarded:
+            # A tenant's base URL: connect only to the public address checked, every time.
+            options["httpx_async_client"] = httpx.AsyncClient(transport=guarded_transport())
         return genai.Client(api_key=creds.api_key, http_options=cast(Any, options))
 
     async def complete(self, call: ChatCall, creds: Credentials) -> Json:

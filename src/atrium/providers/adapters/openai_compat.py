@@ -10,7 +10,13 @@ import httpx2
 import openai
 import pydantic
 
-from atrium.providers.adapters.base import ClientCache, status_error, transport_error
+from atrium.kit.netguard import guarded_transport2
+from atrium.providers.adapters.base import (
+    ClientCache,
+    base_url_for,
+    status_error,
+    transport_error,
+)
 from atrium.providers.types import (
     ChatCall,
     Credentials,
@@ -50,14 +56,21 @@ class OpenAICompatibleAdapter:
         self._clients: ClientCache[openai.AsyncOpenAI] = ClientCache(self._client)
 
     def _client(self, creds: Credentials) -> openai.AsyncOpenAI:
+        # The SDK's aiohttp transport: its connection pool and C HTTP parser cost less CPU
+        # per call than the default httpx2 pool (benchmarks/RESULTS.md). A tenant's base URL
+        # goes through the guarded transport instead, which connects only to the public
+        # address it checked, on every connection.
+        http_client = (
+            openai.DefaultAsyncHttpxClient(transport=guarded_transport2())
+            if creds.guarded
+            else openai.DefaultAioHttpClient()
+        )
         return openai.AsyncOpenAI(
             # Local servers (Ollama, vLLM) accept any key; the SDK insists on one.
             api_key=creds.api_key or "unused",
-            base_url=creds.base_url or self._default_base_url,
+            base_url=base_url_for(creds, self._default_base_url, self.name),
             max_retries=0,  # the router retries, with fallbacks and cooldowns
-            # The SDK's aiohttp transport: its connection pool and C HTTP parser cost less
-            # CPU per call than the default httpx2 pool (benchmarks/RESULTS.md).
-            http_client=openai.DefaultAioHttpClient(),
+            http_client=http_client,
         )
 
     # The body is already in this API's own format, so it goes through the SDK's generic
