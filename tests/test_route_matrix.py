@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from atrium.app import create_app
 from atrium.db.urls import DatabaseUrls
 from atrium.settings import Settings
-from tests.support import Account, Api, Mailbox, link_token, gold, register, unique_email
+from tests.support import Account, Api, Mailbox, gold, link_token, register, unique_email
 
 Route = tuple[str, str]
 Body = dict[str, Any] | list[Any] | None

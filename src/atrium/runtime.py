@@ -22,17 +22,17 @@ from atrium.auth.service import AuthService
 from atrium.auth.sessions import SessionService
 from atrium.auth.throttle import LoginThrottle
 from atrium.auth.tokens import TokenSigner
-from atrium.budgets.service import BudgetService
 from atrium.billing.payments import StripePayments
 from atrium.billing.service import BillingService
+from atrium.budgets.service import BudgetService
 from atrium.db.urls import DatabaseUrls
 from atrium.gateway.assistants import AssistantModels
 from atrium.gateway.service import GatewayService
 from atrium.kit.background import BackgroundWork
 from atrium.kit.crypto import SecretBox
 from atrium.kit.db import Database
-from atrium.kit.invalidation import RedisTenantChanges, TenantChanges
 from atrium.kit.http import StreamSlots
+from atrium.kit.invalidation import RedisTenantChanges, TenantChanges
 from atrium.kit.mail import Mailer
 from atrium.kit.ratelimit import RateLimiter
 from atrium.provider_keys.service import ProviderKeyService

@@ -29,8 +29,8 @@ from atrium.gateway.schemas import (
 )
 from atrium.gateway.service import GatewayCall, GatewayService
 from atrium.kit.deps import provided
-from atrium.quotas.service import HEADERS_STATE
 from atrium.kit.http import StreamSlots, stream_holder
+from atrium.quotas.service import HEADERS_STATE
 
 router = APIRouter(prefix="/v1", tags=["gateway"])
 

@@ -129,7 +129,7 @@ class GatewayService:
             api_key_id=auth.api_key_id,
             allowed_models=plan.allowed_models,
             request_id=request_id,
-            limits=limits,
+            limits=plan,
             plan_id=auth.plan_id,
         )
         # A plan without BYOK calls with the platform's keys only, whatever is stored.
