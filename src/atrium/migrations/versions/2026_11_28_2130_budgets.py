@@ -2,7 +2,7 @@
 concurrent calls cannot overspend a ceiling; usage records of unpriced (BYOK) models.
 
 Revision ID: 0007_budgets
-Revises: 0004_limits
+Revises: 0006_plan_features
 Create Date: 2026-11-28
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from atrium.db.rls import enable_tenant_rls, grant
 
 revision = "0007_budgets"
-down_revision = "0004_limits"
+down_revision = "0006_plan_features"
 branch_labels = None
 depends_on = None
 

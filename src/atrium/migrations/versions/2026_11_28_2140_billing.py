@@ -3,7 +3,7 @@ processed (webhooks are delivered at least once), plans editable by platform
 administrators only, and usage readable across tenants by them.
 
 Revision ID: 0008_billing
-Revises: 0004_limits
+Revises: 0007_budgets
 Create Date: 2026-11-28
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from atrium.db.rls import PLATFORM_ADMIN, app_role, enable_tenant_rls, grant
 
 revision = "0008_billing"
-down_revision = "0004_limits"
+down_revision = "0007_budgets"
 branch_labels = None
 depends_on = None
 
