@@ -146,7 +146,10 @@ def cmd_create_platform_admin(args: argparse.Namespace) -> None:
             )
         else:
             user.is_platform_admin = True
-            await user_service.set_password(session=session, user=user, password=password)
+            # A new password ends the user's sessions and API keys, as a reset does.
+            await rt.recovery_service.change_password(
+                session=session, user=user, password=password, client=None
+            )
         print(f"platform admin: {user.email} ({user.id})")
 
     _with_runtime(work)

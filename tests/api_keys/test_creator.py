@@ -75,6 +75,10 @@ async def test_a_password_reset_ends_the_users_keys(
     assert r.status_code == 204, r.text
     assert_error(await key.get("/tenants/current"), 401, "unauthorized")
     assert_error(await key.get("/tenants/current/audit-log"), 401, "unauthorized")
+    # Their access token too, although it has not expired: it predates the new password.
+    assert_error(await admin.http.get("/tenants/current"), 401, "unauthorized")
+    fresh = await accounts.sign_in(admin.email, "a brand new secret")
+    assert (await fresh.http.get("/tenants/current/audit-log")).status_code == 200
 
 
 async def test_the_gateway_forgets_a_removed_creators_key_at_once(

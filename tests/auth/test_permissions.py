@@ -10,26 +10,52 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
 import pytest
 
 from atrium.auth.context import Role
-from atrium.auth.permissions import PERMISSIONS, Action, Resource, Scope, markdown_table
+from atrium.auth.permissions import (
+    KEY_EXCEPTIONS,
+    PERMISSIONS,
+    Action,
+    Resource,
+    Scope,
+    markdown_table,
+)
 from tests.inprocess import Accounts, Principal, Team, assert_error
 
 
 @dataclass
 class World:
+    """The team, and how its people act in this test: signed in, or through an API key of
+    their own (an owner's key is an admin key, the highest a key can be)."""
+
     accounts: Accounts
     team: Team
+    via_key: bool = False
+    # user id -> that person acting through a key of theirs (one key each, for the module)
+    keys: dict[str, Principal] = field(default_factory=dict)
 
     def person(self, role: Role) -> Principal:
+        """Who sets up a probe's rows (always signed in)."""
         return {Role.owner: self.team.owner, Role.admin: self.team.admin}.get(
             role, self.team.member
         )
+
+    async def acting(self, who: Principal) -> Principal:
+        """`who` as the probe's act is made: signed in, or with a key of theirs."""
+        if not self.via_key:
+            return who
+        if who.user_id not in self.keys:
+            role = "member" if who.role == Role.member else "admin"
+            key = self.accounts.client(
+                await self.accounts.api_key(who, role=role), header="x-api-key"
+            )
+            self.keys[who.user_id] = replace(who, http=key)
+        return self.keys[who.user_id]
 
 
 Probe = Callable[[World, Role], Awaitable[Scope]]
@@ -76,23 +102,25 @@ async def allowed(r: httpx.Response, when_allowed: Scope = Scope.all) -> Scope:
 
 @probe(Resource.tenant, Action.read)
 async def _tenant_read(w: World, role: Role) -> Scope:
-    return await allowed(await w.person(role).http.get("/tenants/current"))
+    return await allowed(await (await w.acting(w.person(role))).http.get("/tenants/current"))
 
 
 @probe(Resource.tenant, Action.change)
 async def _tenant_change(w: World, role: Role) -> Scope:
-    r = await w.person(role).http.patch("/tenants/current", json={"name": f"Named by {role}"})
+    who = await w.acting(w.person(role))
+    r = await who.http.patch("/tenants/current", json={"name": f"Named by {role}"})
     return await allowed(r)
 
 
 @probe(Resource.billing, Action.read)
 async def _billing_read(w: World, role: Role) -> Scope:
-    return await allowed(await w.person(role).http.get("/tenants/plan"))
+    return await allowed(await (await w.acting(w.person(role))).http.get("/tenants/plan"))
 
 
 @probe(Resource.billing, Action.change)
 async def _billing_change(w: World, role: Role) -> Scope:
-    r = await w.person(role).http.post("/tenants/subscribe", json={"plan_id": "premium"})
+    who = await w.acting(w.person(role))
+    r = await who.http.post("/tenants/subscribe", json={"plan_id": "premium"})
     # How an owner's plan change completes (at once, or through a payment) is billing's
     # business; here only whether the role may start one.
     return Scope.none if r.status_code == 403 else Scope.all
@@ -103,13 +131,15 @@ async def _billing_change(w: World, role: Role) -> Scope:
 
 @probe(Resource.members, Action.read)
 async def _members_read(w: World, role: Role) -> Scope:
-    return await allowed(await w.person(role).http.get("/tenants/current/members"))
+    who = await w.acting(w.person(role))
+    return await allowed(await who.http.get("/tenants/current/members"))
 
 
 @probe(Resource.members, Action.change)
 async def _members_change(w: World, role: Role) -> Scope:
     # A member of their own for the member, who may leave: the team keeps its member.
-    who = await w.accounts.join(w.team.owner) if role == Role.member else w.person(role)
+    person = await w.accounts.join(w.team.owner) if role == Role.member else w.person(role)
+    who = await w.acting(person)
     someone = await w.accounts.join(w.team.owner)
     others = await who.http.delete(f"/tenants/current/members/{someone.user_id}")
     if not others.is_success:
@@ -117,7 +147,7 @@ async def _members_change(w: World, role: Role) -> Scope:
     if role != Role.member:
         return await allowed(others)
     return await own_or_none(
-        others, lambda: who.http.delete(f"/tenants/current/members/{who.user_id}")
+        others, lambda: who.http.delete(f"/tenants/current/members/{person.user_id}")
     )
 
 
@@ -132,8 +162,8 @@ async def _make_key(who: Principal) -> dict[str, str]:
 
 @probe(Resource.api_keys, Action.read)
 async def _keys_read(w: World, role: Role) -> Scope:
-    who = w.person(role)
-    theirs, mine = await _make_key(w.team.other_member), await _make_key(who)
+    theirs, mine = await _make_key(w.team.other_member), await _make_key(w.person(role))
+    who = await w.acting(w.person(role))
     r = await who.http.get("/api-keys", params={"limit": 200})
     if r.status_code == 403:
         return Scope.none
@@ -145,20 +175,23 @@ async def _keys_read(w: World, role: Role) -> Scope:
 
 @probe(Resource.api_keys, Action.create)
 async def _keys_create(w: World, role: Role) -> Scope:
-    who = w.person(role)
-    # Never above the creator's own role: only owners and admins make admin keys.
+    who = await w.acting(w.person(role))
+    plain = await who.http.post("/api-keys", json={"name": "probe", "role": "member"})
     escalated = await who.http.post("/api-keys", json={"name": "probe", "role": "admin"})
+    if not plain.is_success:
+        refused(plain)
+        refused(escalated)
+        return Scope.none
+    # Never above the creator's own role: only owners and admins make admin keys.
     assert escalated.status_code == (403 if role == Role.member else 201), escalated.text
     # A key is always its creator's: there is no way to make one for somebody else.
-    return await allowed(
-        await who.http.post("/api-keys", json={"name": "probe", "role": "member"}), Scope.own
-    )
+    return Scope.own
 
 
 @probe(Resource.api_keys, Action.change)
 async def _keys_change(w: World, role: Role) -> Scope:
-    who = w.person(role)
-    theirs, mine = await _make_key(w.team.other_member), await _make_key(who)
+    theirs, mine = await _make_key(w.team.other_member), await _make_key(w.person(role))
+    who = await w.acting(w.person(role))
     return await own_or_none(
         await who.http.delete(f"/api-keys/{theirs['id']}"),
         lambda: who.http.delete(f"/api-keys/{mine['id']}"),
@@ -170,7 +203,7 @@ async def _keys_change(w: World, role: Role) -> Scope:
 
 @probe(Resource.tenant_secrets, Action.read)
 async def _secrets_read(w: World, role: Role) -> Scope:
-    who = w.person(role)
+    who = await w.acting(w.person(role))
     paths = ("/provider-keys", "/tenants/current/audit-log", "/tenants/current/webhook-secret")
     scopes = {await allowed(await who.http.get(path)) for path in paths}
     assert len(scopes) == 1, f"{role}: {paths} disagree"
@@ -179,7 +212,7 @@ async def _secrets_read(w: World, role: Role) -> Scope:
 
 @probe(Resource.tenant_secrets, Action.change)
 async def _secrets_change(w: World, role: Role) -> Scope:
-    who = w.person(role)
+    who = await w.acting(w.person(role))
     body = {"provider": "mistral", "api_key": f"mistral-probe-{uuid.uuid4().hex}"}
     made = await w.team.owner.http.post("/provider-keys", json=body)
     assert made.status_code == 201, made.text
@@ -206,20 +239,20 @@ async def _assistant(who: Principal) -> str:
 @probe(Resource.assistants, Action.read)
 async def _assistants_read(w: World, role: Role) -> Scope:
     theirs = await _assistant(w.team.owner if role == Role.member else w.team.other_member)
-    return await allowed(await w.person(role).http.get(f"/assistants/{theirs}"))
+    return await allowed(await (await w.acting(w.person(role))).http.get(f"/assistants/{theirs}"))
 
 
 @probe(Resource.assistants, Action.create)
 async def _assistants_create(w: World, role: Role) -> Scope:
-    r = await w.person(role).http.post("/assistants", json={"name": "probe"})
+    r = await (await w.acting(w.person(role))).http.post("/assistants", json={"name": "probe"})
     return await allowed(r, Scope.own)
 
 
 @probe(Resource.assistants, Action.change)
 async def _assistants_change(w: World, role: Role) -> Scope:
-    who = w.person(role)
     theirs = await _assistant(w.team.owner if role == Role.member else w.team.other_member)
-    mine = await _assistant(who)
+    mine = await _assistant(w.person(role))
+    who = await w.acting(w.person(role))
     return await own_or_none(
         await who.http.patch(f"/assistants/{theirs}", json={"name": "changed"}),
         lambda: who.http.patch(f"/assistants/{mine}", json={"name": "changed"}),
@@ -237,8 +270,8 @@ async def _thread(who: Principal) -> str:
 
 @probe(Resource.threads, Action.read)
 async def _threads_read(w: World, role: Role) -> Scope:
-    who = w.person(role)
-    theirs, mine = await _thread(w.team.other_member), await _thread(who)
+    theirs, mine = await _thread(w.team.other_member), await _thread(w.person(role))
+    who = await w.acting(w.person(role))
     return await own_or_none(
         await who.http.get(f"/threads/{theirs}"), lambda: who.http.get(f"/threads/{mine}")
     )
@@ -246,13 +279,14 @@ async def _threads_read(w: World, role: Role) -> Scope:
 
 @probe(Resource.threads, Action.create)
 async def _threads_create(w: World, role: Role) -> Scope:
-    return await allowed(await w.person(role).http.post("/threads", json={}), Scope.own)
+    who = await w.acting(w.person(role))
+    return await allowed(await who.http.post("/threads", json={}), Scope.own)
 
 
 @probe(Resource.threads, Action.change)
 async def _threads_change(w: World, role: Role) -> Scope:
-    who = w.person(role)
-    theirs, mine = await _thread(w.team.other_member), await _thread(who)
+    theirs, mine = await _thread(w.team.other_member), await _thread(w.person(role))
+    who = await w.acting(w.person(role))
     body = {"metadata": {"by": str(role)}}
     return await own_or_none(
         await who.http.patch(f"/threads/{theirs}", json=body),
@@ -277,7 +311,7 @@ async def _usage_read(w: World, role: Role) -> Scope:
         if rows and sum(r["requests"] for r in rows) > 0:
             break
         await asyncio.sleep(0.05)
-    r = await w.person(role).http.get("/tenants/current/usage", params=params)
+    r = await (await w.acting(w.person(role))).http.get("/tenants/current/usage", params=params)
     if r.status_code == 403:
         return Scope.none
     assert r.status_code == 200, r.text
@@ -292,22 +326,25 @@ USAGE_GAP = "issue 9: members' usage summary is the usage engineer's part (tests
 def _cells() -> list[object]:
     cells: list[object] = []
     for (resource, action), by_role in PERMISSIONS.items():
-        for role in by_role:
-            marks = []
-            if (resource, action, role) == (Resource.usage, Action.read, Role.member):
-                marks = [pytest.mark.xfail(strict=True, reason=USAGE_GAP)]
-            cells.append(
-                pytest.param(
-                    resource, action, role, id=f"{resource.name}-{action}-{role}", marks=marks
-                )
-            )
+        for via in ("session", "key"):
+            for role in by_role:
+                marks = []
+                if (resource, action, role) == (Resource.usage, Action.read, Role.member):
+                    marks = [pytest.mark.xfail(strict=True, reason=USAGE_GAP)]
+                name = f"{resource.name}-{action}-{role}-{via}"
+                cells.append(pytest.param(resource, action, role, via, id=name, marks=marks))
     return cells
 
 
 @pytest.fixture(scope="module")
-async def world(accounts: Accounts) -> World:
+async def team_of_the_module(accounts: Accounts) -> Team:
     # A team of this module's own: probes add and remove members and keys.
-    return World(accounts, await accounts.team())
+    return await accounts.team()
+
+
+@pytest.fixture(scope="module")
+def keys_of_the_module() -> dict[str, Principal]:
+    return {}
 
 
 def test_every_cell_has_a_probe() -> None:
@@ -316,9 +353,25 @@ def test_every_cell_has_a_probe() -> None:
         assert set(by_role) == set(Role)
 
 
-@pytest.mark.parametrize(("resource", "action", "role"), _cells())
-async def test_cell(world: World, resource: Resource, action: Action, role: Role) -> None:
-    assert await PROBES[(resource, action)](world, role) == PERMISSIONS[(resource, action)][role]
+@pytest.mark.parametrize(("resource", "action", "role", "via"), _cells())
+async def test_cell(
+    accounts: Accounts,
+    team_of_the_module: Team,
+    keys_of_the_module: dict[str, Principal],
+    resource: Resource,
+    action: Action,
+    role: Role,
+    via: str,
+) -> None:
+    world = World(accounts, team_of_the_module, via == "key", keys_of_the_module)
+    expected = PERMISSIONS[(resource, action)]
+    if via == "key":
+        # A key acts with its effective role: an owner's key is an admin key.
+        role_of_key = Role.member if role == Role.member else Role.admin
+        expected = KEY_EXCEPTIONS.get((resource, action), expected)
+        assert await PROBES[(resource, action)](world, role) == expected[role_of_key]
+    else:
+        assert await PROBES[(resource, action)](world, role) == expected[role]
 
 
 def test_the_readme_shows_the_same_table() -> None:

@@ -92,3 +92,29 @@ async def test_a_clients_recursion_limit_never_exceeds_the_assistants(team: Team
     # The system assistant's limit is the default's (25 steps).
     default = await kwargs(team.member, {"config": {"recursion_limit": 1000}})
     assert default["config"]["recursion_limit"] == 51
+
+
+async def test_a_runs_context_cannot_loosen_the_assistants_tools(team: Team) -> None:
+    made = await team.owner.http.post(
+        "/assistants",
+        json={"name": "Careful", "tools": [{"name": "calculator", "policy": "ask"}]},
+    )
+    assert made.status_code == 200, made.text
+    aid = made.json()["assistant_id"]
+    thread = (await team.member.http.post("/threads", json={})).json()["thread_id"]
+    for tools in (
+        [{"name": "calculator", "policy": "allow"}],  # an `ask` turned into `allow`
+        [{"name": "http_fetch", "policy": "allow"}],  # a tool the assistant does not have
+    ):
+        r = await team.member.http.post(
+            f"/threads/{thread}/runs",
+            json={**LATER, "assistant_id": aid, "context": {"tools": tools}},
+        )
+        assert_error(r, 403, "forbidden", "context.tools")
+    # Stricter is always allowed; who may change the assistant may loosen it for a run.
+    stricter = {"tools": [{"name": "calculator", "policy": "deny"}]}
+    ran = await kwargs(team.member, {"assistant_id": aid, "context": stricter})
+    assert ran["context"]["tools"] == [{"name": "calculator", "policy": "deny", "config": {}}]
+    looser = {"tools": [{"name": "calculator", "policy": "allow"}]}
+    ran = await kwargs(team.admin, {"assistant_id": aid, "context": looser})
+    assert ran["context"]["tools"][0]["policy"] == "allow"

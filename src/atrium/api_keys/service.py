@@ -40,9 +40,9 @@ class ApiKeyService:
         self, *, session: AsyncSession, auth: AuthContext, data: ApiKeyCreate, client: ClientInfo
     ) -> tuple[ApiKey, str]:
         """A key for the signed-in caller, with a role no higher than theirs."""
+        require(auth, Resource.api_keys, Action.create)  # keys never make keys
         if not auth.is_user_session:
             raise Forbidden("API keys are created by a signed-in user")
-        require(auth, Resource.api_keys, Action.create)
         if not role_at_most(auth, Role(data.role)):
             raise Forbidden(f"Your role ({auth.role}) may not create {data.role} keys")
         secret = new_tenant_secret(API_KEY_PREFIX, auth.tenant_id)

@@ -3,7 +3,8 @@ copy of it). Services ask it instead of comparing roles themselves, so a rule li
 place and tests/auth/test_permissions.py checks every cell of it over HTTP.
 
 An API key acts with its effective role (the lower of its own and its creator's current
-membership role, see `ApiKeyService.authenticate`), so the table needs no column for keys.
+membership role, see `ApiKeyService.authenticate`): an owner's key is at most an admin key.
+`KEY_EXCEPTIONS` lists the cells where a key reaches less than its role.
 """
 
 from __future__ import annotations
@@ -75,9 +76,20 @@ PERMISSIONS: dict[tuple[Resource, Action], dict[Role, Scope]] = {
 }
 
 
+# An API key acts with its effective role (see the module's docstring) in every cell but
+# these, where a key reaches less than its role would: keys never make keys, and leaving a
+# tenant ("members: own") is its member's own act, not a program's.
+KEY_EXCEPTIONS: dict[tuple[Resource, Action], dict[Role, Scope]] = {
+    (Resource.api_keys, Action.create): _cell(_NONE, _NONE, _NONE),
+    (Resource.members, Action.change): _cell(_ALL, _ALL, _NONE),
+}
+
+
 def scope(auth: AuthContext, resource: Resource, action: Action) -> Scope:
     """How much of `resource` the caller reaches with `action`; none for a pair the table
     does not name (refused unless granted)."""
+    if auth.api_key_id is not None and (resource, action) in KEY_EXCEPTIONS:
+        return KEY_EXCEPTIONS[(resource, action)][auth.role]
     cell = PERMISSIONS.get((resource, action))
     return cell[auth.role] if cell is not None else Scope.none
 
@@ -141,10 +153,16 @@ def lower_role(a: Role, b: Role) -> Role:
 
 
 def markdown_table() -> str:
-    """The table as README.md shows it (a test keeps the two the same)."""
+    """The table as README.md shows it (a test keeps the two the same). The key columns are
+    an admin key's and a member key's, each as its effective role."""
     shown = {Scope.all: "all", Scope.own: "own", Scope.none: "—"}
-    lines = ["| resource | action | owner | admin | member |", "|---|---|---|---|---|"]
+    lines = [
+        "| resource | action | owner | admin | member | admin key | member key |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for (resource, action), cell in PERMISSIONS.items():
-        roles = " | ".join(shown[cell[role]] for role in (Role.owner, Role.admin, Role.member))
-        lines.append(f"| {resource} | {action} | {roles} |")
+        keys = KEY_EXCEPTIONS.get((resource, action), cell)
+        scopes = [cell[Role.owner], cell[Role.admin], cell[Role.member]]
+        scopes += [keys[Role.admin], keys[Role.member]]
+        lines.append(f"| {resource} | {action} | {' | '.join(shown[x] for x in scopes)} |")
     return "\n".join(lines)

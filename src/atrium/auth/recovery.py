@@ -109,14 +109,29 @@ class RecoveryService:
     async def reset_password(
         self, *, session: AsyncSession, token: str, password: str, client: ClientInfo
     ) -> User:
-        """Set a new password and end every session the user has, in every tenant; the API
-        keys they made stop too (whoever reset the password may not be whoever made them)."""
+        """Set a new password by an e-mailed link (see `change_password`)."""
         user = await user_service.take_email_token(session=session, token=token, purpose=RESET)
         if user is None:
             raise InvalidToken("Invalid or expired reset link", field="token")
-        await user_service.set_password(session=session, user=user, password=password)
         # The link arrived by e-mail, which proves the address.
         await user_service.mark_email_verified(session=session, user=user)
+        await self.change_password(
+            session=session, user=user, password=password, client=client, reset=True
+        )
+        return user
+
+    async def change_password(
+        self,
+        *,
+        session: AsyncSession,
+        user: User,
+        password: str,
+        client: ClientInfo | None,
+        reset: bool = False,
+    ) -> None:
+        """Set a new password and end every session and API key the user has, in every
+        tenant (whoever changed the password may not be whoever made them)."""
+        await user_service.set_password(session=session, user=user, password=password)
         for membership, _ in await self._tenants.user_tenants(session=session, user_id=user.id):
             await self._sessions.revoke_user_in_tenant(
                 session=session, tenant_id=membership.tenant_id, user_id=user.id
@@ -127,10 +142,9 @@ class RecoveryService:
             await audit_service.record(
                 session=session,
                 tenant_id=membership.tenant_id,
-                action="auth.password_reset",
+                action="auth.password_reset" if reset else "auth.password_changed",
                 actor_user_id=user.id,
                 client=client,
                 target_type="user",
                 target_id=user.id,
             )
-        return user

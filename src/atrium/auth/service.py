@@ -98,7 +98,9 @@ class AuthService:
             raise Unauthorized("Invalid e-mail or password")
         await self._throttle.succeeded(email)
         if user.password_hash is not None and password_needs_rehash(user.password_hash):
-            await user_service.set_password(session=session, user=user, password=data.password)
+            await user_service.set_password(
+                session=session, user=user, password=data.password, changed=False
+            )
         return await self.sign_in(
             session=session, user=user, tenant_id=data.tenant_id, client=client, method="password"
         )
@@ -232,6 +234,8 @@ class AuthService:
         if found is None or not found[1].is_active:
             raise Unauthorized("Session is no longer valid")
         membership, user, tenant = found
+        if user.password_changed_at is not None and claims.issued_at < user.password_changed_at:
+            raise Unauthorized("Session is no longer valid")
         if tenant.status != "active":
             raise Forbidden("This tenant is suspended")
         return AuthContext(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import time
@@ -23,6 +24,9 @@ class AccessClaims:
     user_id: uuid.UUID
     tenant_id: uuid.UUID
     role: Role
+    # To the microsecond, so a token issued right after a password change still works and
+    # one issued right before it does not.
+    issued_at: dt.datetime
 
 
 class TokenSigner:
@@ -32,7 +36,8 @@ class TokenSigner:
         self.ttl_seconds = ttl_seconds
 
     def issue(self, *, user_id: uuid.UUID, tenant_id: uuid.UUID, role: Role) -> str:
-        now = int(time.time())
+        exact = time.time()
+        now = int(exact)
         claims = {
             "iss": _ISSUER,
             "aud": _AUDIENCE,
@@ -41,6 +46,7 @@ class TokenSigner:
             "role": role.value,
             "typ": "access",
             "iat": now,
+            "iat_us": int(exact * 1_000_000),
             "exp": now + self.ttl_seconds,
             "jti": uuid.uuid4().hex,
         }
@@ -62,6 +68,9 @@ class TokenSigner:
                 user_id=uuid.UUID(claims["sub"]),
                 tenant_id=uuid.UUID(claims["tid"]),
                 role=Role(claims["role"]),
+                issued_at=dt.datetime.fromtimestamp(
+                    int(claims.get("iat_us", claims["iat"] * 1_000_000)) / 1_000_000, dt.UTC
+                ),
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("Access token expired") from exc

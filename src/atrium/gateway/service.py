@@ -49,8 +49,9 @@ class _AuthCache:
     """Recent gateway authentications, so a busy key costs no database round trip.
 
     Entries live a few seconds and are dropped as soon as their tenant changes (a key
-    revoked, a role or plan changed, a provider key added) in this process; in other
-    processes a change is seen when the entry expires.
+    revoked, a member removed or a role changed, a plan changed, a provider key added): in
+    this process at once, in the others through Redis (kit/invalidation.py), or when the
+    entry expires.
     """
 
     def __init__(self, ttl_seconds: float = 5.0, size: int = 10_000) -> None:

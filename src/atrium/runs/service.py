@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.assistants.service import AssistantService
 from atrium.auth.context import AuthContext
+from atrium.auth.permissions import Action, Resource, may
 from atrium.kit.db import Database, after_commit, driver_connection
-from atrium.kit.errors import BadRequest, Conflict, NotFound
+from atrium.kit.errors import BadRequest, Conflict, Forbidden, NotFound
 from atrium.kit.models import utcnow
 from atrium.runs import modes, tasks
 from atrium.runs.executor import DEFAULT_MAX_STEPS
@@ -50,12 +51,42 @@ def _bounded(
     asked = config.get("recursion_limit")
     if asked is not None:
         limit = steps * 2 + 1
-        config["recursion_limit"] = (
-            min(asked, limit) if isinstance(asked, int) and asked >= 1 else limit
-        )
+        usable = isinstance(asked, int) and not isinstance(asked, bool) and asked >= 1
+        config["recursion_limit"] = min(asked, limit) if usable else limit
     if context is not None and int(context.get("max_steps") or 0) > steps:
         context = {**context, "max_steps": steps}
     return config, context
+
+
+_STRICTNESS = {"allow": 0, "ask": 1, "deny": 2}
+
+
+def _narrowed(assistant_context: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """The run's context for a caller who may not change the assistant: it may narrow what
+    the assistant does, never widen it. Its tools must be the assistant's (with their
+    configuration), each with a policy at least as strict (403 otherwise: a member must
+    not turn an `ask` into `allow` for a run any more than on the assistant); its budgets
+    (`max_run_tokens`, `max_seconds`) are bounded by the assistant's."""
+    narrowed = dict(context)
+    if context.get("tools") is not None:
+        own = {t["name"]: t for t in assistant_context.get("tools") or []}
+        tools = []
+        for tool in context["tools"]:
+            base = own.get(tool["name"])
+            policy = tool.get("policy", "allow")
+            if base is None or _STRICTNESS[policy] < _STRICTNESS[base.get("policy", "allow")]:
+                raise Forbidden(
+                    f"Only who may change this assistant may add the tool `{tool['name']}` "
+                    "to its runs or loosen its policy",
+                    field="context.tools",
+                )
+            tools.append({**base, "policy": policy})
+        narrowed["tools"] = tools
+    for name in ("max_run_tokens", "max_seconds"):
+        ceiling = assistant_context.get(name)
+        if ceiling is not None and name in context and context[name] > ceiling:
+            narrowed[name] = ceiling
+    return narrowed
 
 
 def first_event(run: Run) -> LiveEvent:
@@ -122,11 +153,12 @@ class RunService:
                 action = CancelAction(data.multitask_strategy.value)
                 for other in active:
                     await self._cancel(session=session, run=other, action=action)
-        config, context = _bounded(
-            assistant.context,
-            data.config,
-            data.context.model_dump(mode="json", exclude_none=True) if data.context else None,
-        )
+        asked = data.context.model_dump(mode="json", exclude_none=True) if data.context else None
+        if asked and not may(
+            auth, Resource.assistants, Action.change, owner_id=assistant.created_by
+        ):
+            asked = _narrowed(assistant.context, asked)
+        config, context = _bounded(assistant.context, data.config, asked)
         run = Run(
             tenant_id=auth.tenant_id,
             id=uuid.uuid4(),

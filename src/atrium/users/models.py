@@ -22,6 +22,8 @@ class User(Base):
     email_verified_at: Mapped[dt.datetime | None]
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Access tokens issued before it are refused (a password change ends every session).
+    password_changed_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

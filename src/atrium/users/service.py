@@ -70,8 +70,14 @@ class UserService:
         await session.refresh(user)
         return user
 
-    async def set_password(self, *, session: AsyncSession, user: User, password: str) -> None:
+    async def set_password(
+        self, *, session: AsyncSession, user: User, password: str, changed: bool = True
+    ) -> None:
+        """Store a new password hash. `changed=False` for a rehash of the same password
+        (sign-in upgrading its parameters), which must not end the user's sessions."""
         user.password_hash = hash_password(password)
+        if changed:
+            user.password_changed_at = utcnow()
         await session.flush()
 
     async def mark_email_verified(self, *, session: AsyncSession, user: User) -> None:
