@@ -395,3 +395,22 @@ async def test_a_keys_tokens_per_minute_narrow_its_own_tokens(
     )
     other = accounts.client(await accounts.api_key(owner))
     assert (await other.post("/v1/chat/completions", json=body)).status_code == 200
+
+
+async def test_stored_provider_keys_are_unused_on_a_plan_without_byok(
+    accounts: Accounts, on_plan: PlanMaker
+) -> None:
+    owner = await accounts.tenant()
+    on_plan(owner)
+    body = {"provider": "groq", "api_key": "gsk_a_tenant_secret_0003"}
+    assert (await owner.http.post("/provider-keys", json=body)).status_code == 201
+
+    async def providers() -> set[str]:
+        # a new key each time: a credential's authentication is cached for a few seconds
+        listed = await accounts.client(await accounts.api_key(owner)).get("/v1/models")
+        assert listed.status_code == 200, listed.text
+        return {m["owned_by"] for m in listed.json()["data"]}
+
+    assert "groq" in await providers()
+    on_plan(owner, features=["chat", "gateway", "tools", "knowledge"])
+    assert "groq" not in await providers()
