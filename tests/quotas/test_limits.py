@@ -4,6 +4,7 @@ batch counted; concurrent runs; features read. In process, on plans made for eac
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -351,3 +352,65 @@ def test_refusals_are_labelled_by_the_limits_name_only() -> None:
 )
 def test_reset_headers_read_as_openais(seconds: float, text: str) -> None:
     assert reset_text(seconds) == text
+
+
+async def test_concurrent_calls_never_pass_the_limit(
+    accounts: Accounts, on_plan: PlanMaker
+) -> None:
+    owner = await accounts.tenant()
+    on_plan(owner, requests_per_minute=5)
+    gateway = accounts.client(await accounts.api_key(owner))
+    answers = await asyncio.gather(*(gateway.get("/v1/models") for _ in range(20)))
+    assert sorted(r.status_code for r in answers) == [200] * 5 + [429] * 15
+
+
+async def test_concurrent_run_creations_never_pass_the_plan(
+    accounts: Accounts, on_plan: PlanMaker
+) -> None:
+    owner = await accounts.tenant()
+    on_plan(owner, concurrent_runs=3)
+    runs = accounts.client(await accounts.api_key(owner, role="admin"))
+    _, later_run = await run_bodies(runs)
+    answers = await asyncio.gather(*(runs.post("/runs", json=later_run) for _ in range(8)))
+    assert sorted(r.status_code for r in answers) == [200] * 3 + [429] * 5
+
+
+async def test_a_keys_tokens_per_minute_narrow_its_own_tokens(
+    accounts: Accounts, on_plan: PlanMaker
+) -> None:
+    owner = await accounts.tenant()
+    on_plan(owner)
+    made = await owner.http.post("/api-keys", json={"name": "frugal", "role": "member"})
+    r = await owner.http.put(
+        f"/api-keys/{made.json()['id']}/limits", json={"tokens_per_minute": 10}
+    )
+    assert r.json()["effective"]["tokens_per_minute"] == 10
+    frugal = accounts.client(made.json()["key"])
+    body = {"model": "scripted/fast", "messages": [{"role": "user", "content": "hello " * 10}]}
+    first = await frugal.post("/v1/chat/completions", json=body)
+    assert first.status_code == 200, first.text
+    assert first.headers["x-ratelimit-limit-tokens"] == "10"
+    assert_openai_rate_limited(
+        await frugal.post("/v1/chat/completions", json=body), "This API key allows 10 tokens"
+    )
+    other = accounts.client(await accounts.api_key(owner))
+    assert (await other.post("/v1/chat/completions", json=body)).status_code == 200
+
+
+async def test_stored_provider_keys_are_unused_on_a_plan_without_byok(
+    accounts: Accounts, on_plan: PlanMaker
+) -> None:
+    owner = await accounts.tenant()
+    on_plan(owner)
+    body = {"provider": "groq", "api_key": "gsk_a_tenant_secret_0003"}
+    assert (await owner.http.post("/provider-keys", json=body)).status_code == 201
+
+    async def providers() -> set[str]:
+        # a new key each time: a credential's authentication is cached for a few seconds
+        listed = await accounts.client(await accounts.api_key(owner)).get("/v1/models")
+        assert listed.status_code == 200, listed.text
+        return {m["owned_by"] for m in listed.json()["data"]}
+
+    assert "groq" in await providers()
+    on_plan(owner, features=["chat", "gateway", "tools", "knowledge"])
+    assert "groq" not in await providers()

@@ -17,6 +17,8 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from atrium.api_keys.service import ApiKeyService
 from atrium.auth.context import AuthContext
 from atrium.kit.db import Database
@@ -93,27 +95,36 @@ class QuotaService:
         for entry in [k for k in self._overrides if k[0] == tenant_id]:
             del self._overrides[entry]
 
-    async def _principal_overrides(self, auth: AuthContext) -> _Overrides:
+    async def _principal_overrides(
+        self, auth: AuthContext, session: AsyncSession | None = None
+    ) -> _Overrides:
         entry_key = (auth.tenant_id, auth.api_key_id, auth.user_id)
         cached = self._overrides.get(entry_key)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
-        key = member = None
-        if auth.api_key_id is not None or auth.user_id is not None:
-            async with self._db.transaction(tenant_id=auth.tenant_id) as session:
-                if auth.api_key_id is not None:
-                    key = await self._api_keys.overrides(
-                        session=session, tenant_id=auth.tenant_id, key_id=auth.api_key_id
-                    )
-                if auth.user_id is not None:
-                    member = await self._tenants.member_overrides(
-                        session=session, tenant_id=auth.tenant_id, user_id=auth.user_id
-                    )
-        found = _Overrides(key=key, member=member)
+        if auth.api_key_id is None and auth.user_id is None:
+            found = _Overrides(key=None, member=None)
+        elif session is not None:
+            found = await self._read_overrides(session, auth)
+        else:
+            async with self._db.transaction(tenant_id=auth.tenant_id) as own:
+                found = await self._read_overrides(own, auth)
         if len(self._overrides) >= self._size:
             self._overrides.clear()  # a crude bound; entries are cheap to read again
         self._overrides[entry_key] = (time.monotonic() + self._ttl, found)
         return found
+
+    async def _read_overrides(self, session: AsyncSession, auth: AuthContext) -> _Overrides:
+        key = member = None
+        if auth.api_key_id is not None:
+            key = await self._api_keys.overrides(
+                session=session, tenant_id=auth.tenant_id, key_id=auth.api_key_id
+            )
+        if auth.user_id is not None:
+            member = await self._tenants.member_overrides(
+                session=session, tenant_id=auth.tenant_id, user_id=auth.user_id
+            )
+        return _Overrides(key=key, member=member)
 
     async def limits_for(self, auth: AuthContext) -> PlanLimits:
         """The limits that apply to this caller: the plan's, narrowed by their key's and
@@ -151,11 +162,15 @@ class QuotaService:
         scopes.sort(key=lambda s: int(s.rate.partition("/")[0]))
         return scopes
 
-    async def admit(self, auth: AuthContext, *, requests: int = 1) -> Allowance:
+    async def admit(
+        self, auth: AuthContext, *, requests: int = 1, session: AsyncSession | None = None
+    ) -> Allowance:
         """Spend `requests` of the caller's requests per minute, or refuse with 429 (naming
-        the limit) when they are spent or the minute's tokens are."""
+        the limit) when they are spent or the minute's tokens are. A caller that holds a
+        request transaction passes it as `session`, so the overrides are read there rather
+        than on a second pooled connection."""
         plan = await self._tenants.plan_limits(auth.plan_id)
-        overrides = await self._principal_overrides(auth)
+        overrides = await self._principal_overrides(auth, session)
         limits = plan.narrowed(overrides.key, overrides.member)
         headers: dict[str, str] = {}
         limiter = self._limiter

@@ -130,7 +130,7 @@ async def create_run(
     quotas: QuotaServiceDep,
 ) -> RunPublic:
     """Start a background run on a thread."""
-    await admit(request, quotas, auth)
+    await admit(request, quotas, auth, session=session)
     run, _ = await run_service.create(session=session, auth=auth, thread_ref=thread_id, data=data)
     response.headers["Content-Location"] = _paths(run, False)[1]
     return public(run)
@@ -197,7 +197,7 @@ async def create_stateless_run(
     quotas: QuotaServiceDep,
 ) -> RunPublic:
     """Start a background run on a new, temporary thread."""
-    await admit(request, quotas, auth)
+    await admit(request, quotas, auth, session=session)
     run, _ = await run_service.create(
         session=session, auth=auth, thread_ref=None, data=data, background=True
     )
@@ -215,7 +215,7 @@ async def create_batch(
     quotas: QuotaServiceDep,
 ) -> list[RunPublic]:
     """Start several background runs, each on a new temporary thread."""
-    await admit(request, quotas, auth, requests=max(1, len(data)))
+    await admit(request, quotas, auth, requests=max(1, len(data)), session=session)
     created = []
     for item in data:
         run, _ = await run_service.create(
