@@ -7,14 +7,14 @@ not use the local model from a program, nor an assistant with a calculator. BYOK
 the audit export stay with the paid plans.
 
 Revision ID: 0006_plan_features
-Revises: 0004_limits
+Revises: 0005_roles
 Create Date: 2026-11-28
 """
 
 from alembic import op
 
 revision = "0006_plan_features"
-down_revision = "0004_limits"
+down_revision = "0005_roles"
 branch_labels = None
 depends_on = None
 
