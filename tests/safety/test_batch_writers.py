@@ -105,17 +105,15 @@ async def test_run_events_the_database_refuses_are_set_aside(
     owner = await accounts.tenant()
     assistant = (await owner.http.post("/assistants", json={"graph_id": "agent"})).json()
     thread = (await owner.http.post("/threads", json={})).json()
-    # A background run: with no worker in this process it stays pending, its row is enough.
+    # A background run: only its row is needed. The live server's worker may execute it and
+    # write its own events, so these are numbered far beyond any it writes.
     r = await owner.http.post(
         f"/threads/{thread['thread_id']}/runs",
         json={"assistant_id": assistant["assistant_id"], "input": {"messages": []}},
     )
     assert r.status_code == 200, r.text
     run_id = uuid.UUID(r.json()["run_id"])
-    last = db.execute(
-        "SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = %s", (run_id,)
-    ).fetchone()
-    assert last is not None
+    last = (1_000_000,)
     sink = EventSink(atrium_app.state.runtime.db, RunHub(atrium_app.state.runtime.db))
     before = _rejected("run_events")
     writer = sink.writer(

@@ -9,6 +9,8 @@ import uuid
 import httpx
 import pytest
 
+from atrium.providers.adapters.base import base_url_for
+from atrium.providers.types import Credentials, ErrorKind, UpstreamError
 from atrium.runs import webhooks
 from tests.providers.fakes import FakeProvider, Reply
 from tests.support import Api, api_key, premium, register
@@ -97,3 +99,36 @@ async def test_a_webhook_name_re_pointed_after_the_check_is_refused_when_connect
     secret = webhooks.secret_for("test secret", uuid.uuid4())
     assert not await webhooks.deliver(url, {"run_id": "r"}, secret=secret, allow_private=False)
     assert fake.requests == []
+
+
+@pytest.mark.parametrize(
+    "default",
+    [
+        "http://127.0.0.1:11434/v1",
+        "http://localhost:8000/v1",
+        "http://ollama:11434/v1",
+        "http://[::1]:8080/v1",
+        "http://10.0.0.5/v1",
+    ],
+)
+def test_no_local_default_for_a_tenant_key(default: str) -> None:
+    tenant = Credentials("k", None, "tenant", allow_private=True)
+    with pytest.raises(UpstreamError) as refused:
+        base_url_for(tenant, default, "ollama")
+    assert refused.value.kind == ErrorKind.bad_request
+    # the platform's own configuration may point anywhere
+    assert base_url_for(Credentials("k", None, "platform"), default, "ollama") == default
+    # and a tenant's own base URL is used as given (the guard checks it when connecting)
+    own = Credentials("k", "https://llm.example.com/v1", "tenant")
+    assert base_url_for(own, default, "ollama") == "https://llm.example.com/v1"
+
+
+def test_a_public_default_serves_a_tenant_key() -> None:
+    tenant = Credentials("k", None, "tenant")
+    assert tenant.guarded
+    assert base_url_for(tenant, "https://api.groq.com/openai/v1", "groq") == (
+        "https://api.groq.com/openai/v1"
+    )
+    assert base_url_for(tenant, None, "openai") is None  # the SDK's own default
+    assert not Credentials("k", None, "tenant", allow_private=True).guarded
+    assert not Credentials("k", None, "platform").guarded

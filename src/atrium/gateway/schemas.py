@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from atrium.kit.schemas import Storable
 
@@ -144,20 +144,26 @@ class EmbeddingRequest(_Open):
 # open to the fields a provider adds.
 
 
-class CompletionUsage(_Open):
+class _Reply(BaseModel):
+    """A response body: a model's answer may hold any text, it is not stored as such."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class CompletionUsage(_Reply):
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
 
 
-class ChatCompletionMessage(_Open):
+class ChatCompletionMessage(_Reply):
     role: Literal["assistant"]
     content: str | None = None
     refusal: str | None = None
     tool_calls: list[ToolCall] | None = None
 
 
-class ChatCompletionChoice(_Open):
+class ChatCompletionChoice(_Reply):
     index: int
     message: ChatCompletionMessage
     finish_reason: str | None = Field(
@@ -166,7 +172,7 @@ class ChatCompletionChoice(_Open):
     logprobs: dict[str, Any] | None = None
 
 
-class ChatCompletion(_Open):
+class ChatCompletion(_Reply):
     """A chat completion (`stream` false)."""
 
     id: str
@@ -177,19 +183,19 @@ class ChatCompletion(_Open):
     usage: CompletionUsage | None = None
 
 
-class GatewayModel(_Open):
+class GatewayModel(_Reply):
     id: str = Field(description="`provider/model`, as `model` accepts it")
     object: Literal["model"]
     created: int
     owned_by: str
 
 
-class GatewayModelList(_Open):
+class GatewayModelList(_Reply):
     object: Literal["list"]
     data: list[GatewayModel]
 
 
-class Embedding(_Open):
+class Embedding(_Reply):
     object: Literal["embedding"]
     index: int
     embedding: list[float] | str = Field(
@@ -198,12 +204,12 @@ class Embedding(_Open):
     )
 
 
-class EmbeddingUsage(_Open):
+class EmbeddingUsage(_Reply):
     prompt_tokens: int
     total_tokens: int
 
 
-class EmbeddingList(_Open):
+class EmbeddingList(_Reply):
     object: Literal["list"]
     data: list[Embedding]
     model: str

@@ -133,12 +133,13 @@ def base_url_for(creds: Credentials, default: str | None, provider: str) -> str 
 
 def _inside(url: str) -> bool:
     host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost") or "." not in host:
-        return True
     try:
         return not is_public(str(ipaddress.ip_address(host)))
     except ValueError:
-        return False  # a name: the guard checks what it resolves to when connecting
+        pass
+    # `localhost`, and a name without a dot (a container's or a host's own): this network's.
+    # Another name is checked by the guard when connecting.
+    return host == "localhost" or host.endswith(".localhost") or "." not in host
 
 
 class ClientCache(Generic[T]):
