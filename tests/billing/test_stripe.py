@@ -341,13 +341,20 @@ async def test_paying_within_the_grace_period_keeps_the_plan(
 async def test_returning_to_the_free_plan_cancels_the_subscription(
     paying: Accounts, customer: Principal, stripe_api: FakeStripe
 ) -> None:
-    _, sub = await paid(paying, customer, "premium")
+    customer_id, sub = await paid(paying, customer, "premium")
     r = await customer.http.post("/tenants/subscribe", json={"plan_id": "basic"})
     assert r.status_code == 200 and r.json()["status"] == "active", r.text
     assert await plan_of(customer) == "basic"
     assert [r.method for r in stripe_api.requests if r.path == f"/v1/subscriptions/{sub}"] == [
         "DELETE"
     ]
+    # a late redelivery of an earlier "active" update does not revive it
+    stale = fake_stripe.subscription(
+        customer.tenant_id, "premium", sub_id=sub, customer=customer_id, status="active"
+    )
+    r = await deliver(paying, fake_stripe.event("customer.subscription.updated", stale))
+    assert r.status_code == 200, r.text
+    assert await plan_of(customer) == "basic"
 
 
 async def test_an_event_for_an_unknown_tenant_is_acknowledged_and_ignored(

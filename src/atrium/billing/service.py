@@ -134,9 +134,10 @@ class BillingService:
         account = await billing_repository.lock_account(session, tenant_id=tenant_id)
         if account is None or not account.stripe_subscription_id:
             return
+        if account.subscription_status == SubscriptionStatus.canceled:
+            return
         if self._payments is not None:
             await self._payments.cancel_subscription(account.stripe_subscription_id)
-        account.stripe_subscription_id = None
         account.subscription_status = SubscriptionStatus.canceled.value
         account.paid_plan_id = None
         account.grace_until = None
@@ -228,8 +229,8 @@ class BillingService:
         if found is None:
             return
         tenant_id, account = found
-        if account.stripe_subscription_id not in (None, obj.get("id")):
-            return  # an earlier subscription of the tenant's, replaced since
+        if not _current(account, _id(obj.get("id"))):
+            return
         account.stripe_subscription_id = _id(obj.get("id"))
         account.stripe_customer_id = _id(obj.get("customer")) or account.stripe_customer_id
         status = str(obj.get("status", ""))[:64]
@@ -255,10 +256,9 @@ class BillingService:
         if found is None:
             return
         tenant_id, account = found
-        if account.stripe_subscription_id not in (None, obj.get("id")):
+        if not _current(account, _id(obj.get("id"))):
             return
         account.subscription_status = SubscriptionStatus.canceled.value
-        account.stripe_subscription_id = None
         await self._end_paid_plan(session, tenant_id, account, reason="stripe.subscription_deleted")
 
     async def _on_payment_failed(self, session: AsyncSession, obj: dict[str, Any]) -> None:
@@ -266,8 +266,7 @@ class BillingService:
         if found is None:
             return
         tenant_id, account = found
-        subscription = _invoice_subscription(obj)
-        if subscription and account.stripe_subscription_id not in (None, subscription):
+        if not _current(account, _invoice_subscription(obj)):
             return
         account.subscription_status = SubscriptionStatus.past_due.value
         await self._start_grace(session, tenant_id, account)
@@ -330,6 +329,19 @@ class BillingService:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+
+def _current(account: BillingAccount, subscription_id: str | None) -> bool:
+    """Whether an event about `subscription_id` may change the tenant's plan: not when it is
+    about another subscription than the tenant's (an earlier one, replaced since), nor when
+    the tenant's was cancelled (Stripe never revives one; a late redelivery must not
+    either)."""
+    if account.stripe_subscription_id is None:
+        return True
+    return (
+        subscription_id in (None, account.stripe_subscription_id)
+        and account.subscription_status != SubscriptionStatus.canceled
+    )
 
 
 def _id(value: Any) -> str | None:
