@@ -74,26 +74,33 @@ class BillingService:
     # subscribing
 
     async def subscribe(
-        self, *, session: AsyncSession, auth: AuthContext, plan_id: str, client: ClientInfo
+        self, *, auth: AuthContext, plan_id: str, client: ClientInfo
     ) -> SubscriptionPublic:
         """An owner's request for another plan. A paid plan answers with a Stripe Checkout
         URL, or switches the tenant's running subscription to the plan's price; either way
         the plan changes when Stripe reports it. A free plan applies at once and cancels the
-        tenant's Stripe subscription."""
+        tenant's Stripe subscription. No transaction stays open while Stripe is called."""
         if auth.role != Role.owner or not auth.is_user_session:
             raise Forbidden("Only an owner can change the plan")
-        plan = await self._tenants.get_plan(session=session, plan_id=plan_id)
-        tenant = await self._tenants.current(session=session, auth=auth)
+        async with self._db.transaction(tenant_id=auth.tenant_id) as session:
+            plan = await self._tenants.get_plan(session=session, plan_id=plan_id)
+            tenant = await self._tenants.current(session=session, auth=auth)
+            account = await billing_repository.get_account(session, tenant_id=auth.tenant_id)
+        subscription = account.stripe_subscription_id if account else None
+        status = account.subscription_status if account else None
         if plan.monthly_price_cents == 0:
-            await self._leave_paid_plan(session=session, tenant_id=auth.tenant_id)
-            await self._tenants.change_plan(
-                session=session,
-                tenant_id=auth.tenant_id,
-                plan_id=plan.id,
-                reason="owner",
-                actor_user_id=auth.user_id,
-                client=client,
-            )
+            if subscription and status != SubscriptionStatus.canceled and self._payments:
+                await self._payments.cancel_subscription(subscription)
+            async with self._db.transaction(tenant_id=auth.tenant_id) as session:
+                await self._cancelled(session=session, tenant_id=auth.tenant_id)
+                await self._tenants.change_plan(
+                    session=session,
+                    tenant_id=auth.tenant_id,
+                    plan_id=plan.id,
+                    reason="owner",
+                    actor_user_id=auth.user_id,
+                    client=client,
+                )
             return SubscriptionPublic(status="active", plan_id=plan.id)
         if tenant.plan_id == plan.id:
             return SubscriptionPublic(status="active", plan_id=plan.id)
@@ -104,14 +111,9 @@ class BillingService:
                 "for this plan); a platform administrator changes plans",
                 field="plan_id",
             )
-        account = await billing_repository.get_account(session, tenant_id=auth.tenant_id)
-        if (
-            account is not None
-            and account.stripe_subscription_id
-            and account.subscription_status in {*_PAYING, SubscriptionStatus.past_due}
-        ):
+        if subscription and status in {*_PAYING, SubscriptionStatus.past_due}:
             await self._payments.change_price(
-                subscription_id=account.stripe_subscription_id,
+                subscription_id=subscription,
                 tenant_id=auth.tenant_id,
                 plan_id=plan.id,
                 price_id=price,
@@ -130,14 +132,11 @@ class BillingService:
             checkout_session_id=checkout.id,
         )
 
-    async def _leave_paid_plan(self, *, session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    async def _cancelled(self, *, session: AsyncSession, tenant_id: uuid.UUID) -> None:
+        """Record that the tenant's subscription (if any) was cancelled at Stripe."""
         account = await billing_repository.lock_account(session, tenant_id=tenant_id)
         if account is None or not account.stripe_subscription_id:
             return
-        if account.subscription_status == SubscriptionStatus.canceled:
-            return
-        if self._payments is not None:
-            await self._payments.cancel_subscription(account.stripe_subscription_id)
         account.subscription_status = SubscriptionStatus.canceled.value
         account.paid_plan_id = None
         account.grace_until = None
