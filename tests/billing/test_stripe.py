@@ -299,6 +299,15 @@ async def test_a_failed_payment_keeps_the_plan_for_the_grace_period_then_basic(
     ).fetchall()
     remaining = deadline - dt.datetime.now(dt.UTC)
     assert dt.timedelta(days=2, hours=23) < remaining <= dt.timedelta(days=3)
+    state = (await customer.http.get("/tenants/current/billing")).json()
+    assert state == {
+        "plan_id": "premium",
+        "billing_enabled": True,
+        "subscription_status": "past_due",
+        "paid_plan_id": "premium",
+        "grace_until": state["grace_until"],
+    }
+    assert dt.datetime.fromisoformat(state["grace_until"]) == deadline
     billing = billing_app.state.runtime.billing_service
     # a second failure does not push the deadline further
     again = fake_stripe.failed_invoice(
@@ -369,6 +378,18 @@ async def test_an_event_for_an_unknown_tenant_is_acknowledged_and_ignored(
     )
     r = await deliver(paying, payload)
     assert r.status_code == 200 and r.json() == {"received": True, "duplicate": False}
+
+
+async def test_without_stripe_billing_is_off(owner: Principal) -> None:
+    r = await owner.http.get("/tenants/current/billing")
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "plan_id": "basic",
+        "billing_enabled": False,
+        "subscription_status": None,
+        "paid_plan_id": None,
+        "grace_until": None,
+    }
 
 
 async def test_without_stripe_the_webhook_is_refused(app_client: httpx.AsyncClient) -> None:

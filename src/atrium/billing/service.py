@@ -17,7 +17,7 @@ from atrium.auth.context import AuthContext, Role
 from atrium.billing.models import BillingAccount
 from atrium.billing.payments import StripePayments
 from atrium.billing.repository import billing_repository
-from atrium.billing.schemas import SubscriptionPublic, WebhookReceipt
+from atrium.billing.schemas import BillingPublic, SubscriptionPublic, WebhookReceipt
 from atrium.kit.db import Database, set_platform_admin, set_tenant
 from atrium.kit.deps import ClientInfo
 from atrium.kit.errors import AtriumError, BadRequest, Forbidden
@@ -130,6 +130,18 @@ class BillingService:
             plan_id=plan.id,
             checkout_url=checkout.url,
             checkout_session_id=checkout.id,
+        )
+
+    async def status(self, *, session: AsyncSession, auth: AuthContext) -> BillingPublic:
+        """The tenant's billing state (every member may read it)."""
+        tenant = await self._tenants.current(session=session, auth=auth)
+        account = await billing_repository.get_account(session, tenant_id=auth.tenant_id)
+        return BillingPublic(
+            plan_id=tenant.plan_id,
+            billing_enabled=self._payments is not None,
+            subscription_status=account.subscription_status if account else None,
+            paid_plan_id=account.paid_plan_id if account else None,
+            grace_until=account.grace_until if account else None,
         )
 
     async def _cancelled(self, *, session: AsyncSession, tenant_id: uuid.UUID) -> None:
