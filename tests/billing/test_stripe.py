@@ -48,6 +48,7 @@ async def billing_app(
         stripe_prices=fake_stripe.PRICES,
         stripe_api_base=stripe_api.url,
         stripe_grace_days=3,
+        stripe_sweep_seconds=0.2,
     )
     app = create_app(settings, database_urls)
     async with started(app):
@@ -327,6 +328,27 @@ async def test_a_failed_payment_keeps_the_plan_for_the_grace_period_then_basic(
         "to": "basic",
         "reason": "grace_expired",
     }
+
+
+async def test_the_periodic_sweep_ends_a_lapsed_grace_period(
+    paying: Accounts, customer: Principal, db: psycopg.Connection[Any]
+) -> None:
+    customer_id, sub = await paid(paying, customer, "gold")
+    invoice = fake_stripe.failed_invoice(
+        customer.tenant_id, "gold", sub_id=sub, customer=customer_id
+    )
+    assert (await deliver(paying, fake_stripe.event("invoice.payment_failed", invoice))).is_success
+    # as if the grace period had passed: the process's own sweep notices within its period
+    db.execute(
+        "UPDATE billing_accounts SET grace_until = now() - interval '1 second'"
+        " WHERE tenant_id = %s",
+        (customer.tenant_id,),
+    )
+    for _ in range(50):
+        if await plan_of(customer) == "basic":
+            break
+        await asyncio.sleep(0.1)
+    assert await plan_of(customer) == "basic"
 
 
 async def test_paying_within_the_grace_period_keeps_the_plan(
