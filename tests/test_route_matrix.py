@@ -167,6 +167,7 @@ MATRIX: dict[Route, Case] = {
     ("GET", "/admin/usage"): Case(gate=Gate("platform")),
     ("GET", "/admin/usage/export"): Case(gate=Gate("platform")),
     # billing
+    ("GET", "/tenants/current/billing"): Case(exempt=TENANT_WIDE),
     ("POST", "/billing/webhook"): Case(
         exempt="no credential: Stripe's signature is the credential; covered by tests/billing"
     ),

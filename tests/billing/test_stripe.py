@@ -48,6 +48,7 @@ async def billing_app(
         stripe_prices=fake_stripe.PRICES,
         stripe_api_base=stripe_api.url,
         stripe_grace_days=3,
+        stripe_sweep_seconds=0.2,
     )
     app = create_app(settings, database_urls)
     async with started(app):
@@ -299,6 +300,15 @@ async def test_a_failed_payment_keeps_the_plan_for_the_grace_period_then_basic(
     ).fetchall()
     remaining = deadline - dt.datetime.now(dt.UTC)
     assert dt.timedelta(days=2, hours=23) < remaining <= dt.timedelta(days=3)
+    state = (await customer.http.get("/tenants/current/billing")).json()
+    assert state == {
+        "plan_id": "premium",
+        "billing_enabled": True,
+        "subscription_status": "past_due",
+        "paid_plan_id": "premium",
+        "grace_until": state["grace_until"],
+    }
+    assert dt.datetime.fromisoformat(state["grace_until"]) == deadline
     billing = billing_app.state.runtime.billing_service
     # a second failure does not push the deadline further
     again = fake_stripe.failed_invoice(
@@ -318,6 +328,27 @@ async def test_a_failed_payment_keeps_the_plan_for_the_grace_period_then_basic(
         "to": "basic",
         "reason": "grace_expired",
     }
+
+
+async def test_the_periodic_sweep_ends_a_lapsed_grace_period(
+    paying: Accounts, customer: Principal, db: psycopg.Connection[Any]
+) -> None:
+    customer_id, sub = await paid(paying, customer, "gold")
+    invoice = fake_stripe.failed_invoice(
+        customer.tenant_id, "gold", sub_id=sub, customer=customer_id
+    )
+    assert (await deliver(paying, fake_stripe.event("invoice.payment_failed", invoice))).is_success
+    # as if the grace period had passed: the process's own sweep notices within its period
+    db.execute(
+        "UPDATE billing_accounts SET grace_until = now() - interval '1 second'"
+        " WHERE tenant_id = %s",
+        (customer.tenant_id,),
+    )
+    for _ in range(50):
+        if await plan_of(customer) == "basic":
+            break
+        await asyncio.sleep(0.1)
+    assert await plan_of(customer) == "basic"
 
 
 async def test_paying_within_the_grace_period_keeps_the_plan(
@@ -341,13 +372,20 @@ async def test_paying_within_the_grace_period_keeps_the_plan(
 async def test_returning_to_the_free_plan_cancels_the_subscription(
     paying: Accounts, customer: Principal, stripe_api: FakeStripe
 ) -> None:
-    _, sub = await paid(paying, customer, "premium")
+    customer_id, sub = await paid(paying, customer, "premium")
     r = await customer.http.post("/tenants/subscribe", json={"plan_id": "basic"})
     assert r.status_code == 200 and r.json()["status"] == "active", r.text
     assert await plan_of(customer) == "basic"
     assert [r.method for r in stripe_api.requests if r.path == f"/v1/subscriptions/{sub}"] == [
         "DELETE"
     ]
+    # a late redelivery of an earlier "active" update does not revive it
+    stale = fake_stripe.subscription(
+        customer.tenant_id, "premium", sub_id=sub, customer=customer_id, status="active"
+    )
+    r = await deliver(paying, fake_stripe.event("customer.subscription.updated", stale))
+    assert r.status_code == 200, r.text
+    assert await plan_of(customer) == "basic"
 
 
 async def test_an_event_for_an_unknown_tenant_is_acknowledged_and_ignored(
@@ -362,6 +400,18 @@ async def test_an_event_for_an_unknown_tenant_is_acknowledged_and_ignored(
     )
     r = await deliver(paying, payload)
     assert r.status_code == 200 and r.json() == {"received": True, "duplicate": False}
+
+
+async def test_without_stripe_billing_is_off(owner: Principal) -> None:
+    r = await owner.http.get("/tenants/current/billing")
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "plan_id": "basic",
+        "billing_enabled": False,
+        "subscription_status": None,
+        "paid_plan_id": None,
+        "grace_until": None,
+    }
 
 
 async def test_without_stripe_the_webhook_is_refused(app_client: httpx.AsyncClient) -> None:

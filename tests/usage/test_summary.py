@@ -161,6 +161,13 @@ async def test_member_sees_only_their_own(accounts: Accounts, team: Team) -> Non
     # the member's key sees what its creator sees, never the tenant's
     assert (await usage_by(mine, group_by="user"))["totals"]["requests"] == 2
     assert (await usage(team.member))["totals"]["requests"] == 0
+    exported = await team.other_member.http.get(
+        "/tenants/current/usage/export", params={"group_by": "user"}
+    )
+    assert exported.status_code == 200, exported.text
+    assert [row["user_id"] for row in csv.DictReader(io.StringIO(exported.text))] == [
+        team.other_member.user_id
+    ]
     # admins see the tenant's
     tenant = await usage(team.admin, group_by="user")
     assert tenant["scope"] == "tenant"

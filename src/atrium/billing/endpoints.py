@@ -1,4 +1,4 @@
-"""HTTP for billing: Stripe's webhook deliveries."""
+"""HTTP for billing: the tenant's billing state and Stripe's webhook deliveries."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 
-from atrium.billing.schemas import WebhookReceipt
+from atrium.auth.dependencies import AuthDep
+from atrium.billing.schemas import BillingPublic, WebhookReceipt
 from atrium.billing.service import BillingService
-from atrium.kit.deps import provided
+from atrium.kit.deps import SessionDep, provided
 from atrium.kit.errors import BadRequest
 
 router = APIRouter(tags=["billing"])
@@ -16,6 +17,15 @@ BillingServiceDep = Annotated[BillingService, Depends(provided("billing_service"
 
 # Stripe's events are a few kilobytes; a larger body is not one of them.
 _MAX_EVENT_BYTES = 512 * 1024
+
+
+@router.get("/tenants/current/billing", tags=["tenants"])
+async def tenant_billing(
+    auth: AuthDep, session: SessionDep, billing_service: BillingServiceDep
+) -> BillingPublic:
+    """The tenant's plan, its Stripe subscription's status and, after a failed payment, until
+    when the plan holds."""
+    return await billing_service.status(session=session, auth=auth)
 
 
 @router.post("/billing/webhook")

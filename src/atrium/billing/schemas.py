@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from atrium.kit.schemas import Output
@@ -20,3 +21,14 @@ class SubscriptionPublic(Output):
 class WebhookReceipt(Output):
     received: bool
     duplicate: bool
+
+
+class BillingPublic(Output):
+    """The tenant's plan and, with Stripe, its subscription: after a failed payment the
+    plan holds until `grace_until`, then the tenant returns to the free plan."""
+
+    plan_id: str
+    billing_enabled: bool
+    subscription_status: str | None = None
+    paid_plan_id: str | None = None
+    grace_until: dt.datetime | None = None

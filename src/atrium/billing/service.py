@@ -17,7 +17,7 @@ from atrium.auth.context import AuthContext, Role
 from atrium.billing.models import BillingAccount
 from atrium.billing.payments import StripePayments
 from atrium.billing.repository import billing_repository
-from atrium.billing.schemas import SubscriptionPublic, WebhookReceipt
+from atrium.billing.schemas import BillingPublic, SubscriptionPublic, WebhookReceipt
 from atrium.kit.db import Database, set_platform_admin, set_tenant
 from atrium.kit.deps import ClientInfo
 from atrium.kit.errors import AtriumError, BadRequest, Forbidden
@@ -74,26 +74,33 @@ class BillingService:
     # subscribing
 
     async def subscribe(
-        self, *, session: AsyncSession, auth: AuthContext, plan_id: str, client: ClientInfo
+        self, *, auth: AuthContext, plan_id: str, client: ClientInfo
     ) -> SubscriptionPublic:
         """An owner's request for another plan. A paid plan answers with a Stripe Checkout
         URL, or switches the tenant's running subscription to the plan's price; either way
         the plan changes when Stripe reports it. A free plan applies at once and cancels the
-        tenant's Stripe subscription."""
+        tenant's Stripe subscription. No transaction stays open while Stripe is called."""
         if auth.role != Role.owner or not auth.is_user_session:
             raise Forbidden("Only an owner can change the plan")
-        plan = await self._tenants.get_plan(session=session, plan_id=plan_id)
-        tenant = await self._tenants.current(session=session, auth=auth)
+        async with self._db.transaction(tenant_id=auth.tenant_id) as session:
+            plan = await self._tenants.get_plan(session=session, plan_id=plan_id)
+            tenant = await self._tenants.current(session=session, auth=auth)
+            account = await billing_repository.get_account(session, tenant_id=auth.tenant_id)
+        subscription = account.stripe_subscription_id if account else None
+        status = account.subscription_status if account else None
         if plan.monthly_price_cents == 0:
-            await self._leave_paid_plan(session=session, tenant_id=auth.tenant_id)
-            await self._tenants.change_plan(
-                session=session,
-                tenant_id=auth.tenant_id,
-                plan_id=plan.id,
-                reason="owner",
-                actor_user_id=auth.user_id,
-                client=client,
-            )
+            if subscription and status != SubscriptionStatus.canceled and self._payments:
+                await self._payments.cancel_subscription(subscription)
+            async with self._db.transaction(tenant_id=auth.tenant_id) as session:
+                await self._cancelled(session=session, tenant_id=auth.tenant_id)
+                await self._tenants.change_plan(
+                    session=session,
+                    tenant_id=auth.tenant_id,
+                    plan_id=plan.id,
+                    reason="owner",
+                    actor_user_id=auth.user_id,
+                    client=client,
+                )
             return SubscriptionPublic(status="active", plan_id=plan.id)
         if tenant.plan_id == plan.id:
             return SubscriptionPublic(status="active", plan_id=plan.id)
@@ -104,14 +111,9 @@ class BillingService:
                 "for this plan); a platform administrator changes plans",
                 field="plan_id",
             )
-        account = await billing_repository.get_account(session, tenant_id=auth.tenant_id)
-        if (
-            account is not None
-            and account.stripe_subscription_id
-            and account.subscription_status in {*_PAYING, SubscriptionStatus.past_due}
-        ):
+        if subscription and status in {*_PAYING, SubscriptionStatus.past_due}:
             await self._payments.change_price(
-                subscription_id=account.stripe_subscription_id,
+                subscription_id=subscription,
                 tenant_id=auth.tenant_id,
                 plan_id=plan.id,
                 price_id=price,
@@ -130,13 +132,23 @@ class BillingService:
             checkout_session_id=checkout.id,
         )
 
-    async def _leave_paid_plan(self, *, session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    async def status(self, *, session: AsyncSession, auth: AuthContext) -> BillingPublic:
+        """The tenant's billing state (every member may read it)."""
+        tenant = await self._tenants.current(session=session, auth=auth)
+        account = await billing_repository.get_account(session, tenant_id=auth.tenant_id)
+        return BillingPublic(
+            plan_id=tenant.plan_id,
+            billing_enabled=self._payments is not None,
+            subscription_status=account.subscription_status if account else None,
+            paid_plan_id=account.paid_plan_id if account else None,
+            grace_until=account.grace_until if account else None,
+        )
+
+    async def _cancelled(self, *, session: AsyncSession, tenant_id: uuid.UUID) -> None:
+        """Record that the tenant's subscription (if any) was cancelled at Stripe."""
         account = await billing_repository.lock_account(session, tenant_id=tenant_id)
         if account is None or not account.stripe_subscription_id:
             return
-        if self._payments is not None:
-            await self._payments.cancel_subscription(account.stripe_subscription_id)
-        account.stripe_subscription_id = None
         account.subscription_status = SubscriptionStatus.canceled.value
         account.paid_plan_id = None
         account.grace_until = None
@@ -228,8 +240,8 @@ class BillingService:
         if found is None:
             return
         tenant_id, account = found
-        if account.stripe_subscription_id not in (None, obj.get("id")):
-            return  # an earlier subscription of the tenant's, replaced since
+        if not _current(account, _id(obj.get("id"))):
+            return
         account.stripe_subscription_id = _id(obj.get("id"))
         account.stripe_customer_id = _id(obj.get("customer")) or account.stripe_customer_id
         status = str(obj.get("status", ""))[:64]
@@ -255,10 +267,9 @@ class BillingService:
         if found is None:
             return
         tenant_id, account = found
-        if account.stripe_subscription_id not in (None, obj.get("id")):
+        if not _current(account, _id(obj.get("id"))):
             return
         account.subscription_status = SubscriptionStatus.canceled.value
-        account.stripe_subscription_id = None
         await self._end_paid_plan(session, tenant_id, account, reason="stripe.subscription_deleted")
 
     async def _on_payment_failed(self, session: AsyncSession, obj: dict[str, Any]) -> None:
@@ -266,8 +277,7 @@ class BillingService:
         if found is None:
             return
         tenant_id, account = found
-        subscription = _invoice_subscription(obj)
-        if subscription and account.stripe_subscription_id not in (None, subscription):
+        if not _current(account, _invoice_subscription(obj)):
             return
         account.subscription_status = SubscriptionStatus.past_due.value
         await self._start_grace(session, tenant_id, account)
@@ -330,6 +340,19 @@ class BillingService:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+
+def _current(account: BillingAccount, subscription_id: str | None) -> bool:
+    """Whether an event about `subscription_id` may change the tenant's plan: not when it is
+    about another subscription than the tenant's (an earlier one, replaced since), nor when
+    the tenant's was cancelled (Stripe never revives one; a late redelivery must not
+    either)."""
+    if account.stripe_subscription_id is None:
+        return True
+    return (
+        subscription_id in (None, account.stripe_subscription_id)
+        and account.subscription_status != SubscriptionStatus.canceled
+    )
 
 
 def _id(value: Any) -> str | None:

@@ -12,6 +12,7 @@ from atrium.audit.service import audit_service
 from atrium.auth.context import Role
 from atrium.auth.dependencies import (
     AuthDep,
+    BriefAuthDep,
     PlatformAdminDep,
     TenantAdminDep,
     UserSessionDep,
@@ -128,8 +129,7 @@ async def list_plans(
 @router.post("/tenants/subscribe")
 async def subscribe(
     data: SubscribeRequest,
-    auth: AuthDep,
-    session: SessionDep,
+    auth: BriefAuthDep,
     client: ClientDep,
     billing_service: BillingServiceDep,
 ) -> SubscriptionPublic:
@@ -137,9 +137,7 @@ async def subscribe(
     and changes once Stripe reports the payment; without Stripe configured it is refused
     (409 `billing_not_configured`: a platform administrator changes plans). A free plan
     applies at once."""
-    return await billing_service.subscribe(
-        session=session, auth=auth, plan_id=data.plan_id, client=client
-    )
+    return await billing_service.subscribe(auth=auth, plan_id=data.plan_id, client=client)
 
 
 @router.get("/tenants/current/members")
