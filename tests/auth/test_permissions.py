@@ -320,26 +320,24 @@ async def _usage_read(w: World, role: Role) -> Scope:
 
 # --- the table ----------------------------------------------------------------------------
 
-USAGE_GAP = "issue 9: members' usage summary is the usage engineer's part (tests/usage)"
-
 
 def _cells() -> list[object]:
     cells: list[object] = []
     for (resource, action), by_role in PERMISSIONS.items():
         for via in ("session", "key"):
             for role in by_role:
-                marks = []
-                if (resource, action, role) == (Resource.usage, Action.read, Role.member):
-                    marks = [pytest.mark.xfail(strict=True, reason=USAGE_GAP)]
                 name = f"{resource.name}-{action}-{role}-{via}"
-                cells.append(pytest.param(resource, action, role, via, id=name, marks=marks))
+                cells.append(pytest.param(resource, action, role, via, id=name))
     return cells
 
 
 @pytest.fixture(scope="module")
 async def team_of_the_module(accounts: Accounts) -> Team:
-    # A team of this module's own: probes add and remove members and keys.
-    return await accounts.team()
+    # A team of this module's own: probes add and remove members and keys. Gold: provider
+    # keys (BYOK) are a Gold feature.
+    team = await accounts.team()
+    await accounts.gold(team.owner)
+    return team
 
 
 @pytest.fixture(scope="module")
