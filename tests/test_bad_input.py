@@ -199,3 +199,20 @@ def test_bad_tokens_in_email_flows(base_url: str) -> None:
         "validation_error",
         "body.token",
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        # PostgreSQL's OFFSET is a bigint: a larger one answered 500 from the database.
+        ("/assistants/search", {"offset": 2**63}, "body.offset"),
+        ("/threads/search", {"offset": 2**63}, "body.offset"),
+        ("/assistants", {"config": {"tags": ["a\x00b"]}}, "body.config.tags"),
+    ],
+)
+def test_search_bounds_and_nested_config_text(
+    base_url: str, path: str, body: dict[str, Any], field: str
+) -> None:
+    owner = register(base_url)
+    r = owner.api.post(path, json=body)
+    assert_error(r, 422, "validation_error", field)

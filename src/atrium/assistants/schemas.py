@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from atrium.agents.spec import AssistantContext
-from atrium.kit.schemas import Storable
+from atrium.kit.schemas import Offset, Storable
 
 Name = Annotated[str, StringConstraints(max_length=200)]
 Description = Annotated[str, StringConstraints(max_length=2000)]
@@ -20,7 +20,7 @@ class _Input(Storable):
     model_config = ConfigDict(extra="forbid")
 
 
-class RunConfig(BaseModel):
+class RunConfig(Storable):
     model_config = ConfigDict(extra="forbid")
 
     tags: (
@@ -61,7 +61,7 @@ class AssistantSearch(_Input):
     graph_id: Annotated[str, StringConstraints(max_length=100)] | None = None
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
     limit: Annotated[int, Field(ge=1, le=1000)] = 10
-    offset: Annotated[int, Field(ge=0)] = 0
+    offset: Offset = 0
     sort_by: SortBy | None = None
     sort_order: Literal["asc", "desc"] | None = None
     select: list[str] | None = None
@@ -76,7 +76,7 @@ class AssistantCount(_Input):
 class VersionsQuery(_Input):
     metadata: dict[str, Any] | None = None
     limit: Annotated[int, Field(ge=1, le=1000)] = 10
-    offset: Annotated[int, Field(ge=0)] = 0
+    offset: Offset = 0
 
 
 class SetLatest(_Input):

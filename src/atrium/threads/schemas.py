@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from atrium.kit.schemas import Storable
+from atrium.kit.schemas import Offset, Storable
 
 
 class ThreadStatus(StrEnum):
@@ -42,7 +42,7 @@ class ThreadSearch(_Input):
     ids: Annotated[list[uuid.UUID], Field(max_length=1000)] | None = None
     status: ThreadStatus | None = None
     limit: Annotated[int, Field(ge=1, le=1000)] = 10
-    offset: Annotated[int, Field(ge=0)] = 0
+    offset: Offset = 0
     sort_by: (
         Literal["thread_id", "status", "created_at", "updated_at", "state_updated_at"] | None
     ) = None
