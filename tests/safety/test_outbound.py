@@ -13,7 +13,7 @@ from atrium.providers.adapters.base import base_url_for
 from atrium.providers.types import Credentials, ErrorKind, UpstreamError
 from atrium.runs import webhooks
 from tests.providers.fakes import FakeProvider, Reply
-from tests.support import Api, api_key, premium, register
+from tests.support import Api, api_key, gold, register
 
 TENANT_KEY = "sk-tenant-outbound-1f2e3d4c5b6a"
 
@@ -37,7 +37,7 @@ def _chat(base_url: str, key: str, model: str) -> httpx.Response:
 def test_a_stored_base_url_is_checked_on_every_call(
     base_url: str, fakes: dict[str, FakeProvider], platform_admin: Api, provider: str
 ) -> None:
-    owner = premium(register(base_url))
+    owner = gold(register(base_url))  # provider keys (BYOK) are a Gold feature
     fake = fakes[provider]
     model = {"openai": "openai/gpt-4o-mini", "anthropic": "anthropic/claude-haiku-4-5"}[provider]
     # Stored while the tenant could reach private addresses; by name, as a DNS name that
@@ -75,7 +75,7 @@ def test_a_stored_base_url_is_checked_on_every_call(
 def test_a_tenant_key_without_base_url_never_reaches_a_local_default(
     base_url: str, platform_admin: Api
 ) -> None:
-    owner = premium(register(base_url))
+    owner = gold(register(base_url))  # provider keys (BYOK) are a Gold feature
     # Even a tenant allowed private addresses: Ollama's default is this machine's own.
     switch = f"/admin/tenants/{owner.tenant_id}"
     assert platform_admin.patch(switch, json={"allow_private_provider_urls": True}).is_success
