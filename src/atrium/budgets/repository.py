@@ -9,66 +9,31 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from atrium.budgets.schemas import Ceiling, Reservation
 
-# Every ceiling's row is reserved in one UPDATE whose WHERE holds the ceiling check: a
-# concurrent call that committed first is re-read under the row lock (READ COMMITTED's
-# re-check), so two calls can never both pass on the same remaining allowance. The
-# reservation row is written only when every ceiling's row was updated; otherwise the
-# caller rolls the transaction back, undoing a partial update.
+# Both are functions of migration 0007 (`budget_reserve`, `budget_settle`): each runs as one
+# statement in a transaction of its own, so a call costs one round trip before and one after,
+# and the tenant's ledger row is locked only while the statement runs. The ceiling check sits
+# in the UPDATE's WHERE: a concurrent call that committed first is re-read under the row lock
+# (READ COMMITTED's re-check), so two calls never both pass on the same remaining allowance.
 _RESERVE = text(
     """
-    WITH want AS (
-      SELECT * FROM unnest(
-        CAST(:scopes AS text[]), CAST(:scope_ids AS uuid[]),
-        CAST(:token_ceilings AS bigint[]), CAST(:cost_ceilings AS numeric[])
-      ) AS w(scope, scope_id, token_ceiling, cost_ceiling)
-    ),
-    held AS (
-      UPDATE budget_periods b
-      SET tokens_reserved = b.tokens_reserved + :tokens,
-          cost_reserved = b.cost_reserved + :cost,
-          updated_at = now()
-      FROM want w
-      WHERE b.tenant_id = :tenant_id AND b.month = :month
-        AND b.scope = w.scope AND b.scope_id = w.scope_id
-        AND (w.token_ceiling IS NULL
-             OR b.tokens_spent + b.tokens_reserved + :tokens <= w.token_ceiling)
-        AND (w.cost_ceiling IS NULL
-             OR b.cost_spent + b.cost_reserved + :cost <= w.cost_ceiling)
-      RETURNING b.scope
-    ),
-    recorded AS (
-      INSERT INTO budget_reservations
-        (tenant_id, id, month, scopes, scope_ids, tokens, cost, expires_at)
-      SELECT :tenant_id, :id, :month, CAST(:scopes AS text[]), CAST(:scope_ids AS uuid[]),
-             :tokens, :cost, now() + make_interval(secs => :ttl)
-      WHERE (SELECT count(*) FROM held) = cardinality(CAST(:scopes AS text[]))
-      RETURNING 1
+    SELECT budget_reserve(
+      :tenant_id, :id, :month, CAST(:scopes AS text[]), CAST(:scope_ids AS uuid[]),
+      CAST(:token_ceilings AS bigint[]), CAST(:cost_ceilings AS numeric[]),
+      :tokens, :cost, :ttl
     )
-    SELECT (SELECT count(*) FROM recorded)
     """
 )
 
-# A reservation already released by `_RELEASE_EXPIRED` (its call outlived its expiry) is
-# gone: the spend is still added, and nothing is taken off the reserved amounts twice.
 _SETTLE = text(
     """
-    WITH gone AS (
-      DELETE FROM budget_reservations WHERE tenant_id = :tenant_id AND id = :id
-      RETURNING tokens, cost
+    SELECT budget_settle(
+      :tenant_id, :id, :month, CAST(:scopes AS text[]), CAST(:scope_ids AS uuid[]),
+      :tokens, :cost
     )
-    UPDATE budget_periods b
-    SET tokens_reserved = b.tokens_reserved - coalesce((SELECT tokens FROM gone), 0),
-        cost_reserved = b.cost_reserved - coalesce((SELECT cost FROM gone), 0),
-        tokens_spent = b.tokens_spent + :tokens,
-        cost_spent = b.cost_spent + :cost,
-        updated_at = now()
-    FROM unnest(CAST(:scopes AS text[]), CAST(:scope_ids AS uuid[])) AS w(scope, scope_id)
-    WHERE b.tenant_id = :tenant_id AND b.month = :month
-      AND b.scope = w.scope AND b.scope_id = w.scope_id
     """
 )
 
@@ -135,10 +100,13 @@ def _arrays(ceilings: tuple[Ceiling, ...]) -> dict[str, Any]:
 
 
 class BudgetRepository:
-    async def reserve(self, session: AsyncSession, reservation: Reservation, ttl: float) -> bool:
-        """Hold the reservation against every ceiling, or nothing (False: roll back)."""
+    async def reserve(
+        self, connection: AsyncConnection, reservation: Reservation, ttl: float
+    ) -> bool:
+        """Hold the reservation against every ceiling, or against none (False). On a
+        connection in autocommit mode: the statement is its own transaction."""
         ceilings = reservation.ceilings
-        result = await session.execute(
+        result = await connection.execute(
             _RESERVE,
             {
                 **_arrays(ceilings),
@@ -155,9 +123,15 @@ class BudgetRepository:
         return bool(result.scalar_one())
 
     async def settle(
-        self, session: AsyncSession, reservation: Reservation, *, tokens: int, cost: Decimal
+        self,
+        connection: AsyncConnection,
+        reservation: Reservation,
+        *,
+        tokens: int,
+        cost: Decimal,
     ) -> None:
-        await session.execute(
+        """Add the real usage, give back the reservation (autocommit, like `reserve`)."""
+        await connection.execute(
             _SETTLE,
             {
                 **_arrays(reservation.ceilings),

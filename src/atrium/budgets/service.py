@@ -3,12 +3,16 @@ before it reaches a provider, settling its real usage after it."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from atrium.budgets.repository import budget_repository
 from atrium.budgets.schemas import BudgetScope, Ceiling, Reservation
@@ -33,10 +37,6 @@ class BudgetExceeded(QuotaExceeded):
         super().__init__(message, headers={"x-should-retry": "false"})
         self.scope = scope
         self.dimension = dimension
-
-
-class _Retry(Exception):
-    """The reservation did not take: roll back and find out why."""
 
 
 class _OverrideCache:
@@ -120,42 +120,38 @@ class BudgetService:
         """Hold a call's worst case against every ceiling it falls under, or raise
         `BudgetExceeded`. None when no ceiling applies (nothing to settle)."""
         cache_key = (tenant_id, api_key_id, user_id)
-        cached = self._overrides.get(cache_key)
-        if cached is not None:
-            ceilings = self._ceilings(tenant_id, api_key_id, user_id, limits, cached)
-            if not ceilings:
-                return None
-        reservation: Reservation | None = None
+        overrides = self._overrides.get(cache_key)
+        if overrides is None:
+            async with self._db.transaction(tenant_id=tenant_id) as session:
+                key, member = await budget_repository.overrides(
+                    session, tenant_id=tenant_id, api_key_id=api_key_id, user_id=user_id
+                )
+            overrides = (_override(key), _override(member))
+            self._overrides.put(cache_key, overrides)
+        ceilings = self._ceilings(tenant_id, api_key_id, user_id, limits, overrides)
+        if not ceilings:
+            return None
+        reservation = Reservation(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            month=_month(),
+            ceilings=ceilings,
+            tokens=tokens,
+            cost_usd=cost_usd,
+        )
         for attempt in range(3):
-            try:
-                async with self._db.transaction(tenant_id=tenant_id) as session:
-                    if cached is None:
-                        key, member = await budget_repository.overrides(
-                            session, tenant_id=tenant_id, api_key_id=api_key_id, user_id=user_id
-                        )
-                        cached = (_override(key), _override(member))
-                        self._overrides.put(cache_key, cached)
-                        ceilings = self._ceilings(tenant_id, api_key_id, user_id, limits, cached)
-                        if not ceilings:
-                            return None
-                    reservation = Reservation(
-                        id=uuid.uuid4(),
-                        tenant_id=tenant_id,
-                        month=_month(),
-                        ceilings=ceilings,
-                        tokens=tokens,
-                        cost_usd=cost_usd,
-                    )
-                    if await budget_repository.reserve(session, reservation, self._ttl):
-                        return reservation
-                    raise _Retry
-            except _Retry:
-                pass
-            assert reservation is not None
+            async with self._autocommit() as connection:
+                if await budget_repository.reserve(connection, reservation, self._ttl):
+                    return reservation
             if attempt == 2 or not await self._make_room(reservation):
                 break
-        assert reservation is not None
         raise await self._refusal(reservation)
+
+    @contextlib.asynccontextmanager
+    async def _autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection whose every statement is its own transaction."""
+        async with self._db.engine.connect() as connection:
+            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
     async def _make_room(self, reservation: Reservation) -> bool:
         """After a refused reservation: open this month's missing rows and release expired
@@ -239,8 +235,10 @@ class BudgetService:
         """Record a call's real usage and give back the rest of its reservation. A failure
         is logged, not raised: the call has happened, and its reservation will expire."""
         try:
-            async with self._db.transaction(tenant_id=reservation.tenant_id) as session:
-                await budget_repository.settle(session, reservation, tokens=tokens, cost=cost_usd)
+            async with self._autocommit() as connection:
+                await budget_repository.settle(
+                    connection, reservation, tokens=tokens, cost=cost_usd
+                )
         except Exception:
             _log.exception("budget_settle_failed", reservation_id=str(reservation.id))
 
