@@ -56,3 +56,27 @@ def test_key_and_member_ceilings(base_url: str, db: psycopg.Connection[Any]) -> 
             break
         served += 1
     assert 0 < served < 20
+
+
+def test_embeddings_reserve_before_the_provider(base_url: str, db: psycopg.Connection[Any]) -> None:
+    owner = register(base_url)
+    plan = put_on_plan(db, owner.tenant_id, tokens_per_month=100)
+    key = api_key(owner)
+
+    def embed(text: str) -> httpx.Response:
+        return httpx.post(
+            f"{base_url}/v1/embeddings",
+            headers={"Authorization": f"Bearer {key}"},
+            json={"model": "scripted/fast", "input": [text]},
+            timeout=30,
+        )
+
+    assert embed("short").status_code == 200
+    refused = embed("x" * 200)  # its bound (one token a byte) is over the whole budget
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "budget_exceeded"
+    metrics = httpx.get(f"{base_url}/metrics").text
+    assert (
+        f'atrium_budget_refusals_total{{ceiling="tokens",plan="{plan}",scope="tenant"}} 1.0'
+        in metrics
+    )
