@@ -5,34 +5,35 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from atrium.budgets.schemas import Ceiling, Reservation
+from atrium.budgets.schemas import Ceiling, Reservation, Settlement
 
 # Both are functions of migration 0007 (`budget_reserve`, `budget_settle`): each runs as one
 # statement in a transaction of its own, so a call costs one round trip before and one after,
 # and the tenant's ledger row is locked only while the statement runs. The ceiling check sits
 # in the UPDATE's WHERE: a concurrent call that committed first is re-read under the row lock
 # (READ COMMITTED's re-check), so two calls never both pass on the same remaining allowance.
-_RESERVE = text(
+_RESERVE_MANY = text(
     """
-    SELECT budget_reserve(
-      :tenant_id, :id, :month, CAST(:scopes AS text[]), CAST(:scope_ids AS uuid[]),
-      CAST(:token_ceilings AS bigint[]), CAST(:cost_ceilings AS numeric[]),
-      :tokens, :cost, :ttl
+    SELECT budget_reserve_many(
+      CAST(:tenants AS uuid[]), CAST(:ids AS uuid[]), CAST(:months AS date[]),
+      CAST(:tokens AS bigint[]), CAST(:costs AS numeric[]), :ttl,
+      CAST(:items AS integer[]), CAST(:scopes AS text[]), CAST(:scope_ids AS uuid[]),
+      CAST(:token_ceilings AS bigint[]), CAST(:cost_ceilings AS numeric[])
     )
     """
 )
 
-_SETTLE = text(
+_SETTLE_MANY = text(
     """
-    SELECT budget_settle(
-      :tenant_id, :id, :month, CAST(:scopes AS text[]), CAST(:scope_ids AS uuid[]),
-      :tokens, :cost
+    SELECT budget_settle_many(
+      CAST(:tenants AS uuid[]), CAST(:ids AS uuid[]), CAST(:months AS date[]),
+      CAST(:tokens AS bigint[]), CAST(:costs AS numeric[]),
+      CAST(:items AS integer[]), CAST(:scopes AS text[]), CAST(:scope_ids AS uuid[])
     )
     """
 )
@@ -100,46 +101,65 @@ def _arrays(ceilings: tuple[Ceiling, ...]) -> dict[str, Any]:
 
 
 class BudgetRepository:
-    async def reserve(
-        self, connection: AsyncConnection, reservation: Reservation, ttl: float
-    ) -> bool:
-        """Hold the reservation against every ceiling, or against none (False). On a
-        connection in autocommit mode: the statement is its own transaction."""
-        ceilings = reservation.ceilings
+    async def reserve_many(
+        self, connection: AsyncConnection, reservations: list[Reservation], ttl: float
+    ) -> list[bool]:
+        """Hold each reservation against every one of its ceilings, or against none (False
+        for it), in one statement (autocommit: the statement is its own transaction).
+        Sorted by tenant, so that every process locks in one order."""
+        order = sorted(range(len(reservations)), key=lambda i: str(reservations[i].tenant_id))
+        ordered = [reservations[i] for i in order]
+        items: list[int] = []
+        ceilings: list[Ceiling] = []
+        for index, reservation in enumerate(ordered, start=1):
+            for ceiling in reservation.ceilings:
+                items.append(index)
+                ceilings.append(ceiling)
         result = await connection.execute(
-            _RESERVE,
+            _RESERVE_MANY,
             {
-                **_arrays(ceilings),
+                "tenants": [r.tenant_id for r in ordered],
+                "ids": [r.id for r in ordered],
+                "months": [r.month for r in ordered],
+                "tokens": [r.tokens for r in ordered],
+                "costs": [r.cost_usd for r in ordered],
+                "ttl": ttl,
+                "items": items,
+                "scopes": [c.scope.value for c in ceilings],
+                "scope_ids": [c.scope_id for c in ceilings],
                 "token_ceilings": [c.tokens for c in ceilings],
                 "cost_ceilings": [c.cost_usd for c in ceilings],
-                "tenant_id": reservation.tenant_id,
-                "id": reservation.id,
-                "month": reservation.month,
-                "tokens": reservation.tokens,
-                "cost": reservation.cost_usd,
-                "ttl": ttl,
             },
         )
-        return bool(result.scalar_one())
+        held: list[bool] = list(result.scalar_one())
+        answers = [False] * len(reservations)
+        for position, index in enumerate(order):
+            answers[index] = bool(held[position])
+        return answers
 
-    async def settle(
-        self,
-        connection: AsyncConnection,
-        reservation: Reservation,
-        *,
-        tokens: int,
-        cost: Decimal,
-    ) -> None:
-        """Add the real usage, give back the reservation (autocommit, like `reserve`)."""
+    async def settle_many(self, connection: AsyncConnection, settlements: list[Settlement]) -> None:
+        """Add each call's real usage and give back its reservation, in one statement
+        (autocommit, like `reserve`). Sorted by tenant: every process locks in one order."""
+        ordered = sorted(settlements, key=lambda s: str(s.reservation.tenant_id))
+        items: list[int] = []
+        scopes: list[str] = []
+        scope_ids: list[uuid.UUID] = []
+        for index, settlement in enumerate(ordered, start=1):
+            for ceiling in settlement.reservation.ceilings:
+                items.append(index)
+                scopes.append(ceiling.scope.value)
+                scope_ids.append(ceiling.scope_id)
         await connection.execute(
-            _SETTLE,
+            _SETTLE_MANY,
             {
-                **_arrays(reservation.ceilings),
-                "tenant_id": reservation.tenant_id,
-                "id": reservation.id,
-                "month": reservation.month,
-                "tokens": tokens,
-                "cost": cost,
+                "tenants": [s.reservation.tenant_id for s in ordered],
+                "ids": [s.reservation.id for s in ordered],
+                "months": [s.reservation.month for s in ordered],
+                "tokens": [s.tokens for s in ordered],
+                "costs": [s.cost_usd for s in ordered],
+                "items": items,
+                "scopes": scopes,
+                "scope_ids": scope_ids,
             },
         )
 

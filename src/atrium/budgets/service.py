@@ -3,19 +3,20 @@ before it reaches a provider, settling its real usage after it."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from atrium.budgets.repository import budget_repository
-from atrium.budgets.schemas import BudgetScope, Ceiling, Reservation
+from atrium.budgets.schemas import BudgetScope, Ceiling, Reservation, Settlement
 from atrium.kit.db import Database
 from atrium.kit.errors import QuotaExceeded
 from atrium.kit.logging import get_logger
@@ -24,6 +25,8 @@ from atrium.tenants.limits import LimitOverrides, PlanLimits
 _log = get_logger("atrium.budgets")
 
 _Overrides = tuple[LimitOverrides | None, LimitOverrides | None]
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class BudgetExceeded(QuotaExceeded):
@@ -59,6 +62,43 @@ class _OverrideCache:
         self._entries.move_to_end(key)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
+
+
+class _GroupWriter(Generic[T, R]):
+    """Writes items in groups (group commit): an item that arrives while a write is under
+    way goes into the next one, so under load many calls share one statement and one pooled
+    connection, and an idle process writes each at once. Callers wait for their own item."""
+
+    def __init__(self, write: Callable[[list[T]], Awaitable[list[R]]], name: str) -> None:
+        self._write = write
+        self._name = name
+        self._pending: list[tuple[T, asyncio.Future[R]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def submit(self, item: T) -> R:
+        done: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._pending.append((item, done))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name=self._name)
+        return await asyncio.shield(done)
+
+    async def _run(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                results = await self._write([item for item, _ in batch])
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for (_, done), result in zip(batch, results, strict=True):
+                if not done.done():
+                    done.set_result(result)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            await self._task
 
 
 def _month(now: dt.datetime | None = None) -> dt.date:
@@ -106,6 +146,8 @@ class BudgetService:
         self._db = db
         self._ttl = reservation_seconds
         self._overrides = _OverrideCache(overrides_ttl_seconds)
+        self._reservations = _GroupWriter(self._write_reservations, "budget-reserve")
+        self._settlements = _GroupWriter(self._write_settlements, "budget-settle")
 
     async def reserve(
         self,
@@ -139,13 +181,22 @@ class BudgetService:
             tokens=tokens,
             cost_usd=cost_usd,
         )
-        for attempt in range(3):
-            async with self._autocommit() as connection:
-                if await budget_repository.reserve(connection, reservation, self._ttl):
-                    return reservation
-            if attempt == 2 or not await self._make_room(reservation):
-                break
-        raise await self._refusal(reservation)
+        for _ in range(4):
+            if await self._reservations.submit(reservation):
+                return reservation
+            if await self._make_room(reservation):
+                continue
+            refusal = await self._refusal(reservation)
+            if refusal is not None:
+                raise refusal
+            # Room now: calls settled (or this month's rows were opened) meanwhile.
+        first = ceilings[0]
+        raise BudgetExceeded(
+            f"This call would exceed {_SCOPE_NAMES[first.scope]} monthly budget: too many calls "
+            "in progress hold it; retry when some have finished",
+            scope=first.scope,
+            dimension="tokens" if first.tokens is not None else "cost",
+        )
 
     @contextlib.asynccontextmanager
     async def _autocommit(self) -> AsyncIterator[AsyncConnection]:
@@ -170,8 +221,9 @@ class BudgetService:
             _log.info("budget_reservations_expired", count=released)
         return bool(opened or released)
 
-    async def _refusal(self, reservation: Reservation) -> BudgetExceeded:
-        """The error that names the ceiling the call would cross."""
+    async def _refusal(self, reservation: Reservation) -> BudgetExceeded | None:
+        """The error that names the ceiling the call would cross; None when the ledger now
+        has room for it."""
         async with self._db.transaction(tenant_id=reservation.tenant_id) as session:
             rows = await budget_repository.periods(
                 session, tenant_id=reservation.tenant_id, month=reservation.month
@@ -206,14 +258,7 @@ class BudgetService:
                     scope=ceiling.scope,
                     dimension="cost",
                 )
-        # Passed on a re-read: another call settled meanwhile. Refuse anyway rather than loop;
-        # the client may retry at once.
-        first = reservation.ceilings[0]
-        return BudgetExceeded(
-            f"This call would exceed {_SCOPE_NAMES[first.scope]} monthly budget",
-            scope=first.scope,
-            dimension="tokens" if first.tokens is not None else "cost",
-        )
+        return None
 
     @staticmethod
     def _ceilings(
@@ -231,16 +276,28 @@ class BudgetService:
         )
         return tuple(c for c in found if c is not None)
 
+    async def _write_reservations(self, reservations: list[Reservation]) -> list[bool]:
+        async with self._autocommit() as connection:
+            return await budget_repository.reserve_many(connection, reservations, self._ttl)
+
     async def settle(self, reservation: Reservation, *, tokens: int, cost_usd: Decimal) -> None:
-        """Record a call's real usage and give back the rest of its reservation. A failure
-        is logged, not raised: the call has happened, and its reservation will expire."""
+        """Record a call's real usage and give back the rest of its reservation; returns once
+        it is written. A failure is logged, not raised: the call has happened, and its
+        reservation will expire."""
         try:
-            async with self._autocommit() as connection:
-                await budget_repository.settle(
-                    connection, reservation, tokens=tokens, cost=cost_usd
-                )
+            await self._settlements.submit(Settlement(reservation, tokens, cost_usd))
         except Exception:
             _log.exception("budget_settle_failed", reservation_id=str(reservation.id))
+
+    async def _write_settlements(self, settlements: list[Settlement]) -> list[None]:
+        async with self._autocommit() as connection:
+            await budget_repository.settle_many(connection, settlements)
+        return [None] * len(settlements)
+
+    async def close(self) -> None:
+        """Finish the writes under way (at shutdown)."""
+        await self._reservations.close()
+        await self._settlements.close()
 
     async def release(self, reservation: Reservation) -> None:
         """Give back a reservation whose call used nothing (it failed before a reply)."""
