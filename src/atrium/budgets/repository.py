@@ -7,8 +7,9 @@ import datetime as dt
 import uuid
 from typing import Any
 
+import psycopg
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.budgets.schemas import Ceiling, Reservation, Settlement
 
@@ -17,26 +18,24 @@ from atrium.budgets.schemas import Ceiling, Reservation, Settlement
 # and the tenant's ledger row is locked only while the statement runs. The ceiling check sits
 # in the UPDATE's WHERE: a concurrent call that committed first is re-read under the row lock
 # (READ COMMITTED's re-check), so two calls never both pass on the same remaining allowance.
-_RESERVE_MANY = text(
-    """
+# Run on a psycopg connection of their own (the group writers', see service.py): psycopg's
+# placeholders, and psycopg prepares them on the server after a few executions.
+_RESERVE_MANY = """
     SELECT budget_reserve_many(
-      CAST(:tenants AS uuid[]), CAST(:ids AS uuid[]), CAST(:months AS date[]),
-      CAST(:tokens AS bigint[]), CAST(:costs AS numeric[]), :ttl,
-      CAST(:items AS integer[]), CAST(:scopes AS text[]), CAST(:scope_ids AS uuid[]),
-      CAST(:token_ceilings AS bigint[]), CAST(:cost_ceilings AS numeric[])
+      %(tenants)s::uuid[], %(ids)s::uuid[], %(months)s::date[],
+      %(tokens)s::bigint[], %(costs)s::numeric[], %(ttl)s::double precision,
+      %(items)s::integer[], %(scopes)s::text[], %(scope_ids)s::uuid[],
+      %(token_ceilings)s::bigint[], %(cost_ceilings)s::numeric[]
     )
-    """
-)
+"""
 
-_SETTLE_MANY = text(
-    """
+_SETTLE_MANY = """
     SELECT budget_settle_many(
-      CAST(:tenants AS uuid[]), CAST(:ids AS uuid[]), CAST(:months AS date[]),
-      CAST(:tokens AS bigint[]), CAST(:costs AS numeric[]),
-      CAST(:items AS integer[]), CAST(:scopes AS text[]), CAST(:scope_ids AS uuid[])
+      %(tenants)s::uuid[], %(ids)s::uuid[], %(months)s::date[],
+      %(tokens)s::bigint[], %(costs)s::numeric[],
+      %(items)s::integer[], %(scopes)s::text[], %(scope_ids)s::uuid[]
     )
-    """
-)
+"""
 
 _RELEASE_EXPIRED = text(
     """
@@ -102,7 +101,7 @@ def _arrays(ceilings: tuple[Ceiling, ...]) -> dict[str, Any]:
 
 class BudgetRepository:
     async def reserve_many(
-        self, connection: AsyncConnection, reservations: list[Reservation], ttl: float
+        self, connection: psycopg.AsyncConnection[Any], reservations: list[Reservation], ttl: float
     ) -> list[bool]:
         """Hold each reservation against every one of its ceilings, or against none (False
         for it), in one statement (autocommit: the statement is its own transaction).
@@ -115,7 +114,7 @@ class BudgetRepository:
             for ceiling in reservation.ceilings:
                 items.append(index)
                 ceilings.append(ceiling)
-        result = await connection.execute(
+        cursor = await connection.execute(
             _RESERVE_MANY,
             {
                 "tenants": [r.tenant_id for r in ordered],
@@ -131,13 +130,17 @@ class BudgetRepository:
                 "cost_ceilings": [c.cost_usd for c in ceilings],
             },
         )
-        held: list[bool] = list(result.scalar_one())
+        row = await cursor.fetchone()
+        assert row is not None
+        held: list[bool] = list(row[0])
         answers = [False] * len(reservations)
         for position, index in enumerate(order):
             answers[index] = bool(held[position])
         return answers
 
-    async def settle_many(self, connection: AsyncConnection, settlements: list[Settlement]) -> None:
+    async def settle_many(
+        self, connection: psycopg.AsyncConnection[Any], settlements: list[Settlement]
+    ) -> None:
         """Add each call's real usage and give back its reservation, in one statement
         (autocommit, like `reserve`). Sorted by tenant: every process locks in one order."""
         ordered = sorted(settlements, key=lambda s: str(s.reservation.tenant_id))

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+import psycopg
 
 from atrium.budgets.repository import budget_repository
 from atrium.budgets.schemas import BudgetScope, Ceiling, Reservation, Settlement
@@ -62,6 +62,31 @@ class _OverrideCache:
         self._entries.move_to_end(key)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
+
+
+class _OwnConnection:
+    """The one autocommit connection of a group writer (which has at most one statement in
+    flight): no pool checkout, no liveness ping, statements prepared on the server. A
+    connection that failed is replaced on the next write."""
+
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self._connection: psycopg.AsyncConnection[Any] | None = None
+
+    @contextlib.asynccontextmanager
+    async def use(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        if self._connection is None or self._connection.closed:
+            self._connection = await psycopg.AsyncConnection.connect(self._dsn, autocommit=True)
+        try:
+            yield self._connection
+        except psycopg.OperationalError:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
 
 
 class _GroupWriter(Generic[T, R]):
@@ -141,9 +166,16 @@ class BudgetService:
     """
 
     def __init__(
-        self, *, db: Database, reservation_seconds: float, overrides_ttl_seconds: float = 5.0
+        self,
+        *,
+        db: Database,
+        dsn: str,
+        reservation_seconds: float,
+        overrides_ttl_seconds: float = 5.0,
     ) -> None:
         self._db = db
+        self._reserving = _OwnConnection(dsn)
+        self._settling = _OwnConnection(dsn)
         self._ttl = reservation_seconds
         self._overrides = _OverrideCache(overrides_ttl_seconds)
         self._reservations = _GroupWriter(self._write_reservations, "budget-reserve")
@@ -197,12 +229,6 @@ class BudgetService:
             scope=first.scope,
             dimension="tokens" if first.tokens is not None else "cost",
         )
-
-    @contextlib.asynccontextmanager
-    async def _autocommit(self) -> AsyncIterator[AsyncConnection]:
-        """A pooled connection whose every statement is its own transaction."""
-        async with self._db.engine.connect() as connection:
-            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
     async def _make_room(self, reservation: Reservation) -> bool:
         """After a refused reservation: open this month's missing rows and release expired
@@ -277,7 +303,7 @@ class BudgetService:
         return tuple(c for c in found if c is not None)
 
     async def _write_reservations(self, reservations: list[Reservation]) -> list[bool]:
-        async with self._autocommit() as connection:
+        async with self._reserving.use() as connection:
             return await budget_repository.reserve_many(connection, reservations, self._ttl)
 
     async def settle(self, reservation: Reservation, *, tokens: int, cost_usd: Decimal) -> None:
@@ -290,7 +316,7 @@ class BudgetService:
             _log.exception("budget_settle_failed", reservation_id=str(reservation.id))
 
     async def _write_settlements(self, settlements: list[Settlement]) -> list[None]:
-        async with self._autocommit() as connection:
+        async with self._settling.use() as connection:
             await budget_repository.settle_many(connection, settlements)
         return [None] * len(settlements)
 
@@ -298,6 +324,8 @@ class BudgetService:
         """Finish the writes under way (at shutdown)."""
         await self._reservations.close()
         await self._settlements.close()
+        await self._reserving.close()
+        await self._settling.close()
 
     async def release(self, reservation: Reservation) -> None:
         """Give back a reservation whose call used nothing (it failed before a reply)."""
