@@ -3,20 +3,16 @@ before it reaches a provider, settling its real usage after it."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
-
-import psycopg
+from typing import Any
 
 from atrium.budgets.repository import budget_repository
 from atrium.budgets.schemas import BudgetScope, Ceiling, Reservation, Settlement
+from atrium.budgets.writer import GroupWriter, OwnConnection
 from atrium.kit.db import Database
 from atrium.kit.errors import QuotaExceeded
 from atrium.kit.logging import get_logger
@@ -25,8 +21,6 @@ from atrium.tenants.limits import LimitOverrides, PlanLimits
 _log = get_logger("atrium.budgets")
 
 _Overrides = tuple[LimitOverrides | None, LimitOverrides | None]
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 class BudgetExceeded(QuotaExceeded):
@@ -62,68 +56,6 @@ class _OverrideCache:
         self._entries.move_to_end(key)
         while len(self._entries) > self.size:
             self._entries.popitem(last=False)
-
-
-class _OwnConnection:
-    """The one autocommit connection of a group writer (which has at most one statement in
-    flight): no pool checkout, no liveness ping, statements prepared on the server. A
-    connection that failed is replaced on the next write."""
-
-    def __init__(self, dsn: str) -> None:
-        self._dsn = dsn
-        self._connection: psycopg.AsyncConnection[Any] | None = None
-
-    @contextlib.asynccontextmanager
-    async def use(self) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
-        if self._connection is None or self._connection.closed:
-            self._connection = await psycopg.AsyncConnection.connect(self._dsn, autocommit=True)
-        try:
-            yield self._connection
-        except psycopg.OperationalError:
-            await self.close()
-            raise
-
-    async def close(self) -> None:
-        if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
-
-
-class _GroupWriter(Generic[T, R]):
-    """Writes items in groups (group commit): an item that arrives while a write is under
-    way goes into the next one, so under load many calls share one statement and one pooled
-    connection, and an idle process writes each at once. Callers wait for their own item."""
-
-    def __init__(self, write: Callable[[list[T]], Awaitable[list[R]]], name: str) -> None:
-        self._write = write
-        self._name = name
-        self._pending: list[tuple[T, asyncio.Future[R]]] = []
-        self._task: asyncio.Task[None] | None = None
-
-    async def submit(self, item: T) -> R:
-        done: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._pending.append((item, done))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name=self._name)
-        return await asyncio.shield(done)
-
-    async def _run(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending, []
-            try:
-                results = await self._write([item for item, _ in batch])
-            except Exception as exc:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-                continue
-            for (_, done), result in zip(batch, results, strict=True):
-                if not done.done():
-                    done.set_result(result)
-
-    async def close(self) -> None:
-        if self._task is not None:
-            await self._task
 
 
 def _month(now: dt.datetime | None = None) -> dt.date:
@@ -174,12 +106,12 @@ class BudgetService:
         overrides_ttl_seconds: float = 5.0,
     ) -> None:
         self._db = db
-        self._reserving = _OwnConnection(dsn)
-        self._settling = _OwnConnection(dsn)
+        self._reserving = OwnConnection(dsn)
+        self._settling = OwnConnection(dsn)
         self._ttl = reservation_seconds
         self._overrides = _OverrideCache(overrides_ttl_seconds)
-        self._reservations = _GroupWriter(self._write_reservations, "budget-reserve")
-        self._settlements = _GroupWriter(self._write_settlements, "budget-settle")
+        self._reservations = GroupWriter(self._write_reservations, "budget-reserve")
+        self._settlements = GroupWriter(self._write_settlements, "budget-settle")
 
     async def reserve(
         self,
