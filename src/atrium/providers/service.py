@@ -5,7 +5,6 @@ the call, settle and meter it."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import uuid
@@ -224,10 +223,8 @@ class ProviderService:
             elif started and reservation is not None:
                 # Abandoned mid-stream: the provider's usage is unknown, so the budget is
                 # charged the worst case it reserved rather than nothing.
-                await asyncio.shield(
-                    self.budgets.settle(
-                        reservation, tokens=reservation.tokens, cost_usd=reservation.cost_usd
-                    )
+                await self.budgets.settle(
+                    reservation, tokens=reservation.tokens, cost_usd=reservation.cost_usd
                 )
             else:
                 await self._settle(reservation, None, Decimal(0))
@@ -298,9 +295,9 @@ class ProviderService:
         tokens = 0
         if outcome is not None:
             tokens = outcome.usage.input_tokens + outcome.usage.output_tokens
-        # Shielded: a caller that goes away (a client disconnecting) cancels its call, not
-        # the settlement.
-        await asyncio.shield(self.budgets.settle(reservation, tokens=tokens, cost_usd=cost))
+        # The settlement is queued before the first await, and its write is shielded: a
+        # caller that goes away (a client disconnecting) cancels its call, not the write.
+        await self.budgets.settle(reservation, tokens=tokens, cost_usd=cost)
 
     def _meter(self, outcome: CallOutcome, caller: Caller, *, kind: str) -> Decimal:
         priced = outcome.model in self.catalog.prices
