@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/gateway_overhead.py [--duration S] [--rates 100,500,1000]
                                                     [--stream-rates 100,300,500] [--no-write]
+                                                    [--limits on|off] [--redis URL]
 
 What it does (everything on loopback, every loop bounded in count and time):
 
@@ -12,8 +13,11 @@ What it does (everything on loopback, every loop bounded in count and time):
    PostgreSQL starts with it), pointed at that upstream with ATRIUM_OPENAI_BASE_URL.
    Atrium and its PostgreSQL are pinned to core 0; the upstream and the load generator to
    core 1.
-3. Registers a user, moves its tenant to the Premium plan (whose requests per minute it raises
-   in this run's database, so the limiter counts but never refuses), creates an API key.
+3. Registers a user, moves its tenant to the Premium plan, creates an API key. With
+   `--limits on` (the default) the plan's rate limits and monthly budgets are raised in this
+   run's database, so every call is counted and reserves and settles its budget but none is
+   refused; with `--limits off` the plan has none (A/B: what limits and budgets cost). With
+   `--redis URL` the rate limits are kept in Redis, as with several API processes.
 4. Runs an open-loop load (requests sent on a fixed schedule, whatever the responses do)
    at each rate, first straight at the upstream (the baseline), then through Atrium
    (model `openai/gpt-4o-mini`), non-streamed and streamed. A level stops early, and the
@@ -86,6 +90,22 @@ TARGET_P99_ADDED_MS = 3.0
 TARGET_RATE_PLAIN = 500
 TARGET_RATE_STREAM = 300
 TARGET_IDLE_RSS_MB = 200.0
+
+# What `--limits` sets on the Premium plan for the run.
+PLAN_LIMITS: dict[str, dict[str, int | None]] = {
+    "on": {
+        "requests_per_minute": 10_000_000,
+        "tokens_per_minute": 10_000_000_000,
+        "tokens_per_month": 10**13,
+        "cost_ceiling_usd_per_month": 1_000_000,
+    },
+    "off": {
+        "requests_per_minute": None,
+        "tokens_per_minute": None,
+        "tokens_per_month": None,
+        "cost_ceiling_usd_per_month": None,
+    },
+}
 
 REQUEST_TIMEOUT_S = 10.0  # a response slower than this counts as an error
 DRAIN_TIMEOUT_S = 10.0  # after a level, wait at most this for what is still in flight
@@ -1027,6 +1047,18 @@ def main() -> int:
         default=QUIET_MAX_WAIT_TOTAL_S,
         help="most seconds, over the run, spent waiting for other processes to go quiet",
     )
+    parser.add_argument(
+        "--limits",
+        choices=("on", "off"),
+        default="on",
+        help="on: the Premium plan's limits and monthly budgets are checked on every call "
+        "(raised so that they never refuse); off: the plan has no rate limits or budgets",
+    )
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="ATRIUM_REDIS_URL for Atrium (rate limits in Redis), e.g. redis://127.0.0.1:6379/15",
+    )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     parser.add_argument("--serve-upstream", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -1089,6 +1121,10 @@ def run(
         "ATRIUM_OPENAI_BASE_URL": f"http://127.0.0.1:{up_port}/v1",
         "ATRIUM_LOG_LEVEL": "warning",
     }
+    if args.redis:
+        env["ATRIUM_REDIS_URL"] = args.redis
+    else:
+        env.pop("ATRIUM_REDIS_URL", None)
     env.pop("XDG_RUNTIME_DIR", None)  # Atrium points pgserver's runtime dir into the data dir
     python = ROOT / ".venv" / "bin" / "python"
     if not python.exists():
@@ -1140,17 +1176,18 @@ def run(
 
     # tenant on the Premium plan, with an API key
     key = premium_api_key(f"http://127.0.0.1:{atrium_port}")
-    # The plan's own allowance (600 requests a minute) would refuse these rates: raise it in
-    # this run's database before the first /v1 call reads it. The limiter still counts every
-    # call, so its cost stays in the figures.
+    # The plan's own allowances (600 requests a minute, 200,000 tokens a minute) would refuse
+    # these rates: with limits on, raise them in this run's database before the first /v1
+    # call reads them, so the limiter and the budget ledger still do their work on every call
+    # (their cost stays in the figures) but never refuse; with limits off, remove them.
     with psycopg.connect(
         host=str((procs.data_dir / "pg").resolve()), dbname="atrium", user="atrium_owner"
     ) as conn:
         conn.execute(
-            "UPDATE plans SET limits = limits || '{\"requests_per_minute\": 10000000}'"
-            " WHERE id = 'premium'"
+            "UPDATE plans SET limits = limits || %s::jsonb WHERE id = 'premium'",
+            (json.dumps(PLAN_LIMITS[args.limits]),),
         )
-    log("Premium plan: requests_per_minute raised to 10,000,000 for this run")
+    log(f"Premium plan, limits {args.limits}: {json.dumps(PLAN_LIMITS[args.limits])}")
     setup_rss_mb = server.memory_info().rss / 2**20
     log(f"tenant on Premium, API key {key[:8]}…; RSS after setup {setup_rss_mb:.0f} MB")
 
@@ -1278,7 +1315,8 @@ def run(
 
     m = machine()
     lines = [
-        "## Gateway overhead (OpenAI-compatible `/v1/chat/completions`)",
+        "## Gateway overhead (OpenAI-compatible `/v1/chat/completions`)"
+        + (f": limits and budgets {args.limits}" + (", Redis" if args.redis else "")),
         "",
         f"Run {started_at:%Y-%m-%d %H:%M} to {finished_at:%H:%M} UTC with `{command}` "
         f"(from the repository root, `.venv/bin/python`).",
@@ -1335,9 +1373,15 @@ def run(
     print()
     print(section)
     if not args.no_write:
-        replace_section(RESULTS, SECTION, section)
+        replace_section(RESULTS, section_name(args), section)
         log(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0
+
+
+def section_name(args: argparse.Namespace) -> str:
+    """The run's part of RESULTS.md: one per combination of `--limits` and `--redis`."""
+    name = SECTION if args.limits == "on" else f"{SECTION}-limits-off"
+    return f"{name}-redis" if args.redis else name
 
 
 def capacity_lines(caps: dict[str, dict[str, Any]]) -> list[str]:

@@ -106,7 +106,10 @@ async def open_runtime(
         )
         stack.push_async_callback(limiter.close)
         usage = UsageRecorder(db, flush_seconds=settings.usage_flush_seconds)
-        budgets = BudgetService(db=db, reservation_seconds=settings.budget_reservation_seconds)
+        budgets = BudgetService(
+            db=db, dsn=app_dsn, reservation_seconds=settings.budget_reservation_seconds
+        )
+        stack.push_async_callback(budgets.close)
         providers = ProviderService(settings, usage, budgets=budgets)
         stack.push_async_callback(providers.close)
         usage.start()

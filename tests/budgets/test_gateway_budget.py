@@ -23,11 +23,11 @@ ALLOWED = 17
 
 
 def test_concurrent_calls_cannot_overspend(
-    slow_server: AtriumProcess, db: psycopg.Connection[Any]
+    slow_server: AtriumProcess, budget_db: psycopg.Connection[Any]
 ) -> None:
     owner = register(slow_server.url)
     ceiling = ALLOWED * reservation_tokens()
-    put_on_plan(db, owner.tenant_id, tokens_per_month=ceiling)
+    put_on_plan(budget_db, owner.tenant_id, tokens_per_month=ceiling)
     key = api_key(owner)
 
     results = asyncio.run(stream_calls([slow_server.url], key, CALLS, "scripted/slow"))
@@ -40,7 +40,7 @@ def test_concurrent_calls_cannot_overspend(
     assert body["code"] == "budget_exceeded"
     assert "monthly token budget" in body["message"]
     reported = sum(u.total_tokens for u in served)
-    spent, reserved, _, _ = tenant_period(db, owner.tenant_id)
+    spent, reserved, _, _ = tenant_period(budget_db, owner.tenant_id)
     assert reserved == 0
     assert spent == reported <= ceiling
-    assert recorded_tokens(db, owner.tenant_id, ALLOWED) == reported
+    assert recorded_tokens(budget_db, owner.tenant_id, ALLOWED) == reported

@@ -15,7 +15,6 @@ import openai
 import psycopg
 import pytest
 
-from tests.budgets.conftest import SLOW_WORD_SECONDS
 from tests.budgets.ledger import (
     MAX_TOKENS,
     MESSAGES,
@@ -33,31 +32,30 @@ ALLOWED = 23
 EXPIRY_SECONDS = 3
 
 
-def _replica(server: AtriumProcess, log: Path, **env: str) -> AtriumProcess:
-    proc = AtriumProcess(
+def _replica(slow_server: AtriumProcess, log: Path, **env: str) -> AtriumProcess:
+    """Another API process on the slow server's database and settings."""
+    port = free_port()
+    return AtriumProcess(
         env={
-            **server.env,
-            "ATRIUM_PORT": str(free_port()),
+            **slow_server.env,
+            "ATRIUM_PORT": str(port),
             "ATRIUM_MIGRATE_ON_START": "false",
-            "ATRIUM_SCRIPTED_SLOW_DELAY_SECONDS": SLOW_WORD_SECONDS,
             **env,
         },
         log_path=log,
-        port=0,
+        port=port,
     )
-    proc.port = int(proc.env["ATRIUM_PORT"])
-    return proc
 
 
 @pytest.fixture(scope="module")
 def replicas(
-    server: AtriumProcess, tmp_path_factory: pytest.TempPathFactory
+    slow_server: AtriumProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[list[AtriumProcess]]:
     logs = tmp_path_factory.mktemp("budget-replicas")
     started: list[AtriumProcess] = []
     try:
         for i in range(2):
-            proc = _replica(server, logs / f"replica{i}.log", ATRIUM_REDIS_URL=REDIS_URL)
+            proc = _replica(slow_server, logs / f"replica{i}.log", ATRIUM_REDIS_URL=REDIS_URL)
             proc.start()
             started.append(proc)
         yield started
@@ -67,11 +65,11 @@ def replicas(
 
 
 def test_two_replicas_hold_one_ceiling(
-    replicas: list[AtriumProcess], db: psycopg.Connection[Any]
+    replicas: list[AtriumProcess], budget_db: psycopg.Connection[Any]
 ) -> None:
     owner = register(replicas[0].url)
     ceiling = ALLOWED * reservation_tokens()
-    put_on_plan(db, owner.tenant_id, tokens_per_month=ceiling)
+    put_on_plan(budget_db, owner.tenant_id, tokens_per_month=ceiling)
     key = api_key(owner)
 
     results = asyncio.run(stream_calls([p.url for p in replicas], key, CALLS, "scripted/slow"))
@@ -81,10 +79,10 @@ def test_two_replicas_hold_one_ceiling(
     assert len(served) == ALLOWED
     assert len(refused) == CALLS - ALLOWED
     reported = sum(u.total_tokens for u in served)
-    spent, reserved, _, _ = tenant_period(db, owner.tenant_id)
+    spent, reserved, _, _ = tenant_period(budget_db, owner.tenant_id)
     assert reserved == 0
     assert spent == reported <= ceiling
-    assert recorded_tokens(db, owner.tenant_id, ALLOWED) == reported
+    assert recorded_tokens(budget_db, owner.tenant_id, ALLOWED) == reported
 
 
 def _call(url: str, key: str) -> httpx.Response:
@@ -97,16 +95,15 @@ def _call(url: str, key: str) -> httpx.Response:
 
 
 def test_reservation_of_a_killed_process_expires(
-    server: AtriumProcess,
     slow_server: AtriumProcess,
-    db: psycopg.Connection[Any],
+    budget_db: psycopg.Connection[Any],
     tmp_path: Path,
 ) -> None:
     doomed = _replica(
-        server, tmp_path / "doomed.log", ATRIUM_BUDGET_RESERVATION_SECONDS=str(EXPIRY_SECONDS)
+        slow_server, tmp_path / "doomed.log", ATRIUM_BUDGET_RESERVATION_SECONDS=str(EXPIRY_SECONDS)
     )
     owner = register(slow_server.url)
-    put_on_plan(db, owner.tenant_id, tokens_per_month=reservation_tokens())
+    put_on_plan(budget_db, owner.tenant_id, tokens_per_month=reservation_tokens())
     key = api_key(owner)
     doomed.start()
     try:
@@ -134,7 +131,7 @@ def test_reservation_of_a_killed_process_expires(
     finally:
         doomed.stop()
     killed_at = time.monotonic()
-    assert tenant_period(db, owner.tenant_id)[1] == reservation_tokens()
+    assert tenant_period(budget_db, owner.tenant_id)[1] == reservation_tokens()
 
     # Held: the budget allows one call, and the dead process's call still holds it.
     held = _call(slow_server.url, key)
@@ -144,6 +141,6 @@ def test_reservation_of_a_killed_process_expires(
     time.sleep(max(0.0, EXPIRY_SECONDS + 0.5 - (time.monotonic() - killed_at)))
     released = _call(slow_server.url, key)
     assert released.status_code == 200, released.text
-    spent, reserved, _, _ = tenant_period(db, owner.tenant_id)
+    spent, reserved, _, _ = tenant_period(budget_db, owner.tenant_id)
     assert reserved == 0
     assert spent == released.json()["usage"]["total_tokens"]

@@ -5,72 +5,37 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
 from typing import Any
 
+import psycopg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from atrium.budgets.schemas import Ceiling, Reservation
+from atrium.budgets.schemas import Ceiling, Reservation, Settlement
 
-# Every ceiling's row is reserved in one UPDATE whose WHERE holds the ceiling check: a
-# concurrent call that committed first is re-read under the row lock (READ COMMITTED's
-# re-check), so two calls can never both pass on the same remaining allowance. The
-# reservation row is written only when every ceiling's row was updated; otherwise the
-# caller rolls the transaction back, undoing a partial update.
-_RESERVE = text(
-    """
-    WITH want AS (
-      SELECT * FROM unnest(
-        CAST(:scopes AS text[]), CAST(:scope_ids AS uuid[]),
-        CAST(:token_ceilings AS bigint[]), CAST(:cost_ceilings AS numeric[])
-      ) AS w(scope, scope_id, token_ceiling, cost_ceiling)
-    ),
-    held AS (
-      UPDATE budget_periods b
-      SET tokens_reserved = b.tokens_reserved + :tokens,
-          cost_reserved = b.cost_reserved + :cost,
-          updated_at = now()
-      FROM want w
-      WHERE b.tenant_id = :tenant_id AND b.month = :month
-        AND b.scope = w.scope AND b.scope_id = w.scope_id
-        AND (w.token_ceiling IS NULL
-             OR b.tokens_spent + b.tokens_reserved + :tokens <= w.token_ceiling)
-        AND (w.cost_ceiling IS NULL
-             OR b.cost_spent + b.cost_reserved + :cost <= w.cost_ceiling)
-      RETURNING b.scope
-    ),
-    recorded AS (
-      INSERT INTO budget_reservations
-        (tenant_id, id, month, scopes, scope_ids, tokens, cost, expires_at)
-      SELECT :tenant_id, :id, :month, CAST(:scopes AS text[]), CAST(:scope_ids AS uuid[]),
-             :tokens, :cost, now() + make_interval(secs => :ttl)
-      WHERE (SELECT count(*) FROM held) = cardinality(CAST(:scopes AS text[]))
-      RETURNING 1
+# Both are functions of migration 0007 (`budget_reserve`, `budget_settle`): each runs as one
+# statement in a transaction of its own, so a call costs one round trip before and one after,
+# and the tenant's ledger row is locked only while the statement runs. The ceiling check sits
+# in the UPDATE's WHERE: a concurrent call that committed first is re-read under the row lock
+# (READ COMMITTED's re-check), so two calls never both pass on the same remaining allowance.
+# Run on a psycopg connection of their own (the group writers', see service.py): psycopg's
+# placeholders, and psycopg prepares them on the server after a few executions.
+_RESERVE_MANY = """
+    SELECT budget_reserve_many(
+      %(tenants)s::uuid[], %(ids)s::uuid[], %(months)s::date[],
+      %(tokens)s::bigint[], %(costs)s::numeric[], %(ttl)s::double precision,
+      %(items)s::integer[], %(scopes)s::text[], %(scope_ids)s::uuid[],
+      %(token_ceilings)s::bigint[], %(cost_ceilings)s::numeric[]
     )
-    SELECT (SELECT count(*) FROM recorded)
-    """
-)
+"""
 
-# A reservation already released by `_RELEASE_EXPIRED` (its call outlived its expiry) is
-# gone: the spend is still added, and nothing is taken off the reserved amounts twice.
-_SETTLE = text(
-    """
-    WITH gone AS (
-      DELETE FROM budget_reservations WHERE tenant_id = :tenant_id AND id = :id
-      RETURNING tokens, cost
+_SETTLE_MANY = """
+    SELECT budget_settle_many(
+      %(tenants)s::uuid[], %(ids)s::uuid[], %(months)s::date[],
+      %(tokens)s::bigint[], %(costs)s::numeric[],
+      %(items)s::integer[], %(scopes)s::text[], %(scope_ids)s::uuid[]
     )
-    UPDATE budget_periods b
-    SET tokens_reserved = b.tokens_reserved - coalesce((SELECT tokens FROM gone), 0),
-        cost_reserved = b.cost_reserved - coalesce((SELECT cost FROM gone), 0),
-        tokens_spent = b.tokens_spent + :tokens,
-        cost_spent = b.cost_spent + :cost,
-        updated_at = now()
-    FROM unnest(CAST(:scopes AS text[]), CAST(:scope_ids AS uuid[])) AS w(scope, scope_id)
-    WHERE b.tenant_id = :tenant_id AND b.month = :month
-      AND b.scope = w.scope AND b.scope_id = w.scope_id
-    """
-)
+"""
 
 _RELEASE_EXPIRED = text(
     """
@@ -135,37 +100,69 @@ def _arrays(ceilings: tuple[Ceiling, ...]) -> dict[str, Any]:
 
 
 class BudgetRepository:
-    async def reserve(self, session: AsyncSession, reservation: Reservation, ttl: float) -> bool:
-        """Hold the reservation against every ceiling, or nothing (False: roll back)."""
-        ceilings = reservation.ceilings
-        result = await session.execute(
-            _RESERVE,
+    async def reserve_many(
+        self, connection: psycopg.AsyncConnection[Any], reservations: list[Reservation], ttl: float
+    ) -> list[bool]:
+        """Hold each reservation against every one of its ceilings, or against none (False
+        for it), in one statement (autocommit: the statement is its own transaction).
+        Sorted by tenant, so that every process locks in one order."""
+        order = sorted(range(len(reservations)), key=lambda i: str(reservations[i].tenant_id))
+        ordered = [reservations[i] for i in order]
+        items: list[int] = []
+        ceilings: list[Ceiling] = []
+        for index, reservation in enumerate(ordered, start=1):
+            for ceiling in reservation.ceilings:
+                items.append(index)
+                ceilings.append(ceiling)
+        cursor = await connection.execute(
+            _RESERVE_MANY,
             {
-                **_arrays(ceilings),
+                "tenants": [r.tenant_id for r in ordered],
+                "ids": [r.id for r in ordered],
+                "months": [r.month for r in ordered],
+                "tokens": [r.tokens for r in ordered],
+                "costs": [r.cost_usd for r in ordered],
+                "ttl": ttl,
+                "items": items,
+                "scopes": [c.scope.value for c in ceilings],
+                "scope_ids": [c.scope_id for c in ceilings],
                 "token_ceilings": [c.tokens for c in ceilings],
                 "cost_ceilings": [c.cost_usd for c in ceilings],
-                "tenant_id": reservation.tenant_id,
-                "id": reservation.id,
-                "month": reservation.month,
-                "tokens": reservation.tokens,
-                "cost": reservation.cost_usd,
-                "ttl": ttl,
             },
         )
-        return bool(result.scalar_one())
+        row = await cursor.fetchone()
+        assert row is not None
+        held: list[bool] = list(row[0])
+        answers = [False] * len(reservations)
+        for position, index in enumerate(order):
+            answers[index] = bool(held[position])
+        return answers
 
-    async def settle(
-        self, session: AsyncSession, reservation: Reservation, *, tokens: int, cost: Decimal
+    async def settle_many(
+        self, connection: psycopg.AsyncConnection[Any], settlements: list[Settlement]
     ) -> None:
-        await session.execute(
-            _SETTLE,
+        """Add each call's real usage and give back its reservation, in one statement
+        (autocommit, like `reserve`). Sorted by tenant: every process locks in one order."""
+        ordered = sorted(settlements, key=lambda s: str(s.reservation.tenant_id))
+        items: list[int] = []
+        scopes: list[str] = []
+        scope_ids: list[uuid.UUID] = []
+        for index, settlement in enumerate(ordered, start=1):
+            for ceiling in settlement.reservation.ceilings:
+                items.append(index)
+                scopes.append(ceiling.scope.value)
+                scope_ids.append(ceiling.scope_id)
+        await connection.execute(
+            _SETTLE_MANY,
             {
-                **_arrays(reservation.ceilings),
-                "tenant_id": reservation.tenant_id,
-                "id": reservation.id,
-                "month": reservation.month,
-                "tokens": tokens,
-                "cost": cost,
+                "tenants": [s.reservation.tenant_id for s in ordered],
+                "ids": [s.reservation.id for s in ordered],
+                "months": [s.reservation.month for s in ordered],
+                "tokens": [s.tokens for s in ordered],
+                "costs": [s.cost_usd for s in ordered],
+                "items": items,
+                "scopes": scopes,
+                "scope_ids": scope_ids,
             },
         )
 

@@ -37,3 +37,12 @@ class Reservation:
     ceilings: tuple[Ceiling, ...]
     tokens: int
     cost_usd: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """A finished call's real usage, to be set against its reservation."""
+
+    reservation: Reservation
+    tokens: int
+    cost_usd: Decimal

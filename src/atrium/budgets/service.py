@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from atrium.budgets.repository import budget_repository
-from atrium.budgets.schemas import BudgetScope, Ceiling, Reservation
+from atrium.budgets.schemas import BudgetScope, Ceiling, Reservation, Settlement
+from atrium.budgets.writer import GroupWriter, OwnConnection
 from atrium.kit.db import Database
 from atrium.kit.errors import QuotaExceeded
 from atrium.kit.logging import get_logger
@@ -33,10 +34,6 @@ class BudgetExceeded(QuotaExceeded):
         super().__init__(message, headers={"x-should-retry": "false"})
         self.scope = scope
         self.dimension = dimension
-
-
-class _Retry(Exception):
-    """The reservation did not take: roll back and find out why."""
 
 
 class _OverrideCache:
@@ -101,11 +98,20 @@ class BudgetService:
     """
 
     def __init__(
-        self, *, db: Database, reservation_seconds: float, overrides_ttl_seconds: float = 5.0
+        self,
+        *,
+        db: Database,
+        dsn: str,
+        reservation_seconds: float,
+        overrides_ttl_seconds: float = 5.0,
     ) -> None:
         self._db = db
+        self._reserving = OwnConnection(dsn)
+        self._settling = OwnConnection(dsn)
         self._ttl = reservation_seconds
         self._overrides = _OverrideCache(overrides_ttl_seconds)
+        self._reservations = GroupWriter(self._write_reservations, "budget-reserve")
+        self._settlements = GroupWriter(self._write_settlements, "budget-settle")
 
     async def reserve(
         self,
@@ -120,42 +126,41 @@ class BudgetService:
         """Hold a call's worst case against every ceiling it falls under, or raise
         `BudgetExceeded`. None when no ceiling applies (nothing to settle)."""
         cache_key = (tenant_id, api_key_id, user_id)
-        cached = self._overrides.get(cache_key)
-        if cached is not None:
-            ceilings = self._ceilings(tenant_id, api_key_id, user_id, limits, cached)
-            if not ceilings:
-                return None
-        reservation: Reservation | None = None
-        for attempt in range(3):
-            try:
-                async with self._db.transaction(tenant_id=tenant_id) as session:
-                    if cached is None:
-                        key, member = await budget_repository.overrides(
-                            session, tenant_id=tenant_id, api_key_id=api_key_id, user_id=user_id
-                        )
-                        cached = (_override(key), _override(member))
-                        self._overrides.put(cache_key, cached)
-                        ceilings = self._ceilings(tenant_id, api_key_id, user_id, limits, cached)
-                        if not ceilings:
-                            return None
-                    reservation = Reservation(
-                        id=uuid.uuid4(),
-                        tenant_id=tenant_id,
-                        month=_month(),
-                        ceilings=ceilings,
-                        tokens=tokens,
-                        cost_usd=cost_usd,
-                    )
-                    if await budget_repository.reserve(session, reservation, self._ttl):
-                        return reservation
-                    raise _Retry
-            except _Retry:
-                pass
-            assert reservation is not None
-            if attempt == 2 or not await self._make_room(reservation):
-                break
-        assert reservation is not None
-        raise await self._refusal(reservation)
+        overrides = self._overrides.get(cache_key)
+        if overrides is None:
+            async with self._db.transaction(tenant_id=tenant_id) as session:
+                key, member = await budget_repository.overrides(
+                    session, tenant_id=tenant_id, api_key_id=api_key_id, user_id=user_id
+                )
+            overrides = (_override(key), _override(member))
+            self._overrides.put(cache_key, overrides)
+        ceilings = self._ceilings(tenant_id, api_key_id, user_id, limits, overrides)
+        if not ceilings:
+            return None
+        reservation = Reservation(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            month=_month(),
+            ceilings=ceilings,
+            tokens=tokens,
+            cost_usd=cost_usd,
+        )
+        for _ in range(4):
+            if await self._reservations.submit(reservation):
+                return reservation
+            if await self._make_room(reservation):
+                continue
+            refusal = await self._refusal(reservation)
+            if refusal is not None:
+                raise refusal
+            # Room now: calls settled (or this month's rows were opened) meanwhile.
+        first = ceilings[0]
+        raise BudgetExceeded(
+            f"This call would exceed {_SCOPE_NAMES[first.scope]} monthly budget: too many calls "
+            "in progress hold it; retry when some have finished",
+            scope=first.scope,
+            dimension="tokens" if first.tokens is not None else "cost",
+        )
 
     async def _make_room(self, reservation: Reservation) -> bool:
         """After a refused reservation: open this month's missing rows and release expired
@@ -174,8 +179,9 @@ class BudgetService:
             _log.info("budget_reservations_expired", count=released)
         return bool(opened or released)
 
-    async def _refusal(self, reservation: Reservation) -> BudgetExceeded:
-        """The error that names the ceiling the call would cross."""
+    async def _refusal(self, reservation: Reservation) -> BudgetExceeded | None:
+        """The error that names the ceiling the call would cross; None when the ledger now
+        has room for it."""
         async with self._db.transaction(tenant_id=reservation.tenant_id) as session:
             rows = await budget_repository.periods(
                 session, tenant_id=reservation.tenant_id, month=reservation.month
@@ -210,14 +216,7 @@ class BudgetService:
                     scope=ceiling.scope,
                     dimension="cost",
                 )
-        # Passed on a re-read: another call settled meanwhile. Refuse anyway rather than loop;
-        # the client may retry at once.
-        first = reservation.ceilings[0]
-        return BudgetExceeded(
-            f"This call would exceed {_SCOPE_NAMES[first.scope]} monthly budget",
-            scope=first.scope,
-            dimension="tokens" if first.tokens is not None else "cost",
-        )
+        return None
 
     @staticmethod
     def _ceilings(
@@ -235,14 +234,30 @@ class BudgetService:
         )
         return tuple(c for c in found if c is not None)
 
+    async def _write_reservations(self, reservations: list[Reservation]) -> list[bool]:
+        async with self._reserving.use() as connection:
+            return await budget_repository.reserve_many(connection, reservations, self._ttl)
+
     async def settle(self, reservation: Reservation, *, tokens: int, cost_usd: Decimal) -> None:
-        """Record a call's real usage and give back the rest of its reservation. A failure
-        is logged, not raised: the call has happened, and its reservation will expire."""
+        """Record a call's real usage and give back the rest of its reservation; returns once
+        it is written. A failure is logged, not raised: the call has happened, and its
+        reservation will expire."""
         try:
-            async with self._db.transaction(tenant_id=reservation.tenant_id) as session:
-                await budget_repository.settle(session, reservation, tokens=tokens, cost=cost_usd)
+            await self._settlements.submit(Settlement(reservation, tokens, cost_usd))
         except Exception:
             _log.exception("budget_settle_failed", reservation_id=str(reservation.id))
+
+    async def _write_settlements(self, settlements: list[Settlement]) -> list[None]:
+        async with self._settling.use() as connection:
+            await budget_repository.settle_many(connection, settlements)
+        return [None] * len(settlements)
+
+    async def close(self) -> None:
+        """Finish the writes under way (at shutdown)."""
+        await self._reservations.close()
+        await self._settlements.close()
+        await self._reserving.close()
+        await self._settling.close()
 
     async def release(self, reservation: Reservation) -> None:
         """Give back a reservation whose call used nothing (it failed before a reply)."""

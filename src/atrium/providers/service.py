@@ -5,7 +5,6 @@ the call, settle and meter it."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import uuid
@@ -208,19 +207,27 @@ class ProviderService:
     ) -> AsyncIterator[Json]:
         body, reservation = await self._reserve_chat(deployments, body, caller)
         holder = StreamResult()
+        started = False
         try:
             async for item in self.router.stream(deployments, body, holder):
+                started = True
                 yield item
         except Exception as exc:
             if holder.outcome is None:
                 self._meter_failure(deployments[0], caller, exc)
             raise
         finally:
-            cost = Decimal(0)
             if holder.outcome is not None:
                 cost = self._meter(holder.outcome, caller, kind="chat")
-            # Shielded: a client that goes away cancels the stream, not the settlement.
-            await self._settle(reservation, holder.outcome, cost)
+                await self._settle(reservation, holder.outcome, cost)
+            elif started and reservation is not None:
+                # Abandoned mid-stream: the provider's usage is unknown, so the budget is
+                # charged the worst case it reserved rather than nothing.
+                await self.budgets.settle(
+                    reservation, tokens=reservation.tokens, cost_usd=reservation.cost_usd
+                )
+            else:
+                await self._settle(reservation, None, Decimal(0))
 
     async def embed(
         self, deployments: list[Deployment], inputs: list[str], caller: Caller
@@ -288,7 +295,9 @@ class ProviderService:
         tokens = 0
         if outcome is not None:
             tokens = outcome.usage.input_tokens + outcome.usage.output_tokens
-        await asyncio.shield(self.budgets.settle(reservation, tokens=tokens, cost_usd=cost))
+        # The settlement is queued before the first await, and its write is shielded: a
+        # caller that goes away (a client disconnecting) cancels its call, not the write.
+        await self.budgets.settle(reservation, tokens=tokens, cost_usd=cost)
 
     def _meter(self, outcome: CallOutcome, caller: Caller, *, kind: str) -> Decimal:
         priced = outcome.model in self.catalog.prices
