@@ -17,6 +17,8 @@ import os
 import re
 import signal
 import socket
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -101,9 +103,10 @@ def api_call(base: str, method: str, path: str, body: Any = None, token: str | N
         raise RuntimeError(f"{method} {path}: HTTP {exc.code}: {exc.read()[:500]!r}") from None
 
 
-def premium_api_key(base: str, role: str | None = None) -> str:
-    """Register a user, move its new tenant to the Premium plan and create an API key (with
-    `role`, or the API's default role)."""
+def premium_api_key(base: str, env: dict[str, str], role: str | None = None) -> str:
+    """Register a user, move its new tenant to the Premium plan as a platform administrator
+    does (an owner cannot buy a plan without Stripe) and create an API key (with `role`, or
+    the API's default role). `env` is the server's: the administrator is made with the CLI."""
     tokens = api_call(
         base,
         "POST",
@@ -111,7 +114,20 @@ def premium_api_key(base: str, role: str | None = None) -> str:
         {"email": "bench@example.com", "password": "correct horse battery", "full_name": "Bench"},
     )
     access = tokens["access_token"]
-    api_call(base, "POST", "/tenants/subscribe", {"plan_id": "premium"}, access)
+    admin_email, admin_password = "bench-admin@example.com", "bench admin password"
+    command = ["admin", "create-platform-admin", "--email", admin_email]
+    subprocess.run(
+        [sys.executable, "-m", "atrium.cli", *command],
+        env={**env, "ATRIUM_ADMIN_PASSWORD": admin_password},
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    admin = api_call(
+        base, "POST", "/auth/login", {"email": admin_email, "password": admin_password}
+    )["access_token"]
+    path = f"/admin/tenants/{tokens['tenant_id']}"
+    api_call(base, "PATCH", path, {"plan_id": "premium"}, admin)
     body = {"name": "bench"} if role is None else {"name": "bench", "role": role}
     key: str = api_call(base, "POST", "/api-keys", body, access)["key"]
     return key

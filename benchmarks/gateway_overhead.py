@@ -1175,7 +1175,7 @@ def run(
     log(pg_note)
 
     # tenant on the Premium plan, with an API key
-    key = premium_api_key(f"http://127.0.0.1:{atrium_port}")
+    key = premium_api_key(f"http://127.0.0.1:{atrium_port}", env)
     # The plan's own allowances (600 requests a minute, 200,000 tokens a minute) would refuse
     # these rates: with limits on, raise them in this run's database before the first /v1
     # call reads them, so the limiter and the budget ledger still do their work on every call

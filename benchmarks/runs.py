@@ -1230,7 +1230,7 @@ async def campaign(args: argparse.Namespace, report: Report, cleanup: Cleanup) -
     log(f"embedded: up in {shape.startup_s:.1f} s")
     emb["startup_s"] = shape.startup_s
     emb["code"] = code_facts()
-    key = premium_api_key(shape.url, role="admin")
+    key = premium_api_key(shape.url, shape.env, role="admin")
     c0 = get_client(url=shape.url, api_key=key)
     fast, slow = await scripted_assistants(c0)
     await c0.aclose()
@@ -1294,7 +1294,7 @@ async def campaign(args: argparse.Namespace, report: Report, cleanup: Cleanup) -
         shape_c.start_worker(i + 1)
     red["startup_s"] = shape_c.startup_s
     red["code"] = code_facts()
-    key = premium_api_key(shape_c.url, role="admin")
+    key = premium_api_key(shape_c.url, shape_c.env, role="admin")
     c0 = get_client(url=shape_c.url, api_key=key)
     fast, slow = await scripted_assistants(c0)
     # the workers are ready once a run completes

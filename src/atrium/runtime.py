@@ -212,6 +212,7 @@ async def open_runtime(
             tenant_service=tenant_service,
             provider_key_service=provider_key_service,
             thread_service=thread_service,
+            quotas=quota_service,
         )
         queue = make_queue(app_dsn, execute=run_executor.execute)
         await queue.open_async()

@@ -20,14 +20,16 @@ from langgraph.types import Command
 from atrium.agents.graph import RunContext, ToolRecord
 from atrium.agents.runtime import AgentRuntime, interrupts_of, jsonable, thread_config
 from atrium.assistants.repository import assistant_repository
+from atrium.auth.context import AuthContext, Role
 from atrium.kit.background import BackgroundWork
 from atrium.kit.db import Database, after_commit
-from atrium.kit.errors import AtriumError
+from atrium.kit.errors import AtriumError, Forbidden
 from atrium.kit.logging import get_logger
 from atrium.kit.models import utcnow
 from atrium.provider_keys.service import ProviderKeyService
 from atrium.providers.service import Caller, ProviderService
 from atrium.providers.types import CallOutcome, UpstreamError
+from atrium.quotas.service import QuotaService
 from atrium.runs import webhooks
 from atrium.runs.events import EventSink, EventWriter
 from atrium.runs.hub import Batch, LiveEvent, RunHub
@@ -35,6 +37,7 @@ from atrium.runs.models import ToolCall
 from atrium.runs.repository import run_repository
 from atrium.runs.schemas import ACTIVE, CancelAction, RunOptions, RunStatus
 from atrium.settings import Settings
+from atrium.tenants.limits import Feature
 from atrium.tenants.service import TenantService
 from atrium.threads.repository import thread_repository
 from atrium.threads.schemas import ThreadStatus
@@ -88,12 +91,14 @@ class RunExecutor:
         tenant_service: TenantService,
         provider_key_service: ProviderKeyService,
         thread_service: ThreadService,
+        quotas: QuotaService,
     ) -> None:
         self._settings, self._db, self._agents = settings, db, agents
         self._providers, self._hub, self._events = providers, hub, events
         self._background = background
         self._tenants, self._provider_keys = tenant_service, provider_key_service
         self._threads = thread_service
+        self._quotas = quotas
 
     async def _claim(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
         async with self._db.transaction(tenant_id=tenant_id) as session:
@@ -180,6 +185,26 @@ class RunExecutor:
         self, run: Any, fields: dict[str, Any], keys: dict[str, Any], plan_id: str, totals: Totals
     ) -> RunContext:
         limits = await self._tenants.plan_limits(plan_id)
+        tools = fields.get("tools") or []
+        if tools and not limits.has(Feature.tools):
+            raise Forbidden("Your plan does not include tools", field="tools")
+        if not limits.has(Feature.byok):
+            keys = {}  # a plan without BYOK calls with the platform's keys only
+        # Whose per-minute token windows the run's model calls count against: the run's
+        # creator's (the meter reads the tenant, key, user and plan, never the role).
+        meter = AuthContext(
+            tenant_id=run.tenant_id,
+            role=Role.member,
+            user_id=run.user_id,
+            api_key_id=run.api_key_id,
+            plan_id=plan_id,
+        )
+
+        def on_usage(outcome: CallOutcome, cost: Decimal) -> None:
+            totals.add(outcome, cost)
+            used = outcome.usage.input_tokens + outcome.usage.output_tokens
+            self._background.spawn(self._quotas.spend_tokens(meter, used), name="runs.spend_tokens")
+
         caller = Caller(
             tenant_id=run.tenant_id,
             user_id=run.user_id,
@@ -187,7 +212,7 @@ class RunExecutor:
             allowed_models=limits.allowed_models,
             assistant_id=run.assistant_id,
             request_id=str(run.id),
-            on_usage=totals.add,
+            on_usage=on_usage,
             limits=limits,
             plan_id=plan_id,
         )
@@ -200,7 +225,6 @@ class RunExecutor:
             return self._provider_keys.open(key) if key is not None else None
 
         deployments = await self._providers.deployments(model_id, caller, tenant_credentials)
-        tools = fields.get("tools") or []
         return RunContext(
             caller=caller,
             providers=self._providers,
