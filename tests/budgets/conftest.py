@@ -55,6 +55,9 @@ def slow_server(
         "ATRIUM_PORT": str(port),
         "ATRIUM_SCRIPTED_SLOW_DELAY_SECONDS": SLOW_WORD_SECONDS,
         "ATRIUM_MODELS_FILE": priced_models_file(server, folder),
+        # The tests hold 200 streams of one key open at once: the per-key stream cap (20 by
+        # default) would refuse them before the budget is asked.
+        "ATRIUM_MAX_STREAMS_PER_KEY": "1000",
     }
     proc = AtriumProcess(env=env, log_path=folder / "slow.log", port=port)
     try:
