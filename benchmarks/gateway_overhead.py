@@ -1115,6 +1115,9 @@ def run(
     env = {
         **os.environ,
         "ATRIUM_DATA_DIR": str(procs.data_dir),
+        # One API key opens every stream: the per-key cap on open streams (20 by default)
+        # would refuse most of them at 300/s, which measures the cap, not the overhead.
+        "ATRIUM_MAX_STREAMS_PER_KEY": "10000",
         "ATRIUM_PORT": str(atrium_port),
         "ATRIUM_HOST": "127.0.0.1",
         "ATRIUM_OPENAI_API_KEY": API_KEY,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -96,3 +97,12 @@ async def test_meters_and_windows_of_one_key_are_separate(limiter: RateLimiter) 
     key = uuid.uuid4().hex
     await limiter.meter_add("2/minute", "s", key, amount=5)
     assert await limiter.hit("2/minute", "s", key)
+
+
+async def test_thousands_of_concurrent_hits_wait_for_a_connection(limiter: RateLimiter) -> None:
+    # More callers at once than the Redis pool has connections: each waits for one instead
+    # of failing (the default pool raised "Too many connections").
+    hits = await asyncio.gather(
+        *(limiter.hit("100000/minute", "crowd", str(i % 7)) for i in range(2000))
+    )
+    assert all(hits)

@@ -21,7 +21,7 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
 from limits.aio.strategies import FixedWindowRateLimiter, SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
-from redis.asyncio import ConnectionPool
+from redis.asyncio import BlockingConnectionPool, ConnectionPool
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,11 @@ class Window:
     limit: int
     remaining: int
     reset_seconds: float
+
+
+# Connections one process keeps to Redis for rate limits, and how long a call waits for one.
+_REDIS_CONNECTIONS = 64
+_REDIS_WAIT_SECONDS = 10.0
 
 
 class RateLimiter:
@@ -55,8 +60,12 @@ class RateLimiter:
     @classmethod
     def for_redis(cls, redis_url: str) -> RateLimiter:
         scheme, _, rest = redis_url.partition("://")
-        # We own the pool so that shutdown can close its connections.
-        pool = ConnectionPool.from_url(redis_url)
+        # We own the pool so that shutdown can close its connections. A blocking pool: past
+        # its connections a call waits for one to come back, where redis-py's default pool
+        # raised "Too many connections" (HTTP 500s at 300 gateway streams/s with Redis).
+        pool = BlockingConnectionPool.from_url(
+            redis_url, max_connections=_REDIS_CONNECTIONS, timeout=_REDIS_WAIT_SECONDS
+        )
         return cls(f"async+{scheme}://{rest}", redis_pool=pool)
 
     async def close(self) -> None:

@@ -251,13 +251,18 @@ class ProviderService:
         reservation of its worst case."""
         if not self._budgeted(caller):
             return body, None
-        output = body.get("max_completion_tokens") or body.get("max_tokens")
-        if not isinstance(output, int) or output <= 0:
+        asked = body.get("max_completion_tokens") or body.get("max_tokens")
+        capped = not (isinstance(asked, int) and asked > 0)
+        output = asked if isinstance(asked, int) and asked > 0 else None
+        if output is None:
             output = self.settings.budget_default_max_output_tokens
-            body = {**body, "max_tokens": output}
         choices = body.get("n")
-        output *= choices if isinstance(choices, int) and choices > 0 else 1
-        reservation = await self._reserve(deployments, caller, prompt_tokens_bound(body), output)
+        worst = output * (choices if isinstance(choices, int) and choices > 0 else 1)
+        reservation = await self._reserve(deployments, caller, prompt_tokens_bound(body), worst)
+        if reservation is not None and capped:
+            # Only a call held against a ceiling needs its output bounded; a call under no
+            # budget is sent as the client wrote it.
+            body = {**body, "max_tokens": output}
         return body, reservation
 
     def _budgeted(self, caller: Caller) -> bool:
