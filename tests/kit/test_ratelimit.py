@@ -106,3 +106,17 @@ async def test_thousands_of_concurrent_hits_wait_for_a_connection(limiter: RateL
         *(limiter.hit("100000/minute", "crowd", str(i % 7)) for i in range(2000))
     )
     assert all(hits)
+
+
+async def test_exact_window_counts_hits_that_straddle_a_boundary(limiter: RateLimiter) -> None:
+    # Hits spread over 1.5 one-second windows: a sliding window counter weighs the earlier
+    # window's hits down and lets more through; the exact window counts every hit of the
+    # last second, wherever the clock's boundaries fall.
+    key = uuid.uuid4().hex
+    for _ in range(4):
+        assert await limiter.hit("4/2 second", "exact", key, exact=True)
+        await asyncio.sleep(0.3)
+    assert await limiter.retry_after("4/2 second", "exact", key, exact=True) is not None
+    assert not await limiter.hit("4/2 second", "exact", key, exact=True)
+    await limiter.clear("4/2 second", "exact", key, exact=True)
+    assert await limiter.retry_after("4/2 second", "exact", key, exact=True) is None

@@ -2,7 +2,8 @@
 
 Counting only failures means a user who signs in correctly is never slowed down, while a
 password-guessing run against one account (from many addresses) or from one address
-(against many accounts) is stopped.
+(against many accounts) is stopped. The windows are exact (moving): every failure of the
+last window counts, wherever the clock's minute boundaries fall.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ class LoginThrottle:
     async def check(self, email: str, ip: str | None) -> None:
         account, address = _keys(email, ip)
         waits = [
-            await self._limiter.retry_after(self._per_account, *account),
-            await self._limiter.retry_after(self._per_ip, *address),
+            await self._limiter.retry_after(self._per_account, *account, exact=True),
+            await self._limiter.retry_after(self._per_ip, *address, exact=True),
         ]
         blocked = [w for w in waits if w is not None]
         if blocked:
@@ -35,9 +36,9 @@ class LoginThrottle:
 
     async def failed(self, email: str, ip: str | None) -> None:
         account, address = _keys(email, ip)
-        await self._limiter.hit(self._per_account, *account)
-        await self._limiter.hit(self._per_ip, *address)
+        await self._limiter.hit(self._per_account, *account, exact=True)
+        await self._limiter.hit(self._per_ip, *address, exact=True)
 
     async def succeeded(self, email: str) -> None:
         account, _ = _keys(email, None)
-        await self._limiter.clear(self._per_account, *account)
+        await self._limiter.clear(self._per_account, *account, exact=True)

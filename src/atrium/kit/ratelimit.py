@@ -5,6 +5,9 @@ never spends another's allowance.
 
 Two kinds of window:
 - requests (`hit`): a sliding window counter that refuses a hit it cannot afford;
+- exact requests (`exact=True`): a moving window, one entry per hit, for rare events where
+  an approximation is not good enough (failed sign-ins: a guess must never slip through
+  because attempts straddled a minute's boundary);
 - meters (`meter_left`, `meter_add`): a fixed window that counts whatever is added, even
   past its limit, for amounts known only afterwards (the tokens a model call used). A
   meter refuses the next call once it is spent, not the call that spends it.
@@ -19,7 +22,11 @@ from typing import Any
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
-from limits.aio.strategies import FixedWindowRateLimiter, SlidingWindowCounterRateLimiter
+from limits.aio.strategies import (
+    FixedWindowRateLimiter,
+    MovingWindowRateLimiter,
+    SlidingWindowCounterRateLimiter,
+)
 from limits.storage import storage_from_string
 from redis.asyncio import BlockingConnectionPool, ConnectionPool
 
@@ -52,6 +59,7 @@ class RateLimiter:
         # A sliding window counter: two counters per key (O(1) in memory and in Redis),
         # where a moving window keeps one entry per hit and costs more with every request.
         self._strategy = SlidingWindowCounterRateLimiter(self.storage)
+        self._exact = MovingWindowRateLimiter(self.storage)
         # Meters count after the fact: a fixed window's counter is incremented even past
         # its limit, where the sliding counter would refuse (and not count) the amount.
         self._meter = FixedWindowRateLimiter(self.storage)
@@ -78,17 +86,20 @@ class RateLimiter:
             item = self._items[rate] = parse(rate)
         return item
 
-    async def retry_after(self, rate: str, *key: str) -> int | None:
+    def _requests(self, exact: bool) -> SlidingWindowCounterRateLimiter | MovingWindowRateLimiter:
+        return self._exact if exact else self._strategy
+
+    async def retry_after(self, rate: str, *key: str, exact: bool = False) -> int | None:
         """Seconds until one more hit is allowed, or None when it is allowed now."""
-        item = self._item(rate)
-        if await self._strategy.test(item, *key):
+        item, strategy = self._item(rate), self._requests(exact)
+        if await strategy.test(item, *key):
             return None
-        stats = await self._strategy.get_window_stats(item, *key)
+        stats = await strategy.get_window_stats(item, *key)
         return max(1, math.ceil(stats.reset_time - time.time()))
 
-    async def hit(self, rate: str, *key: str, cost: int = 1) -> bool:
+    async def hit(self, rate: str, *key: str, cost: int = 1, exact: bool = False) -> bool:
         """Spend `cost` units; False (and nothing spent) when that would pass the limit."""
-        return await self._strategy.hit(self._item(rate), *key, cost=cost)
+        return await self._requests(exact).hit(self._item(rate), *key, cost=cost)
 
     async def can_hit(self, rate: str, *key: str, cost: int = 1) -> bool:
         """Whether `hit` with this cost would be allowed now (spends nothing)."""
@@ -100,8 +111,8 @@ class RateLimiter:
         stats = await self._strategy.get_window_stats(item, *key)
         return Window(item.amount, stats.remaining, max(0.0, stats.reset_time - time.time()))
 
-    async def clear(self, rate: str, *key: str) -> None:
-        await self._strategy.clear(self._item(rate), *key)
+    async def clear(self, rate: str, *key: str, exact: bool = False) -> None:
+        await self._requests(exact).clear(self._item(rate), *key)
 
     async def meter_left(self, rate: str, *key: str) -> Window:
         """A meter's limit, what is left of it (0 once spent) and seconds until it resets."""
