@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import procrastinate
 
 from atrium.agents.runtime import AgentRuntime
+from atrium.agents.tools import BuiltinTools, ToolSource
 from atrium.api_keys.service import ApiKeyService
 from atrium.assistants.service import AssistantService
 from atrium.auth.google import GoogleSignIn
@@ -201,6 +202,9 @@ async def open_runtime(
         thread_service = ThreadService(db=db, agents=agents)
         run_reader = RunReader(db=db, hub=hub)
         run_streams = RunStreams(db=db, hub=hub, reader=run_reader, background=background)
+        # Tools a run may call, by source (built-ins now; MCP servers and knowledge search
+        # add theirs here).
+        tool_sources: list[ToolSource] = [BuiltinTools()]
         run_executor = RunExecutor(
             settings=settings,
             db=db,
@@ -213,6 +217,7 @@ async def open_runtime(
             provider_key_service=provider_key_service,
             thread_service=thread_service,
             quotas=quota_service,
+            tool_sources=tool_sources,
         )
         queue = make_queue(app_dsn, execute=run_executor.execute)
         await queue.open_async()

@@ -406,7 +406,10 @@ def test_gemini_missing_key(gemini_fake: FakeProvider) -> None:
 
 
 def test_gemini_embeddings(gemini: genai.Client, gemini_fake: FakeProvider) -> None:
-    result = gemini.models.embed_content(model="gemini-embedding-001", contents=["alpha", "beta"])
+    # One Content per text, not bare strings: a list[str] stops matching the SDK's content
+    # union once Pillow is installed and the union gains PIL images.
+    contents = [genai_types.Content(parts=[genai_types.Part(text=t)]) for t in ("alpha", "beta")]
+    result = gemini.models.embed_content(model="gemini-embedding-001", contents=contents)
     assert [e.values for e in result.embeddings or []] == [
         fake_embedding("alpha"),
         fake_embedding("beta"),

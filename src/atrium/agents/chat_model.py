@@ -114,24 +114,3 @@ class AtriumChatModel(BaseChatModel):
             merged = chunk.message if merged is None else merged + chunk.message  # type: ignore[assignment]
         message = message_chunk_to_message(merged or AIMessageChunk(content=""))
         return ChatResult(generations=[ChatGeneration(message=message)])
-
-
-def tool_definitions(specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """OpenAI tool definitions for the given built-in tool specs."""
-    from atrium.agents.tools import BUILTIN_TOOLS
-
-    out = []
-    for spec in specs:
-        tool = BUILTIN_TOOLS.get(spec["name"])
-        if tool is not None:
-            out.append(
-                {
-                    "type": "function",
-                    "function": {
-                        "name": tool.name,
-                        "description": tool.description,
-                        "parameters": tool.parameters,
-                    },
-                }
-            )
-    return out

@@ -22,7 +22,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from atrium.agents.chat_model import AtriumChatModel
-from atrium.agents.tools import BUILTIN_TOOLS, ToolError
+from atrium.agents.tools import Tool, ToolError, ToolResult
 from atrium.kit.errors import AtriumError
 from atrium.providers.router import Deployment
 from atrium.providers.service import Caller, ProviderService
@@ -66,6 +66,8 @@ class RunContext:
     max_run_tokens: int | None = None
     tokens_spent: Callable[[], int] = lambda: 0
     tool_policies: dict[str, str] = field(default_factory=dict)
+    # The tools this run's sources offer, by name (see agents/tools.py).
+    tools: dict[str, Tool] = field(default_factory=dict)
     tool_log: list[ToolRecord] = field(default_factory=list)
     on_tool: Callable[[ToolRecord], None] | None = None
 
@@ -80,7 +82,7 @@ class RunContext:
                 },
             }
             for name, policy in self.tool_policies.items()
-            if policy != "deny" and (tool := BUILTIN_TOOLS.get(name)) is not None
+            if policy != "deny" and (tool := self.tools.get(name)) is not None
         ]
 
 
@@ -126,7 +128,7 @@ async def call_tools(state: AgentState, runtime: Runtime[RunContext]) -> dict[st
     for call in getattr(last, "tool_calls", []) or []:
         name, args, call_id = call["name"], dict(call.get("args") or {}), call["id"] or ""
         policy = ctx.tool_policies.get(name)
-        tool = BUILTIN_TOOLS.get(name)
+        tool = ctx.tools.get(name)
         approval: str | None = None
         if tool is None or policy in (None, "deny"):
             results.append(
@@ -156,8 +158,13 @@ async def call_tools(state: AgentState, runtime: Runtime[RunContext]) -> dict[st
             if edited is not None:
                 args = edited
         started = time.perf_counter()
+        artifact: dict[str, Any] | None = None
         try:
-            output = await asyncio.wait_for(tool.run(args), TOOL_TIMEOUT_SECONDS)
+            result = await asyncio.wait_for(tool.run(args), TOOL_TIMEOUT_SECONDS)
+            if isinstance(result, ToolResult):
+                output, artifact = result.text, result.artifact
+            else:
+                output = result
             status = "success"
         except (ToolError, TimeoutError) as exc:
             output, status = f"Error: {exc or 'the tool timed out'}", "error"
@@ -169,6 +176,7 @@ async def call_tools(state: AgentState, runtime: Runtime[RunContext]) -> dict[st
                 tool_call_id=call_id,
                 name=name,
                 status="error" if status == "error" else "success",
+                artifact=artifact,
             )
         )
     return {"messages": results}

@@ -1,4 +1,13 @@
-"""Built-in tools. Tool input comes from a model and is untrusted: nothing is evaluated."""
+"""Tools a run can call, and the built-in ones.
+
+Tool input comes from a model and is untrusted: nothing is evaluated. Tool output is
+untrusted too: it goes back to the model as text and is never executed.
+
+Where tools come from: `ToolSource`s handed to the run executor by the composition root
+(the built-ins, a tenant's MCP servers, knowledge search). Each source answers, for one
+run's `ToolScope`, the tools that run may see; the assistant's policies then pick which of
+them are offered (allow, ask) and which are not (deny).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +15,10 @@ import ast
 import datetime as dt
 import math
 import operator
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
@@ -90,11 +100,65 @@ async def current_time(args: dict[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
+class ToolResult:
+    """A tool's answer: text for the model, and structured data kept beside it (the
+    ToolMessage's `artifact`, stored with the thread), e.g. a retrieval's citations."""
+
+    text: str
+    artifact: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class Tool:
     name: str
     description: str
     parameters: dict[str, Any]
-    run: Callable[[dict[str, Any]], Awaitable[str]]
+    run: Callable[[dict[str, Any]], Awaitable[str | ToolResult]]
+    # Where it comes from: "builtin", "mcp:<server name>", "knowledge".
+    source: str = "builtin"
+
+
+@dataclass(frozen=True)
+class ToolScope:
+    """On whose behalf a run's tools act. A source binds its tools to it (tenant, thread,
+    knowledge bases), so a tool can never reach another tenant's data."""
+
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID | None = None
+    api_key_id: uuid.UUID | None = None
+    thread_id: uuid.UUID | None = None
+    run_id: uuid.UUID | None = None
+    assistant_id: uuid.UUID | None = None
+    plan_id: str | None = None
+    knowledge_bases: tuple[uuid.UUID, ...] = ()
+    # The names the assistant's policies mention (a source may skip work for the others).
+    wanted: frozenset[str] = field(default_factory=frozenset)
+
+
+class ToolSource(Protocol):
+    """Tools of one kind, for one run's scope."""
+
+    async def tools(self, scope: ToolScope) -> Sequence[Tool]: ...
+
+
+class BuiltinTools:
+    """The tools every tenant has, whatever it configured."""
+
+    def __init__(self, tools: Sequence[Tool] = ()) -> None:
+        self._tools = {t.name: t for t in (*BUILTIN_TOOLS.values(), *tools)}
+
+    async def tools(self, scope: ToolScope) -> Sequence[Tool]:
+        return list(self._tools.values())
+
+
+async def resolve_tools(sources: Sequence[ToolSource], scope: ToolScope) -> dict[str, Tool]:
+    """The tools a run may call, by name: those its policies mention, from every source."""
+    found: dict[str, Tool] = {}
+    for source in sources:
+        for tool in await source.tools(scope):
+            if tool.name in scope.wanted and tool.name not in found:
+                found[tool.name] = tool
+    return found
 
 
 BUILTIN_TOOLS = {

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
@@ -19,6 +19,7 @@ from langgraph.types import Command
 
 from atrium.agents.graph import RunContext, ToolRecord
 from atrium.agents.runtime import AgentRuntime, interrupts_of, jsonable, thread_config
+from atrium.agents.tools import ToolScope, ToolSource, resolve_tools
 from atrium.assistants.repository import assistant_repository
 from atrium.auth.context import AuthContext, Role
 from atrium.kit.background import BackgroundWork
@@ -92,6 +93,7 @@ class RunExecutor:
         provider_key_service: ProviderKeyService,
         thread_service: ThreadService,
         quotas: QuotaService,
+        tool_sources: Sequence[ToolSource],
     ) -> None:
         self._settings, self._db, self._agents = settings, db, agents
         self._providers, self._hub, self._events = providers, hub, events
@@ -99,6 +101,7 @@ class RunExecutor:
         self._tenants, self._provider_keys = tenant_service, provider_key_service
         self._threads = thread_service
         self._quotas = quotas
+        self._tool_sources = tuple(tool_sources)
 
     async def _claim(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
         async with self._db.transaction(tenant_id=tenant_id) as session:
@@ -225,6 +228,18 @@ class RunExecutor:
             return self._provider_keys.open(key) if key is not None else None
 
         deployments = await self._providers.deployments(model_id, caller, tenant_credentials)
+        policies = {t["name"]: t.get("policy", "allow") for t in tools}
+        scope = ToolScope(
+            tenant_id=run.tenant_id,
+            user_id=run.user_id,
+            api_key_id=run.api_key_id,
+            thread_id=run.thread_id,
+            run_id=run.id,
+            assistant_id=run.assistant_id,
+            plan_id=plan_id,
+            knowledge_bases=tuple(uuid.UUID(str(kb)) for kb in fields.get("knowledge_bases") or ()),
+            wanted=frozenset(name for name, policy in policies.items() if policy != "deny"),
+        )
         return RunContext(
             caller=caller,
             providers=self._providers,
@@ -234,7 +249,8 @@ class RunExecutor:
             max_tokens=fields.get("max_tokens"),
             max_run_tokens=fields.get("max_run_tokens"),
             tokens_spent=lambda: totals.input_tokens + totals.output_tokens,
-            tool_policies={t["name"]: t.get("policy", "allow") for t in tools},
+            tool_policies=policies,
+            tools=await resolve_tools(self._tool_sources, scope) if scope.wanted else {},
         )
 
     async def execute(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
