@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     local_model_context_tokens: int = Field(default=4096, ge=256, le=8192)
     local_model_threads: int | None = Field(default=None, ge=1, le=256)
     scripted_models: bool = False
+    # The operator's SearXNG instance behind the `web_search` tool (unset: no web search).
+    searxng_url: str | None = None
+    # The `fetch` tool's caps: a page's size, the time it may take, the text handed back.
+    fetch_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024)
+    fetch_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    tool_output_max_chars: int = Field(default=20_000, ge=500, le=200_000)
     scripted_slow_delay_seconds: float = Field(default=0.05, ge=0, le=10)
     usage_flush_seconds: float = Field(default=1.0, gt=0, le=60)
     # A budget reservation left by a process that died is released after this long; it must

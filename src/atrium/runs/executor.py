@@ -520,6 +520,9 @@ class RunExecutor:
                             status=t.status,
                             latency_ms=t.latency_ms,
                             approval=t.approval,
+                            # A decision comes with the resume command of this run, so
+                            # the person who decided is this run's creator.
+                            approved_by=run.user_id if t.approval is not None else None,
                         )
                         for t in claim.context.tool_log
                     ],

@@ -64,4 +64,6 @@ class ToolCall(Base):
     status: Mapped[str]
     latency_ms: Mapped[int]
     approval: Mapped[str | None]
+    # The user whose resume command approved, edited or rejected the call.
+    approved_by: Mapped[uuid.UUID | None]
     created_at: Mapped[dt.datetime] = created_at_column()

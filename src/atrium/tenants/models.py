@@ -4,7 +4,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import LargeBinary, func
+from sqlalchemy import ARRAY, LargeBinary, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from atrium.kit.models import Base, created_at_column
@@ -29,6 +29,9 @@ class Tenant(Base):
     plan_id: Mapped[str]
     status: Mapped[str] = mapped_column(default="active")
     allow_private_provider_urls: Mapped[bool] = mapped_column(default=False)
+    # Host names the tenant's outbound calls (fetch, web pages, MCP) are limited to; empty:
+    # any public host.
+    outbound_allowlist: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
