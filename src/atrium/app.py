@@ -35,6 +35,7 @@ from atrium.settings import Settings
 from atrium.tenants.endpoints import admin_router
 from atrium.tenants.endpoints import router as tenants_router
 from atrium.threads.endpoints import router as threads_router
+from atrium.tools.endpoints import router as tools_router
 from atrium.usage.endpoints import router as usage_router
 from atrium.users.endpoints import router as users_router
 
@@ -107,6 +108,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         threads_router,
         runs_router,
         quotas_router,
+        tools_router,
     ):
         app.include_router(router)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import procrastinate
 
 from atrium.agents.runtime import AgentRuntime
-from atrium.agents.tools import BuiltinTools, ToolSource
+from atrium.agents.tools import ToolSource
 from atrium.api_keys.service import ApiKeyService
 from atrium.assistants.service import AssistantService
 from atrium.auth.google import GoogleSignIn
@@ -50,6 +50,8 @@ from atrium.runs.tasks import DueWakeups, make_queue, run_worker
 from atrium.settings import Settings
 from atrium.tenants.service import TenantService
 from atrium.threads.service import ThreadService
+from atrium.tools.builtins import Builtins
+from atrium.tools.service import OutboundPolicies, ToolService
 from atrium.usage.recorder import UsageRecorder
 
 
@@ -86,6 +88,7 @@ class Runtime:
     gateway_service: GatewayService
     quota_service: QuotaService
     billing_service: BillingService
+    tool_service: ToolService
     stream_slots: StreamSlots
 
 
@@ -204,7 +207,19 @@ async def open_runtime(
         run_streams = RunStreams(db=db, hub=hub, reader=run_reader, background=background)
         # Tools a run may call, by source (built-ins now; MCP servers and knowledge search
         # add theirs here).
-        tool_sources: list[ToolSource] = [BuiltinTools()]
+        outbound_policies = OutboundPolicies(db)
+        tool_sources: list[ToolSource] = [
+            Builtins(
+                policy_of=outbound_policies,
+                searxng_url=settings.searxng_url,
+                max_bytes=settings.fetch_max_bytes,
+                timeout_seconds=settings.fetch_timeout_seconds,
+                output_chars=settings.tool_output_max_chars,
+            )
+        ]
+        tool_service = ToolService(
+            sources=tool_sources, tenant_service=tenant_service, thread_service=thread_service
+        )
         run_executor = RunExecutor(
             settings=settings,
             db=db,
@@ -275,6 +290,7 @@ async def open_runtime(
             gateway_service=gateway_service,
             quota_service=quota_service,
             billing_service=billing_service,
+            tool_service=tool_service,
             assistant_service=assistant_service,
             thread_service=thread_service,
             run_reader=run_reader,

@@ -133,6 +133,8 @@ class ToolScope:
     knowledge_bases: tuple[uuid.UUID, ...] = ()
     # The names the assistant's policies mention (a source may skip work for the others).
     wanted: frozenset[str] = field(default_factory=frozenset)
+    # For a listing (`GET /tools`): every tool the source has, whatever `wanted` says.
+    listing: bool = False
 
 
 class ToolSource(Protocol):

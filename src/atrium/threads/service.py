@@ -86,6 +86,12 @@ class ThreadService:
         # caller may not see answers 404.
         return may(auth, Resource.threads, Action.read, owner_id=thread.user_id)
 
+    @staticmethod
+    def visible_owner(auth: AuthContext) -> uuid.UUID | None:
+        """The user whose threads (and the runs on them) the caller may see, or None for all
+        of the tenant's: for queries over rows that hang off threads."""
+        return _owner_filter(auth)
+
     async def visible_ids(
         self, *, session: AsyncSession, auth: AuthContext, thread_ids: set[uuid.UUID]
     ) -> set[uuid.UUID]:
