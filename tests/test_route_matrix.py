@@ -142,6 +142,14 @@ MATRIX: dict[Route, Case] = {
         exempt=TENANT_WIDE + " (members see their own; tests/usage)"
     ),
     ("GET", "/tenants/current/webhook-secret"): Case(gate=Gate("admin")),
+    ("GET", "/tenants/current/outbound-allowlist"): Case(exempt=TENANT_WIDE),
+    ("PUT", "/tenants/current/outbound-allowlist"): Case(
+        gate=Gate("admin", {"hosts": ["member.example.com"]})
+    ),
+    ("GET", "/tools"): Case(exempt=TENANT_WIDE),
+    ("GET", "/tools/invocations"): Case(
+        exempt=TENANT_WIDE + " (members see those on their own threads; tests/tools)"
+    ),
     ("GET", "/admin/tenants"): Case(gate=Gate("platform")),
     ("PATCH", "/admin/tenants/{tenant_id}"): Case(
         # acts across tenants by design, so no 404 case: a tenant's credential gets 403
