@@ -34,6 +34,7 @@ from tests.support import (
     free_port,
     platform_admin_of,
 )
+from tests.tools.web import WebServer
 
 pytest_plugins = ["tests.inprocess"]
 
@@ -81,6 +82,13 @@ def fakes() -> Iterator[dict[str, FakeProvider]]:
     yield started
     for fake in started.values():
         fake.stop()
+
+
+@pytest.fixture(scope="session")
+def searxng() -> Iterator[WebServer]:
+    """A local server that answers SearXNG's JSON format: the live server's web search."""
+    with WebServer() as web:
+        yield web
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +143,7 @@ def server(
     oidc: OidcStub,
     fakes: dict[str, FakeProvider],
     models_file: Path,
+    searxng: WebServer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[AtriumProcess]:
     port = free_port()
@@ -165,6 +174,7 @@ def server(
         ATRIUM_PROVIDER_COOLDOWN_SECONDS="3",
         ATRIUM_USAGE_FLUSH_SECONDS="0.2",
         ATRIUM_CHECKPOINT_HISTORY="8",
+        ATRIUM_SEARXNG_URL=searxng.url,
     )
     proc = AtriumProcess(
         env=env, log_path=tmp_path_factory.mktemp("logs") / "atrium.log", port=port

@@ -26,6 +26,7 @@ reliefs were often weeks late. The light was automated in 1990.</p>
 <script>var leaked = "SECRET_SCRIPT_CONTENT";</script>
 </body></html>"""
 
+
 # SearXNG's `format=json` answer (searx/webapp.py, `search()`): the query, the result count,
 # `results` (each with url, title, content, engine, parsed_url, template, engines, positions,
 # score, category, publishedDate), and answers, corrections, infoboxes, suggestions,
