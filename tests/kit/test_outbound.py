@@ -3,6 +3,7 @@ redirects checked again, caps on redirects, size and time, and the tenant's allo
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +16,7 @@ from atrium.kit.outbound import (
     fetch,
     host_allowed,
 )
+from atrium.runs import webhooks
 from tests.tools.web import WebServer
 
 PUBLIC_ONLY = OutboundPolicy()
@@ -140,3 +142,23 @@ async def test_redirect_off_the_allowlist_is_refused(web: WebServer) -> None:
         await fetch(f"http://localhost:{web.port}/redirect?to={target}", policy)
     assert web.paths("/page") == []
     assert len(web.paths("/redirect")) == 1
+
+
+async def test_webhooks_go_through_the_same_path(web: WebServer) -> None:
+    secret = webhooks.secret_for("test secret", uuid.uuid4())
+    payload = {"run_id": "r"}
+    # Delivered where private addresses are allowed; a redirect is answered, never followed.
+    assert await webhooks.deliver(f"{web.url}/text", payload, secret=secret, allow_private=True)
+    moved = f"{web.url}/redirect?to=/page"
+    assert not await webhooks.deliver(moved, payload, secret=secret, allow_private=True)
+    assert web.paths("/page") == []
+    requests = len(web.requests)
+    # Refused before any request: a private address, credentials, another scheme.
+    for url in (
+        f"{web.url}/text",
+        f"http://user:pw@127.0.0.1:{web.port}/text",
+        f"ftp://127.0.0.1:{web.port}/text",
+    ):
+        allowed = url != f"{web.url}/text"
+        assert not await webhooks.deliver(url, payload, secret=secret, allow_private=allowed)
+    assert len(web.requests) == requests

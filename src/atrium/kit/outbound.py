@@ -82,8 +82,9 @@ def check_url(url: str | httpx.URL, policy: OutboundPolicy, *, field: str = "url
 def outbound_client(
     policy: OutboundPolicy, *, field: str = "url", headers: dict[str, str] | None = None
 ) -> httpx.AsyncClient:
-    """An httpx client bound to the policy: checked addresses, checked redirects, capped
-    time. The caller caps the body (see `fetch`) and closes the client."""
+    """An httpx client bound to the policy: checked addresses, checked redirects (none
+    followed when `max_redirects` is 0), capped time. The caller caps the body (see `fetch`)
+    and closes the client."""
 
     async def check_request(request: httpx.Request) -> None:
         check_url(request.url, policy, field=field)
@@ -91,7 +92,8 @@ def outbound_client(
     return httpx.AsyncClient(
         transport=None if policy.allow_private else guarded_transport(field=field),
         trust_env=False,
-        follow_redirects=True,
+        # Capped at none: a redirect is answered as it is, never followed.
+        follow_redirects=policy.max_redirects > 0,
         max_redirects=policy.max_redirects,
         timeout=httpx.Timeout(policy.timeout_seconds),
         event_hooks={"request": [check_request]},
@@ -115,6 +117,8 @@ async def fetch(
             outbound_client(policy, field=field, headers=headers) as client,
             client.stream("GET", url, params=params) as response,
         ):
+            if response.is_redirect:  # not followed: the policy allows no redirect
+                raise OutboundFailed(f"More than {policy.max_redirects} redirects", field=field)
             if response.status_code >= 400:
                 raise OutboundFailed(
                     f"The server answered HTTP {response.status_code}", field=field

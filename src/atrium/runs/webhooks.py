@@ -1,7 +1,7 @@
 """Webhooks: when a run ends, its final record is POSTed to the URL the run named. The URL
-passes the outbound-address guard (public addresses only, unless a platform administrator
-allowed private ones for the tenant); delivery is retried a few times, never blocks the run,
-and never follows redirects.
+goes through the one outbound path (`atrium.kit.outbound`: public addresses only, unless a
+platform administrator allowed private ones for the tenant; http(s) without credentials);
+delivery is retried a few times, never blocks the run, and never follows redirects.
 
 Each delivery is signed as Standard Webhooks specifies (`webhook-id`, `webhook-timestamp`,
 `webhook-signature`: HMAC-SHA256 with the tenant's secret), so a receiver can tell it came
@@ -23,7 +23,8 @@ from standardwebhooks import Webhook
 from atrium.kit.crypto import derived_key
 from atrium.kit.errors import AtriumError
 from atrium.kit.logging import get_logger
-from atrium.kit.netguard import BlockedAddress, check_public_url, guarded_transport
+from atrium.kit.netguard import check_public_url
+from atrium.kit.outbound import OutboundPolicy, check_url, outbound_client
 
 _log = get_logger("atrium.runs.webhooks")
 ATTEMPTS = 3
@@ -51,6 +52,7 @@ def _signed(secret: str, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]
 
 async def deliver(url: str, payload: dict[str, Any], *, secret: str, allow_private: bool) -> bool:
     try:
+        check_url(url, OutboundPolicy(allow_private=allow_private), field="webhook")
         if not allow_private:
             await check_public_url(url, field="webhook")
     except AtriumError as exc:
@@ -58,19 +60,20 @@ async def deliver(url: str, payload: dict[str, Any], *, secret: str, allow_priva
         return False
     # One message id for every attempt, so a receiver can drop a repeated delivery.
     body, headers = _signed(secret, payload)
-    # The name is resolved again for each connection: the guarded transport checks the
-    # address it connects to, so a name re-pointed after the check above is refused too.
-    transport = None if allow_private else guarded_transport(field="webhook")
-    async with httpx.AsyncClient(
-        timeout=TIMEOUT_SECONDS, follow_redirects=False, transport=transport
-    ) as client:
+    # Through the one outbound path: the name is resolved again for each connection and
+    # the guarded transport checks the address it connects to, so a name re-pointed after
+    # the check above is refused too; no redirect is followed.
+    policy = OutboundPolicy(
+        allow_private=allow_private, timeout_seconds=TIMEOUT_SECONDS, max_redirects=0
+    )
+    async with outbound_client(policy, field="webhook") as client:
         for attempt in range(ATTEMPTS):
             try:
                 response = await client.post(url, content=body, headers=headers)
                 if response.status_code < 500:
                     _log.info("webhook_delivered", status=response.status_code)
                     return response.is_success
-            except BlockedAddress as exc:
+            except AtriumError as exc:  # the guard's refusal (address, scheme, credentials)
                 _log.warning("webhook_refused", reason=exc.message)
                 return False
             except httpx.HTTPError as exc:
