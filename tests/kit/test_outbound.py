@@ -161,4 +161,15 @@ async def test_webhooks_go_through_the_same_path(web: WebServer) -> None:
     ):
         allowed = url != f"{web.url}/text"
         assert not await webhooks.deliver(url, payload, secret=secret, allow_private=allowed)
+    # Off the tenant's allowlist: refused too.
+    listed = ("localhost",)
+    text = f"{web.url}/text"
+    assert not await webhooks.deliver(
+        text, payload, secret=secret, allow_private=True, allowlist=listed
+    )
     assert len(web.requests) == requests
+    on_list = f"http://localhost:{web.port}/text"
+    assert await webhooks.deliver(
+        on_list, payload, secret=secret, allow_private=True, allowlist=listed
+    )
+    assert len(web.requests) == requests + 1

@@ -212,6 +212,28 @@ def test_ask_policy_approved_then_rejected(base_url: str, db: psycopg.Connection
     assert stored == [(owner.user_id,), (owner.user_id,)]
 
 
+async def test_approved_by_is_whoever_resumed(accounts: Accounts, base_url: str) -> None:
+    team = await accounts.team()
+    member = Api(base_url, team.member.tokens["access_token"])
+    admin = Api(base_url, team.admin.tokens["access_token"])
+    aid = assistant(member, ("echo", "ask"))
+    tid = thread(member)
+    wait(member, tid, {"assistant_id": aid, "input": call("echo", {"text": "mine"})})
+    edited = wait(
+        admin,
+        tid,
+        {
+            "assistant_id": aid,
+            "command": {"resume": {"action": "edit", "args": {"text": "edited by admin"}}},
+        },
+    )
+    assert tool_messages(edited)[-1]["content"] == "edited by admin"
+    [record] = invocations(member, thread_id=tid)
+    assert record["approval"] == "edited"
+    assert record["approved_by"] == team.admin.user_id
+    assert record["input"] == {"text": "edited by admin"}
+
+
 def test_deny_policy_never_runs(base_url: str) -> None:
     owner = premium(register(base_url))
     aid = assistant(owner.api, ("echo", "deny"))

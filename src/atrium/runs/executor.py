@@ -74,6 +74,7 @@ class Claim:
     config: dict[str, Any]
     max_seconds: float
     allow_private_urls: bool = False
+    outbound_allowlist: tuple[str, ...] = ()
 
 
 class RunExecutor:
@@ -182,6 +183,7 @@ class RunExecutor:
             config=config,
             max_seconds=float(fields.get("max_seconds") or self._settings.run_max_seconds),
             allow_private_urls=tenant.allow_private_provider_urls,
+            outbound_allowlist=tuple(tenant.outbound_allowlist or ()),
         )
 
     async def _context(
@@ -547,6 +549,7 @@ class RunExecutor:
                     payload,
                     secret=webhooks.secret_for(self._settings.resolved_secret_key(), run.tenant_id),
                     allow_private=claim.allow_private_urls,
+                    allowlist=claim.outbound_allowlist,
                 ),
                 name="runs.webhook",
             )

@@ -50,9 +50,24 @@ def _signed(secret: str, payload: dict[str, Any]) -> tuple[bytes, dict[str, str]
     return body.encode(), headers
 
 
-async def deliver(url: str, payload: dict[str, Any], *, secret: str, allow_private: bool) -> bool:
+async def deliver(
+    url: str,
+    payload: dict[str, Any],
+    *,
+    secret: str,
+    allow_private: bool,
+    allowlist: tuple[str, ...] = (),
+) -> bool:
+    """POST the run's record to `url` under the tenant's outbound policy (its private-address
+    switch and allowlist); whether the receiver took it."""
+    policy = OutboundPolicy(
+        allow_private=allow_private,
+        allowlist=allowlist,
+        timeout_seconds=TIMEOUT_SECONDS,
+        max_redirects=0,
+    )
     try:
-        check_url(url, OutboundPolicy(allow_private=allow_private), field="webhook")
+        check_url(url, policy, field="webhook")
         if not allow_private:
             await check_public_url(url, field="webhook")
     except AtriumError as exc:
@@ -63,9 +78,6 @@ async def deliver(url: str, payload: dict[str, Any], *, secret: str, allow_priva
     # Through the one outbound path: the name is resolved again for each connection and
     # the guarded transport checks the address it connects to, so a name re-pointed after
     # the check above is refused too; no redirect is followed.
-    policy = OutboundPolicy(
-        allow_private=allow_private, timeout_seconds=TIMEOUT_SECONDS, max_redirects=0
-    )
     async with outbound_client(policy, field="webhook") as client:
         for attempt in range(ATTEMPTS):
             try:
