@@ -36,6 +36,8 @@ from atrium.kit.http import StreamSlots
 from atrium.kit.invalidation import RedisTenantChanges, TenantChanges
 from atrium.kit.mail import Mailer
 from atrium.kit.ratelimit import RateLimiter
+from atrium.mcp_servers.service import McpServerService
+from atrium.mcp_servers.tools import McpTools
 from atrium.provider_keys.service import ProviderKeyService
 from atrium.providers.service import ProviderService
 from atrium.quotas.service import QuotaService
@@ -86,6 +88,7 @@ class Runtime:
     gateway_service: GatewayService
     quota_service: QuotaService
     billing_service: BillingService
+    mcp_server_service: McpServerService
     stream_slots: StreamSlots
 
 
@@ -204,7 +207,11 @@ async def open_runtime(
         run_streams = RunStreams(db=db, hub=hub, reader=run_reader, background=background)
         # Tools a run may call, by source (built-ins now; MCP servers and knowledge search
         # add theirs here).
-        tool_sources: list[ToolSource] = [BuiltinTools()]
+        mcp_server_service = McpServerService(secrets=secrets, tenants=tenant_service)
+        tool_sources: list[ToolSource] = [
+            BuiltinTools(),
+            McpTools(db=db, service=mcp_server_service),
+        ]
         run_executor = RunExecutor(
             settings=settings,
             db=db,
@@ -275,6 +282,7 @@ async def open_runtime(
             gateway_service=gateway_service,
             quota_service=quota_service,
             billing_service=billing_service,
+            mcp_server_service=mcp_server_service,
             assistant_service=assistant_service,
             thread_service=thread_service,
             run_reader=run_reader,
