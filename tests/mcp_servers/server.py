@@ -20,6 +20,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 CALLS: list[tuple[str, dict[str, Any]]] = []
 SECRET = os.environ.get("MCP_TEST_SECRET", "swordfish")
 
+LONG_NAME = "describe_the_weather_in_a_great_many_words_please"
 server = MCPServer("test-tools")
 
 
@@ -42,6 +43,20 @@ def shout(text: str) -> str:
     """The text in capitals."""
     CALLS.append(("shout", {"text": text}))
     return text.upper()
+
+
+@server.tool()
+def repeat(text: str, times: int) -> str:
+    """The text, `times` times over (a long answer)."""
+    CALLS.append(("repeat", {"text": text, "times": times}))
+    return text * times
+
+
+@server.tool(name=LONG_NAME)
+def long_name() -> str:
+    """A tool whose name, with its server's, may not fit a tool name's 64 characters."""
+    CALLS.append((LONG_NAME, {}))
+    return "long"
 
 
 @server.tool()

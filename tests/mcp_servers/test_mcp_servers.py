@@ -18,10 +18,10 @@ from atrium.mcp_servers.service import McpServerService
 from atrium.mcp_servers.tools import McpTools
 from tests.inprocess import Accounts, Principal, Team, assert_error
 from tests.mcp_servers.conftest import TOKEN, allow_private
-from tests.mcp_servers.server import CALLS, serve_redirect
+from tests.mcp_servers.server import CALLS, LONG_NAME, serve_redirect
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-TOOLS = {"add", "secret_word", "shout", "fail"}
+TOOLS = {"add", "secret_word", "shout", "fail", "repeat", LONG_NAME}
 
 
 @pytest.fixture(scope="module")
@@ -284,3 +284,23 @@ async def test_bad_input_is_refused_and_not_echoed(
     assert r.status_code == 422, r.text
     if field is not None:
         assert r.json()["error"]["field"].startswith(field), r.text
+
+
+async def test_long_answers_are_truncated_and_long_names_not_offered(
+    accounts: Accounts, mcp_url: str
+) -> None:
+    owner = await accounts.premium(await accounts.tenant())
+    await allow_private(accounts, owner)
+    name = "a_long_server_name_here"
+    made = await register(owner, mcp_url, name=name)
+    assert made.status_code == 201, made.text
+    shown = {t["tool"]: t for t in made.json()["tools"]}
+    assert shown[LONG_NAME]["offered"] is False  # 23 + 2 + 49 characters: over 64
+    assert shown["repeat"]["offered"] is True
+    wanted = (f"{name}__repeat", f"{name}__{LONG_NAME}")
+    tools = {t.name: t for t in await source(accounts).tools(scope(owner, *wanted))}
+    assert tools.keys() == {f"{name}__repeat"}
+    answer = await tools[f"{name}__repeat"].run({"text": "ab\u0000", "times": 10_000})
+    assert isinstance(answer, str)
+    assert answer.startswith("abab") and "\x00" not in answer
+    assert answer.endswith("[truncated: 4000 more characters]")
