@@ -12,6 +12,7 @@ register those). Connect, list and call each have their own time limit.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,16 +22,22 @@ import httpx2
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
+from mcp_types import Tool as ListedTool
 
 from atrium.kit.errors import AtriumError
+from atrium.kit.logging import get_logger
 from atrium.kit.netguard import BlockedAddress, check_public_url, guarded_transport2
 from atrium.kit.outbound import OutboundPolicy, OutboundRefused, check_url
+
+_log = get_logger("atrium.mcp_servers.client")
 
 CONNECT_SECONDS = 8.0
 LIST_SECONDS = 20.0
 CALL_SECONDS = 20.0  # connect + call stay under the run's limit per tool call (agents/graph.py)
 MAX_TOOLS = 200
 MAX_DESCRIPTION = 2000
+MAX_TOOL_NAME = 128
+MAX_SCHEMA_BYTES = 64 * 1024
 
 
 class McpUnavailable(AtriumError):
@@ -203,6 +210,31 @@ def _fail(exc: BaseException, guard: _Guard) -> AtriumError:
     return McpUnavailable(f"The MCP server could not be used: {_reason(exc)}")
 
 
+def _clean(value: Any) -> Any:
+    """A server's JSON made storable: no NUL, no lone surrogate in any string."""
+    if isinstance(value, str):
+        return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _discovered(tool: ListedTool) -> DiscoveredTool | None:
+    """What is kept of a listed tool; None (and logged) for one too large to keep."""
+    schema = _clean(dict(tool.input_schema or {"type": "object"}))
+    name = _clean(str(tool.name))
+    if not name or len(name) > MAX_TOOL_NAME or len(json.dumps(schema)) > MAX_SCHEMA_BYTES:
+        _log.warning("mcp.tool_too_large", name_length=len(name))
+        return None
+    return DiscoveredTool(
+        name=name,
+        description=_clean(tool.description or "")[:MAX_DESCRIPTION],
+        input_schema=schema,
+    )
+
+
 async def list_tools(target: Target) -> list[DiscoveredTool]:
     """Every tool the server offers (all pages, at most `MAX_TOOLS`)."""
     found: list[DiscoveredTool] = []
@@ -213,14 +245,7 @@ async def list_tools(target: Target) -> list[DiscoveredTool]:
                 cursor: str | None = None
                 while len(found) < MAX_TOOLS:
                     page = await client.list_tools(cursor=cursor)
-                    found += [
-                        DiscoveredTool(
-                            name=t.name,
-                            description=(t.description or "")[:MAX_DESCRIPTION],
-                            input_schema=dict(t.input_schema or {"type": "object"}),
-                        )
-                        for t in page.tools
-                    ]
+                    found += [t for t in map(_discovered, page.tools) if t is not None]
                     cursor = page.next_cursor
                     if not cursor:
                         break
