@@ -14,6 +14,7 @@ import pytest
 
 from atrium.agents.tools import ToolError, ToolScope
 from atrium.kit import netguard
+from atrium.kit.crypto import SecretBox
 from atrium.mcp_servers.service import McpServerService
 from atrium.mcp_servers.tools import McpTools
 from tests.inprocess import Accounts, Principal, Team, assert_error
@@ -304,3 +305,27 @@ async def test_long_answers_are_truncated_and_long_names_not_offered(
     assert isinstance(answer, str)
     assert answer.startswith("abab") and "\x00" not in answer
     assert answer.endswith("[truncated: 4000 more characters]")
+
+
+async def test_credentials_are_resealed_after_a_key_rotation(
+    accounts: Accounts, mcp_url: str
+) -> None:
+    owner = await accounts.premium(await accounts.tenant())
+    await allow_private(accounts, owner)
+    assert (await register(owner, mcp_url, name="srv")).status_code == 201
+    runtime = accounts._app.state.runtime
+    old = runtime.settings.resolved_secret_key()
+    rotated = McpServerService(
+        secrets=SecretBox("rotated-" + "k" * 40, [old]), tenants=runtime.tenant_service
+    )
+    tenant_id = uuid.UUID(owner.tenant_id)
+    async with runtime.db.transaction() as session:
+        assert await rotated.reseal_all(session=session, tenant_ids=[tenant_id]) == 1
+    async with runtime.db.transaction() as session:
+        assert await rotated.reseal_all(session=session, tenant_ids=[tenant_id]) == 0
+    # only the new key opens them now, and the server still accepts what they hold
+    only_new = McpServerService(
+        secrets=SecretBox("rotated-" + "k" * 40), tenants=runtime.tenant_service
+    )
+    tool = (await McpTools(db=runtime.db, service=only_new).tools(scope(owner, "srv__add")))[0]
+    assert await tool.run({"a": 3, "b": 4}) == "7"

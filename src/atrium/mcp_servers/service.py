@@ -19,6 +19,7 @@ from atrium.audit.service import audit_service
 from atrium.auth.context import AuthContext
 from atrium.auth.permissions import Action, Resource, require
 from atrium.kit.crypto import SecretBox
+from atrium.kit.db import set_tenant
 from atrium.kit.deps import ClientInfo
 from atrium.kit.errors import AtriumError, Conflict, Forbidden, NotFound
 from atrium.kit.logging import get_logger
@@ -222,6 +223,24 @@ class McpServerService:
         if plan_id is None:
             return False
         return (await self._tenants.plan_limits(plan_id)).has(Feature.mcp)
+
+    async def reseal_all(self, *, session: AsyncSession, tenant_ids: list[uuid.UUID]) -> int:
+        """Re-encrypt every server's credentials under the current secret key (after a
+        rotation, with the old key in ATRIUM_SECRET_KEY_PREVIOUS). Returns how many."""
+        box = self._secrets
+        count = 0
+        for tenant_id in tenant_ids:
+            await set_tenant(session, tenant_id)
+            for server in await mcp_server_repository.list(session, tenant_id=tenant_id):
+                if server.credentials is None or box.is_current(server.credentials):
+                    continue
+                context = _context(tenant_id, server.id)
+                server.credentials = box.seal(
+                    box.open(server.credentials, context=context), context=context
+                )
+                count += 1
+        await session.flush()
+        return count
 
     # --- helpers -------------------------------------------------------------------------
 
