@@ -147,6 +147,9 @@ async def test_tools_offered_to_a_run_call_the_server(accounts: Accounts, mcp_ur
         for t in await source(accounts).tools(scope(owner, "calc__add", "calc__fail", "calculator"))
     }
     assert tools.keys() == {"calc__add", "calc__fail"}
+    # a listing (no names wanted) gets every offered tool
+    listed = {t.name for t in await source(accounts).tools(scope(owner))}
+    assert listed == {f"calc__{t}" for t in TOOLS}
     assert tools["calc__add"].source == "mcp:calc"
     assert tools["calc__add"].parameters["required"] == ["a", "b"]
     assert await tools["calc__add"].run({"a": 20, "b": 22}) == "42"

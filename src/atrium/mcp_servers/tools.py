@@ -41,8 +41,10 @@ class McpTools:
         self._service = service
 
     async def tools(self, scope: ToolScope) -> Sequence[Tool]:
-        if not any(SEPARATOR in name for name in scope.wanted):
-            return []
+        """The tools `scope.wanted` names, or, when it names none (a listing such as
+        GET /tools), every tool offered."""
+        if scope.wanted and not any(SEPARATOR in name for name in scope.wanted):
+            return []  # a run whose assistant names no MCP tool: no database round trip
         if not await self._service.has_feature(scope.plan_id):
             return []
         async with self._db.transaction(tenant_id=scope.tenant_id) as session:
@@ -57,7 +59,7 @@ class McpTools:
                 if not TOOL_NAME.fullmatch(name):
                     _log.warning("mcp.tool_name_skipped", server=server.name, length=len(name))
                     continue
-                if name not in scope.wanted:
+                if scope.wanted and name not in scope.wanted:
                     continue
                 found.append(
                     Tool(
