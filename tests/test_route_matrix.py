@@ -84,6 +84,7 @@ STATELESS_RUN = (
     "no id: starts a run on a new temporary thread of the caller's tenant, open to every role"
 )
 RUN = {"assistant_id": "agent", "input": {"messages": []}}
+MCP_SERVER = {"server_id": "mcp_server_id"}
 
 MATRIX: dict[Route, Case] = {
     # FastAPI and operations
@@ -205,6 +206,23 @@ MATRIX: dict[Route, Case] = {
         foreign=Foreign(params={"key_id": "provider_key_id"}),
         gate=Gate("admin", params={"key_id": "provider_key_id"}),
     ),
+    # MCP servers: admins manage, every role reads
+    ("POST", "/mcp-servers"): Case(
+        gate=Gate("admin", {"name": "member_srv", "url": "http://mcp.invalid/mcp"})
+    ),
+    ("GET", "/mcp-servers"): Case(exempt=TENANT_WIDE),
+    ("GET", "/mcp-servers/{server_id}"): Case(foreign=Foreign(params=MCP_SERVER)),
+    ("GET", "/mcp-servers/{server_id}/tools"): Case(foreign=Foreign(params=MCP_SERVER)),
+    ("PATCH", "/mcp-servers/{server_id}"): Case(
+        foreign=Foreign({"enabled": False}, params=MCP_SERVER),
+        gate=Gate("admin", {"enabled": False}, params=MCP_SERVER),
+    ),
+    ("DELETE", "/mcp-servers/{server_id}"): Case(
+        foreign=Foreign(params=MCP_SERVER), gate=Gate("admin", params=MCP_SERVER)
+    ),
+    ("POST", "/mcp-servers/{server_id}/refresh"): Case(
+        foreign=Foreign(params=MCP_SERVER), gate=Gate("admin", params=MCP_SERVER)
+    ),
     # gateway
     ("POST", "/v1/chat/completions"): Case(
         # an assistant addressed as a model is looked up in the caller's tenant only
@@ -315,7 +333,7 @@ def join(owner: Account, mailbox: Mailbox, base_url: str, role: str) -> Account:
 
 
 @pytest.fixture(scope="module")
-def victim(base_url: str, mailbox: Mailbox) -> Tenant:
+def victim(base_url: str, mailbox: Mailbox, owner_dsn: str) -> Tenant:
     """A tenant with one of everything an id can name, and an admin and a member."""
     owner = gold(register(base_url))  # Gold: the victim stores a provider key (BYOK)
     admin = join(owner, mailbox, base_url, "admin")
@@ -341,6 +359,17 @@ def victim(base_url: str, mailbox: Mailbox) -> Tenant:
     )
     assert waited.status_code == 200, waited.text
     run = owner.api.get(f"/threads/{thread_id}/runs").json()[0]
+    # Stored as registration leaves it (registering needs a reachable MCP server: the
+    # cases here are refused before any connection; tests/mcp_servers registers real ones).
+    with psycopg.connect(owner_dsn, autocommit=True) as conn:
+        mcp_server = conn.execute(
+            "INSERT INTO mcp_servers (tenant_id, name, transport, url, tools)"
+            " VALUES (%s, 'victim', 'http', 'http://mcp.invalid/mcp',"
+            ' \'[{"name": "add", "description": "", "input_schema": {}}]\')'
+            " RETURNING id",
+            (owner.tenant_id,),
+        ).fetchone()
+    assert mcp_server is not None
     state = owner.api.get(f"/threads/{thread_id}/state").json()
     ids = {
         "tenant_id": owner.tenant_id,
@@ -354,6 +383,7 @@ def victim(base_url: str, mailbox: Mailbox) -> Tenant:
         "run_id": run["run_id"],
         "checkpoint_id": state["checkpoint"]["checkpoint_id"],
         "plan_id": "premium",
+        "mcp_server_id": str(mcp_server[0]),
     }
     return Tenant(owner, admin, member, ids)
 

@@ -26,6 +26,7 @@ from atrium.kit.deps import DatabaseDep
 from atrium.kit.handlers import ErrorFamily
 from atrium.kit.http import BodyLimitMiddleware, RequestContextMiddleware
 from atrium.kit.logging import get_logger
+from atrium.mcp_servers.endpoints import router as mcp_servers_router
 from atrium.provider_keys.endpoints import router as provider_keys_router
 from atrium.quotas.endpoints import router as quotas_router
 from atrium.quotas.headers import RateLimitHeadersMiddleware
@@ -101,6 +102,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         admin_router,
         api_keys_router,
         provider_keys_router,
+        mcp_servers_router,
         usage_router,
         billing_router,
         gateway_router,

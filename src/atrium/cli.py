@@ -184,6 +184,7 @@ def cmd_rotate_secrets(args: argparse.Namespace) -> None:
     async def work(rt: Runtime, session: Any) -> None:
         tenant_ids = await rt.tenant_service.all_tenant_ids(session=session)
         count = await rt.provider_key_service.reseal_all(session=session, tenant_ids=tenant_ids)
+        count += await rt.mcp_server_service.reseal_all(session=session, tenant_ids=tenant_ids)
         print(f"re-sealed {count} secret(s) under the current ATRIUM_SECRET_KEY")
 
     _with_runtime(work)

@@ -36,6 +36,8 @@ from atrium.kit.http import StreamSlots
 from atrium.kit.invalidation import RedisTenantChanges, TenantChanges
 from atrium.kit.mail import Mailer
 from atrium.kit.ratelimit import RateLimiter
+from atrium.mcp_servers.service import McpServerService
+from atrium.mcp_servers.tools import McpTools
 from atrium.provider_keys.service import ProviderKeyService
 from atrium.providers.service import ProviderService
 from atrium.quotas.service import QuotaService
@@ -89,6 +91,7 @@ class Runtime:
     quota_service: QuotaService
     billing_service: BillingService
     tool_service: ToolService
+    mcp_server_service: McpServerService
     stream_slots: StreamSlots
 
 
@@ -208,6 +211,7 @@ async def open_runtime(
         # Tools a run may call, by source (built-ins now; MCP servers and knowledge search
         # add theirs here).
         outbound_policies = OutboundPolicies(db)
+        mcp_server_service = McpServerService(secrets=secrets, tenants=tenant_service)
         tool_sources: list[ToolSource] = [
             Builtins(
                 policy_of=outbound_policies,
@@ -215,7 +219,8 @@ async def open_runtime(
                 max_bytes=settings.fetch_max_bytes,
                 timeout_seconds=settings.fetch_timeout_seconds,
                 output_chars=settings.tool_output_max_chars,
-            )
+            ),
+            McpTools(db=db, service=mcp_server_service),
         ]
         tool_service = ToolService(
             sources=tool_sources, tenant_service=tenant_service, thread_service=thread_service
@@ -291,6 +296,7 @@ async def open_runtime(
             quota_service=quota_service,
             billing_service=billing_service,
             tool_service=tool_service,
+            mcp_server_service=mcp_server_service,
             assistant_service=assistant_service,
             thread_service=thread_service,
             run_reader=run_reader,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -26,6 +26,10 @@ from atrium.auth.permissions import (
     markdown_table,
 )
 from tests.inprocess import Accounts, Principal, Team, assert_error
+from tests.mcp_servers.server import serve_http
+
+MCP_TOKEN = "mcp-probe-token-5d1e"
+MCP_AUTH = {"Authorization": f"Bearer {MCP_TOKEN}"}
 
 
 @dataclass
@@ -38,6 +42,8 @@ class World:
     via_key: bool = False
     # user id -> that person acting through a key of theirs (one key each, for the module)
     keys: dict[str, Principal] = field(default_factory=dict)
+    # A real MCP server the team may reach (tests/mcp_servers/server.py).
+    mcp_url: str = ""
 
     def person(self, role: Role) -> Principal:
         """Who sets up a probe's rows (always signed in)."""
@@ -227,6 +233,49 @@ async def _secrets_change(w: World, role: Role) -> Scope:
     return scopes.pop()
 
 
+# --- MCP servers --------------------------------------------------------------------------
+
+
+async def _mcp_server(w: World) -> str:
+    r = await w.team.owner.http.post(
+        "/mcp-servers",
+        json={"name": f"p{uuid.uuid4().hex[:8]}", "url": w.mcp_url, "credentials": MCP_AUTH},
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+@probe(Resource.mcp_servers, Action.read)
+async def _mcp_servers_read(w: World, role: Role) -> Scope:
+    sid = await _mcp_server(w)
+    who = await w.acting(w.person(role))
+    scopes = {
+        await allowed(await who.http.get(path))
+        for path in ("/mcp-servers", f"/mcp-servers/{sid}", f"/mcp-servers/{sid}/tools")
+    }
+    assert (await w.team.owner.http.delete(f"/mcp-servers/{sid}")).is_success
+    assert len(scopes) == 1, f"{role}: the MCP server reads disagree"
+    return scopes.pop()
+
+
+@probe(Resource.mcp_servers, Action.change)
+async def _mcp_servers_change(w: World, role: Role) -> Scope:
+    sid = await _mcp_server(w)
+    who = await w.acting(w.person(role))
+    changed = await who.http.patch(f"/mcp-servers/{sid}", json={"enabled": False})
+    refreshed = await who.http.post(f"/mcp-servers/{sid}/refresh")
+    deleted = await who.http.delete(f"/mcp-servers/{sid}")
+    if not deleted.is_success:
+        assert (await w.team.owner.http.delete(f"/mcp-servers/{sid}")).is_success
+    body = {"name": f"p{uuid.uuid4().hex[:8]}", "url": w.mcp_url, "credentials": MCP_AUTH}
+    created = await who.http.post("/mcp-servers", json=body)
+    if created.is_success:
+        assert (await w.team.owner.http.delete(f"/mcp-servers/{created.json()['id']}")).is_success
+    scopes = {await allowed(r) for r in (changed, refreshed, deleted, created)}
+    assert len(scopes) == 1, f"{role}: changing, refreshing, deleting and registering disagree"
+    return scopes.pop()
+
+
 # --- assistants ---------------------------------------------------------------------------
 
 
@@ -345,6 +394,19 @@ def keys_of_the_module() -> dict[str, Principal]:
     return {}
 
 
+@pytest.fixture(scope="module")
+async def mcp_of_the_module(accounts: Accounts, team_of_the_module: Team) -> AsyncIterator[str]:
+    """A real MCP server on loopback, which the module's team is allowed to reach."""
+    admin = await accounts.platform_admin()
+    r = await admin.http.patch(
+        f"/admin/tenants/{team_of_the_module.owner.tenant_id}",
+        json={"allow_private_provider_urls": True},
+    )
+    assert r.status_code == 200, r.text
+    with serve_http(MCP_TOKEN) as url:
+        yield url
+
+
 def test_every_cell_has_a_probe() -> None:
     assert set(PROBES) == set(PERMISSIONS)
     for by_role in PERMISSIONS.values():
@@ -356,12 +418,13 @@ async def test_cell(
     accounts: Accounts,
     team_of_the_module: Team,
     keys_of_the_module: dict[str, Principal],
+    mcp_of_the_module: str,
     resource: Resource,
     action: Action,
     role: Role,
     via: str,
 ) -> None:
-    world = World(accounts, team_of_the_module, via == "key", keys_of_the_module)
+    world = World(accounts, team_of_the_module, via == "key", keys_of_the_module, mcp_of_the_module)
     expected = PERMISSIONS[(resource, action)]
     if via == "key":
         # A key acts with its effective role: an owner's key is an admin key.

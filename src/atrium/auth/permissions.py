@@ -21,7 +21,9 @@ class Resource(StrEnum):
     billing = "plan, billing, delete tenant"
     members = "members and invitations"
     api_keys = "API keys"
-    tenant_secrets = "provider keys, MCP servers, webhook secret, audit log"
+    tenant_secrets = "provider keys, webhook secret, audit log"
+    # Their credentials are never shown to anyone; the rest is read by every role.
+    mcp_servers = "MCP servers"
     assistants = "assistants, knowledge bases, projects"
     threads = "threads and their runs"
     usage = "usage"
@@ -66,6 +68,8 @@ PERMISSIONS: dict[tuple[Resource, Action], dict[Role, Scope]] = {
     (Resource.api_keys, Action.change): _cell(_ALL, _ALL, _OWN),
     (Resource.tenant_secrets, Action.read): _cell(_ALL, _ALL, _NONE),
     (Resource.tenant_secrets, Action.change): _cell(_ALL, _ALL, _NONE),
+    (Resource.mcp_servers, Action.read): _cell(_ALL, _ALL, _ALL),
+    (Resource.mcp_servers, Action.change): _cell(_ALL, _ALL, _NONE),
     (Resource.assistants, Action.read): _cell(_ALL, _ALL, _ALL),
     (Resource.assistants, Action.create): _cell(_OWN, _OWN, _OWN),
     (Resource.assistants, Action.change): _cell(_ALL, _ALL, _OWN),

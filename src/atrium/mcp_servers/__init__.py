@@ -1,0 +1,2 @@
+"""Tenants' MCP servers: registered by admins, their tools offered to runs, namespaced by
+server, through the official `mcp` SDK."""
