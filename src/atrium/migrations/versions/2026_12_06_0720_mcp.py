@@ -3,7 +3,7 @@ a platform administrator may register), its credentials sealed at rest, and the 
 discovered on it, which runs read instead of asking the server each time.
 
 Revision ID: 0011_mcp
-Revises: 0008_billing
+Revises: 0010_tools
 Create Date: 2026-12-06
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from atrium.db.rls import enable_tenant_rls, grant
 
 revision = "0011_mcp"
-down_revision = "0008_billing"
+down_revision = "0010_tools"
 branch_labels = None
 depends_on = None
 
