@@ -210,7 +210,7 @@ async def open_runtime(
         run_streams = RunStreams(db=db, hub=hub, reader=run_reader, background=background)
         # Tools a run may call, by source (built-ins now; MCP servers and knowledge search
         # add theirs here).
-        outbound_policies = OutboundPolicies(db)
+        outbound_policies = OutboundPolicies(db, tenant_service)
         mcp_server_service = McpServerService(secrets=secrets, tenants=tenant_service)
         tool_sources: list[ToolSource] = [
             Builtins(

@@ -205,8 +205,7 @@ class McpServerService:
 
     async def policy(self, *, session: AsyncSession, tenant_id: uuid.UUID) -> OutboundPolicy:
         """The tenant's outbound policy, read now (the switch may have been turned off)."""
-        tenant = await self._tenants.get_for_worker(session=session, tenant_id=tenant_id)
-        return OutboundPolicy(allow_private=tenant.allow_private_provider_urls)
+        return await self._tenants.outbound_policy(session=session, tenant_id=tenant_id)
 
     def target(self, server: McpServer, policy: OutboundPolicy) -> mcp_client.Target:
         """Where to reach the server, its credentials opened for one connection."""

@@ -20,6 +20,7 @@ from atrium.kit.errors import Conflict, Forbidden, InvalidToken, NotFound, Quota
 from atrium.kit.invalidation import TenantChanges
 from atrium.kit.mail import Mail, Mailer
 from atrium.kit.models import utcnow
+from atrium.kit.outbound import OutboundPolicy
 from atrium.kit.security import new_tenant_secret, parse_tenant_secret
 from atrium.tenants.limits import LimitOverrides, PlanLimits
 from atrium.tenants.models import Invitation, Membership, Plan, Tenant
@@ -158,6 +159,28 @@ class TenantService:
         if tenant is None:
             raise NotFound("Tenant not found")
         return tenant
+
+    async def outbound_policy(
+        self, *, session: AsyncSession, tenant_id: uuid.UUID
+    ) -> OutboundPolicy:
+        """What the tenant's outbound calls may reach, read now: private addresses only where
+        a platform administrator allowed them, and the allowlist its admins set."""
+        tenant = await self.get_for_worker(session=session, tenant_id=tenant_id)
+        return OutboundPolicy(
+            allow_private=tenant.allow_private_provider_urls,
+            allowlist=tuple(tenant.outbound_allowlist),
+        )
+
+    async def set_outbound_allowlist(
+        self, *, session: AsyncSession, tenant_id: uuid.UUID, hosts: list[str]
+    ) -> list[str]:
+        """Replace the allowlist; the list before the change."""
+        tenant = await self.get_for_worker(session=session, tenant_id=tenant_id)
+        before = list(tenant.outbound_allowlist)
+        tenant.outbound_allowlist = hosts
+        tenant.updated_at = utcnow()
+        await session.flush()
+        return before
 
     async def list_plans(self, *, session: AsyncSession) -> list[Plan]:
         return await tenant_repository.list_plans(session)

@@ -1,15 +1,13 @@
-"""SQL of the tools domain: invocation records (on runs of threads) and the tenant's outbound
-allowlist."""
+"""SQL of the tools domain: invocation records (on runs of threads)."""
 
 from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.runs.models import Run, ToolCall
-from atrium.tenants.models import Tenant
 from atrium.threads.models import Thread
 
 
@@ -50,33 +48,6 @@ class ToolRepository:
             .offset(offset)
         )
         return [(call, thread) for call, thread in rows.tuples()], total or 0
-
-    async def allowlist(self, session: AsyncSession, tenant_id: uuid.UUID) -> list[str] | None:
-        found = await session.scalar(
-            select(Tenant.outbound_allowlist).where(Tenant.id == tenant_id)
-        )
-        return list(found) if found is not None else None
-
-    async def outbound_settings(
-        self, session: AsyncSession, tenant_id: uuid.UUID
-    ) -> tuple[bool, list[str]] | None:
-        row = (
-            await session.execute(
-                select(Tenant.allow_private_provider_urls, Tenant.outbound_allowlist).where(
-                    Tenant.id == tenant_id
-                )
-            )
-        ).first()
-        return (bool(row[0]), list(row[1])) if row is not None else None
-
-    async def set_allowlist(
-        self, session: AsyncSession, tenant_id: uuid.UUID, hosts: list[str]
-    ) -> None:
-        await session.execute(
-            update(Tenant)
-            .where(Tenant.id == tenant_id)
-            .values(outbound_allowlist=hosts, updated_at=func.now())
-        )
 
 
 tool_repository = ToolRepository()

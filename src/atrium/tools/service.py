@@ -14,7 +14,6 @@ from atrium.auth.context import AuthContext
 from atrium.auth.permissions import Action, Resource, require
 from atrium.kit.db import Database
 from atrium.kit.deps import ClientInfo
-from atrium.kit.errors import NotFound
 from atrium.kit.outbound import OutboundPolicy
 from atrium.runs.models import ToolCall
 from atrium.tenants.limits import Feature, PlanLimits
@@ -26,19 +25,16 @@ from atrium.tools.schemas import ToolPublic
 
 
 class OutboundPolicies:
-    """A tenant's outbound policy, read in a transaction of its own: private addresses only
-    where a platform administrator allowed them, and the tenant's allowlist."""
+    """A tenant's outbound policy (see `TenantService.outbound_policy`), read in a
+    transaction of its own, for tools that run outside a request."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, tenant_service: TenantService) -> None:
         self._db = db
+        self._tenants = tenant_service
 
     async def __call__(self, tenant_id: uuid.UUID) -> OutboundPolicy:
         async with self._db.transaction(tenant_id=tenant_id) as session:
-            found = await tool_repository.outbound_settings(session, tenant_id)
-        if found is None:
-            raise NotFound("Tenant not found")
-        allow_private, allowlist = found
-        return OutboundPolicy(allow_private=allow_private, allowlist=tuple(allowlist))
+            return await self._tenants.outbound_policy(session=session, tenant_id=tenant_id)
 
 
 def _unavailable(source: str, limits: PlanLimits) -> str | None:
@@ -124,18 +120,17 @@ class ToolService:
 
     async def allowlist(self, *, session: AsyncSession, auth: AuthContext) -> list[str]:
         require(auth, Resource.tenant, Action.read)
-        hosts = await tool_repository.allowlist(session, auth.tenant_id)
-        if hosts is None:
-            raise NotFound("Tenant not found")
-        return hosts
+        policy = await self._tenants.outbound_policy(session=session, tenant_id=auth.tenant_id)
+        return list(policy.allowlist)
 
     async def set_allowlist(
         self, *, session: AsyncSession, auth: AuthContext, hosts: list[str], client: ClientInfo
     ) -> list[str]:
         """Limit the tenant's outbound calls to these hosts (owners and admins; audited)."""
         require(auth, Resource.tenant, Action.change)
-        before = await self.allowlist(session=session, auth=auth)
-        await tool_repository.set_allowlist(session, auth.tenant_id, hosts)
+        before = await self._tenants.set_outbound_allowlist(
+            session=session, tenant_id=auth.tenant_id, hosts=hosts
+        )
         await audit_service.record_by(
             session=session,
             auth=auth,
