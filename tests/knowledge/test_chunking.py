@@ -277,3 +277,16 @@ def test_default_tokenizer_file_is_the_packaged_embedders() -> None:
     assert isinstance(path, Path)
     assert path.is_file()
     assert path.parent.joinpath("config_sentence_transformers.json").is_file()
+
+
+def test_a_long_document_is_chunked_block_by_block(
+    chunker: Chunker, embedder_tokenizer: Tokenizer
+) -> None:
+    source = _prose(11, 600)
+    assert len(source) > 150_000
+    chunks = chunker.chunk(_document(Section(source)))
+    assert all(chunk.token_count <= 64 for chunk in chunks)
+    assert _covers(source, chunks)
+    for start, end in _spans(source, chunks):
+        assert start == 0 or source[start - 1].isspace()
+        assert end == len(source) or source[end].isspace()

@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tokenizers import Encoding
-
     from atrium.knowledge.parsing import ParsedDocument, Section
 
 _SENTENCE_ENDS = frozenset(".!?;:")
+_BLOCK_CHARS = 50_000
 
 
 @dataclass(frozen=True)
@@ -69,38 +68,46 @@ class Chunker:
     def chunk(self, document: ParsedDocument) -> list[Chunk]:
         chunks: list[Chunk] = []
         for page, heading, text in _runs(document.sections):
-            for piece in self._windows(text):
+            for piece, count in self._windows(text):
                 chunks.append(
                     Chunk(
                         index=len(chunks),
                         text=piece,
                         page=page,
                         heading=heading,
-                        token_count=self.count(piece),
+                        token_count=count,
                     )
                 )
         return chunks
 
-    def _windows(self, text: str) -> list[str]:
+    def _windows(self, text: str) -> list[tuple[str, int]]:
+        """Pieces of `text` and their token counts."""
+        return [window for block in _blocks(text) for window in self._block_windows(block)]
+
+    def _block_windows(self, text: str) -> list[tuple[str, int]]:
         encoding = self._tokenizer.encode(text, add_special_tokens=False)
-        offsets = encoding.offsets
+        # Both are copied out of the encoding on every access: once per block.
+        offsets: list[tuple[int, int]] = encoding.offsets
+        tokens: list[str] = encoding.tokens
         total = len(offsets)
-        pieces: list[str] = []
+        pieces: list[tuple[str, int]] = []
         start = 0
         while start < total:
             end = min(start + self._budget, total)
             if end < total:
-                end = _best_cut(text, encoding, start, end)
+                end = _best_cut(text, offsets, tokens, start, end)
             piece = text[offsets[start][0] : offsets[end - 1][1]]
+            count = self.count(piece)
             # Text cut inside a word tokenizes differently on its own; shrink until the
             # piece fits as the embedder will see it.
-            while end - start > 1 and self.count(piece) > self.max_tokens:
+            while end - start > 1 and count > self.max_tokens:
                 end -= 1
                 piece = text[offsets[start][0] : offsets[end - 1][1]]
-            pieces.append(piece)
+                count = self.count(piece)
+            pieces.append((piece, count))
             if end >= total:
                 break
-            start = _overlap_start(text, encoding, start, end, self.overlap)
+            start = _overlap_start(text, offsets, tokens, start, end, self.overlap)
         return pieces
 
 
@@ -123,13 +130,33 @@ def _gap(text: str, offsets: list[tuple[int, int]], at: int) -> str:
     return text[offsets[at - 1][1] : offsets[at][0]]
 
 
-def _best_cut(text: str, encoding: Encoding, start: int, end: int) -> int:
+def _blocks(text: str) -> list[str]:
+    """`text` in blocks of at most `_BLOCK_CHARS`, cut at a paragraph break, else a line
+    break, else a space: a long document is tokenized a block at a time, so it never holds
+    a Python tuple per token of the whole text (windows do not overlap across blocks)."""
+    blocks = []
+    while len(text) > _BLOCK_CHARS:
+        floor = _BLOCK_CHARS // 2
+        cut = -1
+        for separator in ("\n\n", "\n", " "):
+            cut = text.rfind(separator, floor, _BLOCK_CHARS)
+            if cut >= 0:
+                break
+        if cut < 0:
+            cut = _BLOCK_CHARS
+        blocks.append(text[:cut])
+        text = text[cut:]
+    blocks.append(text)
+    return [block for block in blocks if block.strip()]
+
+
+def _best_cut(
+    text: str, offsets: list[tuple[int, int]], tokens: list[str], start: int, end: int
+) -> int:
     """Where to end a window that could run to token `end` (exclusive): the latest
     paragraph break, else sentence end, in its last quarter; else the latest gap between
     words in its second half; else the latest boundary that is not inside a word piece
     sequence; else `end`."""
-    offsets = encoding.offsets
-    tokens = encoding.tokens
     length = end - start
     quarter = max(end - length // 4, start + 1)
     half = max(end - length // 2, start + 1)
@@ -148,10 +175,16 @@ def _best_cut(text: str, encoding: Encoding, start: int, end: int) -> int:
     return end
 
 
-def _overlap_start(text: str, encoding: Encoding, start: int, end: int, overlap: int) -> int:
+def _overlap_start(
+    text: str,
+    offsets: list[tuple[int, int]],
+    tokens: list[str],
+    start: int,
+    end: int,
+    overlap: int,
+) -> int:
     """Where the next window starts: `overlap` tokens before `end`, moved back to the
     start of a word, and always past `start`."""
-    offsets = encoding.offsets
     wanted = end - overlap
     if wanted <= start:
         return end
@@ -159,6 +192,6 @@ def _overlap_start(text: str, encoding: Encoding, start: int, end: int, overlap:
         if at == 0 or _gap(text, offsets, at):
             return at
     for at in range(wanted, max(start, wanted - overlap), -1):
-        if not encoding.tokens[at].startswith("##"):
+        if not tokens[at].startswith("##"):
             return at
     return wanted
