@@ -362,6 +362,9 @@ def _parse_docx(data: bytes, limits: ParseLimits) -> ParsedDocument:
         document = docx.Document(io.BytesIO(data))
         blocks = list(document.iter_inner_content())
         title = document.core_properties.title or None
+        # Style names by id, read once: `Paragraph.style` looks the default style up by
+        # scanning every style, per paragraph (most of the time spent on a large file).
+        style_names = {style.style_id: style.name or "" for style in document.styles}
     except Exception as exc:  # python-docx and lxml raise many kinds on corrupt files
         raise UnreadableDocument("The DOCX could not be read") from exc
     headings = _HeadingPath()
@@ -377,8 +380,9 @@ def _parse_docx(data: bytes, limits: ParseLimits) -> ParsedDocument:
     for block in blocks:
         if isinstance(block, Paragraph):
             text = block.text
-            style = block.style.name if block.style is not None else ""
-            level = _docx_heading_level(style or "")
+            style_id = block._p.style
+            style = style_names.get(style_id, "") if style_id else ""
+            level = _docx_heading_level(style)
             if level is not None and text.strip():
                 flush()
                 headings.enter(level, text)
