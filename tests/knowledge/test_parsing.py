@@ -404,6 +404,10 @@ def test_text_that_mentions_the_pdf_header_is_text() -> None:
     assert detect_kind(b"A PDF starts with %PDF-1.7 and ends with %%EOF.") is DocumentKind.text
 
 
+def test_text_that_starts_like_a_zip_is_text() -> None:
+    assert detect_kind(b"PKI certificates expire.") is DocumentKind.text
+
+
 def test_a_docx_named_txt_is_a_docx() -> None:
     assert parse(_docx(_report), filename="report.txt").kind is DocumentKind.docx
 

@@ -87,6 +87,8 @@ _TEXT_EXTENSIONS = frozenset({".txt", ".text", ".log"})
 _MAX_ZIP_RATIO = 100
 _RATIO_CHECK_FROM_BYTES = 1 << 20
 _MAX_ZIP_MEMBERS = 10_000
+# A local file header, or the end record of an empty archive.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 # CSV rows are grouped into blocks of about this many characters, each under the header
 # row, so a block fits one embedding (256 word pieces) with its context.
 _CSV_BLOCK_CHARS = 600
@@ -112,7 +114,7 @@ def detect_kind(data: bytes, filename: str | None = None) -> DocumentKind:
     a DOCX or text a PDF. Anything else raises `UnsupportedType`."""
     if _is_pdf(data):
         return DocumentKind.pdf
-    if data.startswith(b"PK"):
+    if data.startswith(_ZIP_MAGIC):
         if _is_docx(data):
             return DocumentKind.docx
         raise UnsupportedType(f"A zip archive that is not a Word document (DOCX); {_SUPPORTED}")
