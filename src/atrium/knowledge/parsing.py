@@ -219,7 +219,7 @@ def parse(
     if len(data) > limits.max_bytes:
         raise DocumentTooLarge(f"The document is larger than {limits.max_bytes} bytes")
     if not data.strip():
-        raise UnreadableDocument("The document is empty")
+        raise UnreadableDocument("The file is empty")
     kind = detect_kind(data, filename)
     if kind is DocumentKind.pdf:
         return _parse_pdf(data, limits)
