@@ -133,6 +133,22 @@ class Settings(BaseSettings):
     stripe_grace_days: float = Field(default=7.0, ge=0, le=90)
     stripe_sweep_seconds: float = Field(default=60.0, gt=0, le=86_400)
 
+    # Stored files (knowledge uploads): an S3-compatible bucket when set, else a folder
+    # `files/` under the data dir.
+    s3_bucket: str | None = Field(
+        default=None, description="bucket for stored files; unset: a folder under the data dir"
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="address of an S3-compatible server (MinIO, R2, ...); unset: AWS"
+    )
+    s3_region: str = Field(default="us-east-1", description="the bucket's region")
+    s3_access_key_id: str | None = Field(
+        default=None, description="unset: botocore's own chain (environment, instance role)"
+    )
+    s3_secret_access_key: SecretStr | None = Field(
+        default=None, description="secret of the access key id"
+    )
+
     @field_validator("login_rate_per_account", "login_rate_per_ip")
     @classmethod
     def _valid_rate(cls, value: str) -> str:

@@ -1,0 +1,1 @@
+"""Knowledge bases: files, chunks, embeddings and retrieval."""
