@@ -36,6 +36,12 @@ from atrium.kit.http import StreamSlots
 from atrium.kit.invalidation import RedisTenantChanges, TenantChanges
 from atrium.kit.mail import Mailer
 from atrium.kit.ratelimit import RateLimiter
+from atrium.kit.storage import FileStore, open_file_store
+from atrium.knowledge import tasks as knowledge_tasks
+from atrium.knowledge.chunking import Chunker, default_tokenizer_file
+from atrium.knowledge.search import KnowledgeRetriever
+from atrium.knowledge.service import KnowledgeService
+from atrium.knowledge.tools import KnowledgeTools
 from atrium.provider_keys.service import ProviderKeyService
 from atrium.providers.service import ProviderService
 from atrium.quotas.service import QuotaService
@@ -87,6 +93,8 @@ class Runtime:
     quota_service: QuotaService
     billing_service: BillingService
     stream_slots: StreamSlots
+    file_store: FileStore
+    knowledge_service: KnowledgeService
 
 
 @contextlib.asynccontextmanager
@@ -204,7 +212,19 @@ async def open_runtime(
         run_streams = RunStreams(db=db, hub=hub, reader=run_reader, background=background)
         # Tools a run may call, by source (built-ins now; MCP servers and knowledge search
         # add theirs here).
-        tool_sources: list[ToolSource] = [BuiltinTools()]
+        file_store = open_file_store(settings)
+        stack.push_async_callback(file_store.close)
+        retriever = KnowledgeRetriever(
+            db=db,
+            providers=providers,
+            tenant_service=tenant_service,
+            provider_key_service=provider_key_service,
+            exact_scan_rows=settings.knowledge_exact_scan_rows,
+        )
+        knowledge_tools = KnowledgeTools(
+            db=db, retriever=retriever, thread_model=settings.knowledge_embedding_model
+        )
+        tool_sources: list[ToolSource] = [BuiltinTools(), knowledge_tools]
         run_executor = RunExecutor(
             settings=settings,
             db=db,
@@ -218,8 +238,23 @@ async def open_runtime(
             thread_service=thread_service,
             quotas=quota_service,
             tool_sources=tool_sources,
+            retrieve=knowledge_tools.retrieve,
         )
         queue = make_queue(app_dsn, execute=run_executor.execute)
+        knowledge_service = KnowledgeService(
+            db=db,
+            store=file_store,
+            queue=queue,
+            retriever=retriever,
+            tenant_service=tenant_service,
+            thread_service=thread_service,
+            chunker=Chunker(default_tokenizer_file()),
+            default_model=settings.knowledge_embedding_model,
+            max_file_bytes=settings.knowledge_max_file_bytes,
+        )
+        knowledge_tasks.register(
+            queue, ingest=knowledge_service.ingest, reembed=knowledge_service.reembed
+        )
         await queue.open_async()
         stack.push_async_callback(queue.close_async)
         wakeups = DueWakeups(queue)
@@ -282,6 +317,8 @@ async def open_runtime(
             run_executor=run_executor,
             run_service=run_service,
             stream_slots=StreamSlots(settings.max_streams_per_key),
+            file_store=file_store,
+            knowledge_service=knowledge_service,
         )
         if worker:
             task = asyncio.create_task(run_worker(queue, settings))
