@@ -24,6 +24,7 @@ class Chunker:
     def __init__(self, tokenizer_file: Path, *, max_tokens: int = 256, overlap: int = 32) -> None:
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
         self._max, self._overlap = max_tokens, overlap
 
     def count(self, text: str) -> int:

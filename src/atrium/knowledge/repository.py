@@ -349,7 +349,7 @@ class KnowledgeRepository:
         """Exact top-k: distance over every chunk in scope. The expression differs from the
         HNSW indexes' (`embedding::vector(n)`), so the planner cannot pick them."""
         c = KnowledgeChunk
-        distance = c.embedding.cosine_distance(_vector_literal(vector))
+        distance = c.embedding.cosine_distance(list(vector))
         stmt = _scoped(
             _hit_columns().add_columns((1 - distance).label("score")).where(c.dims == scope.dims),
             scope,
