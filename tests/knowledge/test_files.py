@@ -9,13 +9,13 @@ from tests.inprocess import Accounts, Principal, assert_error
 from tests.knowledge.support import ingested, make_base, search, settled, upload, upload_ok
 
 GARDEN = (
-    "Tomatoes need at least six hours of direct sunlight a day and deep, infrequent "
-    "watering. Pinch the suckers that grow between the stem and the branches."
-).encode()
+    b"Tomatoes need at least six hours of direct sunlight a day and deep, infrequent "
+    b"watering. Pinch the suckers that grow between the stem and the branches."
+)
 MARKDOWN = (
-    "# Billing\n\nInvoices are issued on the first business day of each month.\n\n"
-    "# Support\n\nThe help desk answers tickets within four working hours, weekdays only.\n"
-).encode()
+    b"# Billing\n\nInvoices are issued on the first business day of each month.\n\n"
+    b"# Support\n\nThe help desk answers tickets within four working hours, weekdays only.\n"
+)
 
 
 async def test_text_and_markdown_are_ingested_and_found_in_every_mode(owner: Principal) -> None:
@@ -115,7 +115,9 @@ async def test_delete_file_and_base_remove_rows_and_objects(
     assert [await store.exists(k) for k in keys] == [True, True]
     r = await owner.http.delete(f"/knowledge/{base['id']}/files/{one['id']}")
     assert r.status_code == 204
-    assert_error(await owner.http.get(f"/knowledge/{base['id']}/files/{one['id']}"), 404, "not_found")
+    assert_error(
+        await owner.http.get(f"/knowledge/{base['id']}/files/{one['id']}"), 404, "not_found"
+    )
     hits = await search(owner.http, base["id"], "tomatoes sunlight tickets", top_k=50)
     assert {h["file_id"] for h in hits} == {two["id"]}
     r = await owner.http.delete(f"/knowledge/{base['id']}")

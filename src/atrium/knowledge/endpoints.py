@@ -30,7 +30,9 @@ from atrium.knowledge.service import Upload
 router = APIRouter(prefix="/knowledge", tags=["knowledge"])
 thread_router = APIRouter(prefix="/threads", tags=["knowledge"])
 
-Files = Annotated[list[UploadFile], File(description="One or more files (field `files`)")]
+# Optional here so that a missing field is answered after the base or thread is found (404
+# before 422, as for every other id route); the service refuses an upload without files.
+Files = Annotated[list[UploadFile] | None, File(description="One or more files (field `files`)")]
 Metadata = Annotated[str | None, Form(description="JSON object stored with each file")]
 
 
@@ -70,8 +72,8 @@ def file_public(f: KnowledgeFile) -> KnowledgeFilePublic:
     )
 
 
-async def _uploads(files: list[UploadFile]) -> list[Upload]:
-    return [Upload(name=f.filename or "untitled", data=await f.read()) for f in files]
+async def _uploads(files: list[UploadFile] | None) -> list[Upload]:
+    return [Upload(name=f.filename or "untitled", data=await f.read()) for f in files or []]
 
 
 def _metadata(raw: str | None) -> dict[str, Any]:
@@ -141,10 +143,10 @@ async def delete_knowledge_base(
 @router.post("/{base_id}/files", status_code=status.HTTP_202_ACCEPTED)
 async def upload_files(
     base_id: uuid.UUID,
-    files: Files,
     auth: AuthDep,
     session: SessionDep,
     knowledge: KnowledgeServiceDep,
+    files: Files = None,
     metadata: Metadata = None,
 ) -> list[KnowledgeFilePublic]:
     """Upload files (multipart, field `files`, several at once); each is queued for
@@ -287,10 +289,10 @@ async def search(
 @thread_router.post("/{thread_id}/files", status_code=status.HTTP_202_ACCEPTED)
 async def upload_thread_files(
     thread_id: uuid.UUID,
-    files: Files,
     auth: AuthDep,
     session: SessionDep,
     knowledge: KnowledgeServiceDep,
+    files: Files = None,
     metadata: Metadata = None,
 ) -> list[KnowledgeFilePublic]:
     """Attach files to one thread: searchable by that thread's runs only."""

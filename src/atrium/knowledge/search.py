@@ -240,7 +240,7 @@ class KnowledgeRetriever:
             scope,
             vector,
             limit,
-            ef_search=min(1000, max(100, limit * 10)),
+            ef_search=min(1000, max(400, limit * 20)),
             iterative=self._vector_version >= (0, 8),
         )
         if len(rows) < min(limit, candidates):
