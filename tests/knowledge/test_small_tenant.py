@@ -17,10 +17,24 @@ from atrium.knowledge.search import RRF_K
 from tests.inprocess import Accounts, Principal
 from tests.knowledge.support import search
 
-WORDS = (
-    "harbour lantern granite orchard violin glacier saddle ember quartz meadow falcon "
-    "copper willow tide basalt thistle"
-).split()
+WORDS = [
+    "harbour",
+    "lantern",
+    "granite",
+    "orchard",
+    "violin",
+    "glacier",
+    "saddle",
+    "ember",
+    "quartz",
+    "meadow",
+    "falcon",
+    "copper",
+    "willow",
+    "tide",
+    "basalt",
+    "thistle",
+]
 SMALL, LARGE, LARGE_TENANTS = 300, 4000, 2
 MODEL = "local/all-minilm-l6-v2"
 
