@@ -80,9 +80,7 @@ async def test_no_file_and_bad_metadata_are_refused(owner: Principal) -> None:
         data={"metadata": "[1, 2]"},
     )
     assert_error(r, 400, "bad_request", "metadata")
-    r = await owner.http.post(
-        f"/knowledge/{base['id']}/search", json={"query": "x", "top_k": 51}
-    )
+    r = await owner.http.post(f"/knowledge/{base['id']}/search", json={"query": "x", "top_k": 51})
     assert r.status_code == 422
 
 
@@ -91,10 +89,10 @@ async def test_a_refused_transaction_leaves_no_object_behind(
 ) -> None:
     """The second file's row fails to insert after the first file's object was stored: the
     request fails and the stored object goes too."""
-    from atrium.knowledge import service as knowledge_service_module
+    from atrium.knowledge.repository import knowledge_repository
 
     base = await make_base(owner.http)
-    real_add = knowledge_service_module.knowledge_repository.add
+    real_add = knowledge_repository.add
     calls = {"n": 0}
 
     async def failing_add(session: Any, row: Any) -> None:
@@ -103,7 +101,7 @@ async def test_a_refused_transaction_leaves_no_object_behind(
             raise RuntimeError("the database went away")
         await real_add(session, row)
 
-    monkeypatch.setattr(knowledge_service_module.knowledge_repository, "add", failing_add)
+    monkeypatch.setattr(knowledge_repository, "add", failing_add)
     r = await upload(owner.http, base["id"], [("1.txt", b"first file"), ("2.txt", b"second")])
     assert r.status_code == 500
     monkeypatch.undo()

@@ -4,7 +4,7 @@ stored thread messages cite it: file, page, chunk."""
 
 from __future__ import annotations
 
-import time
+import asyncio
 from typing import Any
 
 from langgraph_sdk import get_client
@@ -12,11 +12,15 @@ from langgraph_sdk import get_client
 from tests.support import api_key, premium, register
 
 DOCUMENT = (
-    "# Festivals of Quillmere\n\n"
-    "The Zorblat lantern festival is held every year in the town of Quillmere on the ninth "
-    "of March. Its lanterns are made of folded rice paper.\n"
-).encode()
+    b"# Festivals of Quillmere\n\n"
+    b"The Zorblat lantern festival is held every year in the town of Quillmere on the ninth "
+    b"of March. Its lanterns are made of folded rice paper.\n"
+)
 QUESTION = "When is the Zorblat lantern festival held?"
+
+
+def as_input(text: str) -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": text}]}
 
 
 async def test_the_answer_cites_the_document_in_the_stream_and_the_stored_messages(
@@ -32,12 +36,12 @@ async def test_the_answer_cites_the_document_in_the_stream_and_the_stored_messag
     )
     assert r.status_code == 202, r.text
     file_id = r.json()[0]["id"]
-    deadline = time.monotonic() + 120
-    while (f := account.api.get(f"/knowledge/{base_id}/files/{file_id}").json())[
-        "status"
-    ] not in ("ready", "failed"):
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    async with asyncio.timeout(120):
+        while True:
+            f = account.api.get(f"/knowledge/{base_id}/files/{file_id}").json()
+            if f["status"] in ("ready", "failed"):
+                break
+            await asyncio.sleep(0.2)
     assert f["status"] == "ready", f
 
     client = get_client(url=base_url, api_key=api_key(account, role="admin"))
@@ -57,7 +61,7 @@ async def test_the_answer_cites_the_document_in_the_stream_and_the_stored_messag
         async for part in client.runs.stream(
             thread["thread_id"],
             assistant["assistant_id"],
-            input={"messages": [{"role": "user", "content": QUESTION}]},
+            input=as_input(QUESTION),
             stream_mode=["values"],
         ):
             if part.event == "citations":

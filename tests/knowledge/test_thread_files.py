@@ -28,7 +28,10 @@ async def test_thread_files_are_searched_by_that_threads_runs_only(
     [made] = r.json()
     assert made["thread_id"] == thread and made["knowledge_base_id"] is None
     async with asyncio.timeout(SETTLE_SECONDS):
-        while (await owner.http.get(f"/threads/{thread}/files")).json()[0]["status"] != "ready":
+        while True:
+            listed = (await owner.http.get(f"/threads/{thread}/files")).json()
+            if listed[0]["status"] == "ready":
+                break
             await asyncio.sleep(0.1)
     base = await make_base(owner.http)
     [policy] = await ingested(owner.http, base["id"], [("policy.txt", POLICY)])
