@@ -126,6 +126,7 @@ class KnowledgeRetriever:
         self._tenants, self._keys = tenant_service, provider_key_service
         self._exact_rows = exact_scan_rows
         self._vector_version: tuple[int, ...] | None = None
+        self._dims: dict[str, int] = {}
 
     async def caller(
         self,
@@ -160,6 +161,13 @@ class KnowledgeRetriever:
     def model_id(self, name: str, caller: Caller) -> str:
         """The catalog's id of an embedding model the caller's plan allows (404/403)."""
         return self._providers.resolve(name, caller)
+
+    async def dimensions(self, model_id: str, caller: Caller) -> int:
+        """The size of `model_id`'s vectors (one metered call the first time)."""
+        if model_id not in self._dims:
+            [vector] = await self.embed(model_id, ["dimensions"], caller)
+            self._dims[model_id] = len(vector)
+        return self._dims[model_id]
 
     async def embed(self, model: str, texts: list[str], caller: Caller) -> list[list[float]]:
         """Vectors for `texts` from `model`, with the tenant's own key where it has one

@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import procrastinate
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.auth.context import AuthContext
 from atrium.auth.permissions import Action, Resource, require, require_on
-from atrium.kit.db import Database, driver_connection
-from atrium.kit.errors import AtriumError, Forbidden, NotFound
+from atrium.kit.db import Database, after_commit, driver_connection
+from atrium.kit.errors import AtriumError, Conflict, Forbidden, NotFound
 from atrium.kit.logging import get_logger
 from atrium.kit.models import utcnow
 from atrium.kit.outbound import OutboundPolicy, fetch
@@ -102,6 +103,7 @@ class KnowledgeService:
         self._chunker = chunker
         self._default_model = default_model
         self._limits = ParseLimits(max_bytes=max_file_bytes)
+        self._cleanups: set[asyncio.Task[None]] = set()
 
     # Bases.
     async def _require_feature(self, auth: AuthContext) -> None:
@@ -109,10 +111,11 @@ class KnowledgeService:
             raise Forbidden("Your plan does not include knowledge bases")
 
     async def _dimensions(self, auth: AuthContext, model: str) -> tuple[str, int]:
+        """The catalog id of an embedding model the caller's plan allows, and its vectors'
+        size (asked of the model once per process)."""
         caller = await self._retriever.caller_for(auth)
         model_id = self._retriever.model_id(model, caller)
-        [vector] = await self._retriever.embed(model_id, ["dimensions"], caller)
-        return model_id, len(vector)
+        return model_id, await self._retriever.dimensions(model_id, caller)
 
     async def create_base(
         self, *, session: AsyncSession, auth: AuthContext, data: KnowledgeBaseCreate
@@ -211,8 +214,6 @@ class KnowledgeService:
         self._delete_objects_after_commit(session, keys)
 
     def _delete_objects_after_commit(self, session: AsyncSession, keys: list[str]) -> None:
-        from atrium.kit.db import after_commit
-
         store = self._store
 
         async def remove() -> None:
@@ -309,13 +310,14 @@ class KnowledgeService:
         object without a row)."""
         if not keys:
             return
-        from sqlalchemy import event
-
-        store = self._store
+        store, cleanups = self._store, self._cleanups
         sync_session = session.sync_session
 
         def rolled_back(_: Any) -> None:
-            asyncio.get_running_loop().create_task(_remove_all(store, keys))
+            # Inside the session's await (SQLAlchemy's greenlet), on the event loop.
+            task = asyncio.get_running_loop().create_task(_remove_all(store, keys))
+            cleanups.add(task)
+            task.add_done_callback(cleanups.discard)
 
         event.listen(sync_session, "after_rollback", rolled_back, once=True)
 
@@ -443,8 +445,6 @@ class KnowledgeService:
         self, *, session: AsyncSession, auth: AuthContext, base_id: uuid.UUID, file_id: uuid.UUID
     ) -> KnowledgeFile:
         """Queue a failed file's ingestion again (409 for a file that has not failed)."""
-        from atrium.kit.errors import Conflict
-
         await self._changeable(session=session, auth=auth, base_id=base_id)
         row = await knowledge_repository.get_file(
             session, tenant_id=auth.tenant_id, file_id=file_id, base_id=base_id, lock=True
