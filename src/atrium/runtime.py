@@ -39,6 +39,8 @@ from atrium.kit.ratelimit import RateLimiter
 from atrium.kit.storage import FileStore, open_file_store
 from atrium.knowledge import tasks as knowledge_tasks
 from atrium.knowledge.chunking import Chunker, default_tokenizer_file
+from atrium.knowledge.ingestion import Ingestion
+from atrium.knowledge.parsing import ParseLimits
 from atrium.knowledge.search import KnowledgeRetriever
 from atrium.knowledge.service import KnowledgeService
 from atrium.knowledge.tools import KnowledgeTools
@@ -241,6 +243,7 @@ async def open_runtime(
             retrieve=knowledge_tools.retrieve,
         )
         queue = make_queue(app_dsn, execute=run_executor.execute)
+        parse_limits = ParseLimits(max_bytes=settings.knowledge_max_file_bytes)
         knowledge_service = KnowledgeService(
             db=db,
             store=file_store,
@@ -248,13 +251,19 @@ async def open_runtime(
             retriever=retriever,
             tenant_service=tenant_service,
             thread_service=thread_service,
+            default_model=settings.knowledge_embedding_model,
+            limits=parse_limits,
+        )
+        ingestion = Ingestion(
+            db=db,
+            store=file_store,
+            retriever=retriever,
+            tenant_service=tenant_service,
             chunker=Chunker(default_tokenizer_file()),
             default_model=settings.knowledge_embedding_model,
-            max_file_bytes=settings.knowledge_max_file_bytes,
+            limits=parse_limits,
         )
-        knowledge_tasks.register(
-            queue, ingest=knowledge_service.ingest, reembed=knowledge_service.reembed
-        )
+        knowledge_tasks.register(queue, ingest=ingestion.ingest, reembed=ingestion.reembed)
         await queue.open_async()
         stack.push_async_callback(queue.close_async)
         wakeups = DueWakeups(queue)
