@@ -3,6 +3,7 @@ answers 404 exactly like a missing id, and changes nothing."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -23,6 +24,9 @@ TENANT_TABLES = (
     "threads",
     "runs",
     "run_events",
+    "knowledge_bases",
+    "knowledge_files",
+    "knowledge_chunks",
 )
 
 
@@ -56,6 +60,15 @@ def populated_tenant(base_url: str, mailbox: Mailbox) -> tuple[Account, dict[str
         "/assistants", json={"graph_id": "agent", "context": {"model": "scripted/fast"}}
     ).json()
     thread = owner.api.post("/threads", json={}).json()
+    base = owner.api.post("/knowledge", json={"name": "b's documents"}).json()
+    [file] = owner.api.post(
+        f"/knowledge/{base['id']}/files",
+        files=[("files", ("b.txt", b"b tenant's secret document", "text/plain"))],
+    ).json()
+    deadline = time.monotonic() + 120  # ingested before the snapshot, so nothing moves
+    while owner.api.get(f"/knowledge/{base['id']}/files/{file['id']}").json()["status"] != "ready":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
     waited = owner.api.post(
         f"/threads/{thread['thread_id']}/runs/wait",
         json={
@@ -75,6 +88,8 @@ def populated_tenant(base_url: str, mailbox: Mailbox) -> tuple[Account, dict[str
         "thread_id": thread["thread_id"],
         "run_id": run["run_id"],
         "checkpoint_id": state["checkpoint"]["checkpoint_id"],
+        "base_id": base["id"],
+        "file_id": file["id"],
     }
     return owner, ids
 
@@ -157,8 +172,35 @@ def attempts(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | 
             None,
         ),
         ("GET", "/threads/{thread_id}/stream", f"/threads/{t}/stream", None),
+        *_knowledge(ids),
     ]
     return out
+
+
+def _knowledge(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | None]]:
+    b, f, t = ids["base_id"], ids["file_id"], ids["thread_id"]
+    kb, kf = "/knowledge/{base_id}", "/knowledge/{base_id}/files/{file_id}"
+    return [
+        ("GET", kb, f"/knowledge/{b}", None),
+        ("PATCH", kb, f"/knowledge/{b}", {"name": "stolen"}),
+        ("DELETE", kb, f"/knowledge/{b}", None),
+        ("POST", kb + "/files", f"/knowledge/{b}/files", None),
+        ("GET", kb + "/files", f"/knowledge/{b}/files", None),
+        ("GET", kf, f"/knowledge/{b}/files/{f}", None),
+        ("DELETE", kf, f"/knowledge/{b}/files/{f}", None),
+        ("GET", kf + "/content", f"/knowledge/{b}/files/{f}/content", None),
+        ("POST", kf + "/retry", f"/knowledge/{b}/files/{f}/retry", None),
+        ("POST", kb + "/urls", f"/knowledge/{b}/urls", {"url": "http://127.0.0.1:9/"}),
+        ("POST", kb + "/search", f"/knowledge/{b}/search", {"query": "secret"}),
+        ("POST", "/threads/{thread_id}/files", f"/threads/{t}/files", None),
+        ("GET", "/threads/{thread_id}/files", f"/threads/{t}/files", None),
+        (
+            "DELETE",
+            "/threads/{thread_id}/files/{file_id}",
+            f"/threads/{t}/files/{f}",
+            None,
+        ),
+    ]
 
 
 def test_foreign_ids_answer_404_and_change_nothing(

@@ -248,6 +248,30 @@ MATRIX: dict[Route, Case] = {
     ),
     ("GET", "/assistants/{assistant_id}/schemas"): Case(foreign=Foreign()),
     ("GET", "/assistants/{assistant_id}/graph"): Case(foreign=Foreign()),
+    # knowledge bases: members read and search all, change their own (as assistants)
+    ("POST", "/knowledge"): Case(exempt=TENANT_WIDE),
+    ("GET", "/knowledge"): Case(exempt=TENANT_WIDE),
+    ("GET", "/knowledge/{base_id}"): Case(foreign=Foreign()),
+    ("PATCH", "/knowledge/{base_id}"): Case(
+        foreign=Foreign({"name": "stolen"}), gate=Gate("admin", {"name": "changed by a member"})
+    ),
+    ("DELETE", "/knowledge/{base_id}"): Case(foreign=Foreign(), gate=Gate("admin")),
+    ("POST", "/knowledge/{base_id}/files"): Case(foreign=Foreign(), gate=Gate("admin")),
+    ("GET", "/knowledge/{base_id}/files"): Case(foreign=Foreign()),
+    ("GET", "/knowledge/{base_id}/files/{file_id}"): Case(foreign=Foreign()),
+    ("DELETE", "/knowledge/{base_id}/files/{file_id}"): Case(foreign=Foreign(), gate=Gate("admin")),
+    ("GET", "/knowledge/{base_id}/files/{file_id}/content"): Case(foreign=Foreign()),
+    ("POST", "/knowledge/{base_id}/files/{file_id}/retry"): Case(
+        foreign=Foreign(), gate=Gate("admin")
+    ),
+    ("POST", "/knowledge/{base_id}/urls"): Case(
+        foreign=Foreign({"url": "http://127.0.0.1:9/page"}),
+        gate=Gate("admin", {"url": "http://127.0.0.1:9/page"}),
+    ),
+    ("POST", "/knowledge/{base_id}/search"): Case(foreign=Foreign({"query": "secret"})),
+    ("POST", "/threads/{thread_id}/files"): Case(foreign=Foreign()),
+    ("GET", "/threads/{thread_id}/files"): Case(foreign=Foreign()),
+    ("DELETE", "/threads/{thread_id}/files/{file_id}"): Case(foreign=Foreign()),
     # threads (members see their own only: tests/runs/test_thread_visibility.py)
     ("POST", "/threads"): Case(exempt=TENANT_WIDE),
     ("POST", "/threads/search"): Case(exempt=TENANT_WIDE),
@@ -350,6 +374,19 @@ def victim(base_url: str, mailbox: Mailbox, owner_dsn: str) -> Tenant:
     for r in (key, invitation, provider_key, assistant, thread):
         assert r.status_code in (200, 201), r.text
     thread_id = thread.json()["thread_id"]
+    base = owner.api.post("/knowledge", json={"name": "victim's documents"})
+    assert base.status_code == 201, base.text
+    base_id = base.json()["id"]
+    uploaded = owner.api.post(
+        f"/knowledge/{base_id}/files",
+        files=[("files", ("secret.txt", b"The vault code is 4711.", "text/plain"))],
+    )
+    assert uploaded.status_code == 202, uploaded.text
+    file_id = uploaded.json()[0]["id"]
+    deadline = time.monotonic() + 120
+    while owner.api.get(f"/knowledge/{base_id}/files/{file_id}").json()["status"] != "ready":
+        assert time.monotonic() < deadline, "the victim's file was not ingested"
+        time.sleep(0.2)
     waited = owner.api.post(
         f"/threads/{thread_id}/runs/wait",
         json={
@@ -384,6 +421,8 @@ def victim(base_url: str, mailbox: Mailbox, owner_dsn: str) -> Tenant:
         "checkpoint_id": state["checkpoint"]["checkpoint_id"],
         "plan_id": "premium",
         "mcp_server_id": str(mcp_server[0]),
+        "base_id": base_id,
+        "file_id": file_id,
     }
     return Tenant(owner, admin, member, ids)
 

@@ -26,6 +26,8 @@ from atrium.kit.deps import DatabaseDep
 from atrium.kit.handlers import ErrorFamily
 from atrium.kit.http import BodyLimitMiddleware, RequestContextMiddleware
 from atrium.kit.logging import get_logger
+from atrium.knowledge.endpoints import router as knowledge_router
+from atrium.knowledge.endpoints import thread_router as knowledge_thread_router
 from atrium.mcp_servers.endpoints import router as mcp_servers_router
 from atrium.provider_keys.endpoints import router as provider_keys_router
 from atrium.quotas.endpoints import router as quotas_router
@@ -90,6 +92,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
+        larger={"/knowledge/": settings.max_upload_bytes},
         families={"/v1/": openai_error},
     )
     app.add_middleware(RequestContextMiddleware)
@@ -111,6 +114,8 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         runs_router,
         quotas_router,
         tools_router,
+        knowledge_router,
+        knowledge_thread_router,
     ):
         app.include_router(router)
 

@@ -36,6 +36,14 @@ from atrium.kit.http import StreamSlots
 from atrium.kit.invalidation import RedisTenantChanges, TenantChanges
 from atrium.kit.mail import Mailer
 from atrium.kit.ratelimit import RateLimiter
+from atrium.kit.storage import FileStore, open_file_store
+from atrium.knowledge import tasks as knowledge_tasks
+from atrium.knowledge.chunking import Chunker, default_tokenizer_file
+from atrium.knowledge.ingestion import Ingestion
+from atrium.knowledge.parsing import ParseLimits
+from atrium.knowledge.search import KnowledgeRetriever
+from atrium.knowledge.service import KnowledgeService
+from atrium.knowledge.tools import KnowledgeTools
 from atrium.mcp_servers.service import McpServerService
 from atrium.mcp_servers.tools import McpTools
 from atrium.provider_keys.service import ProviderKeyService
@@ -93,6 +101,8 @@ class Runtime:
     tool_service: ToolService
     mcp_server_service: McpServerService
     stream_slots: StreamSlots
+    file_store: FileStore
+    knowledge_service: KnowledgeService
 
 
 @contextlib.asynccontextmanager
@@ -210,6 +220,18 @@ async def open_runtime(
         run_streams = RunStreams(db=db, hub=hub, reader=run_reader, background=background)
         # Tools a run may call, by source (built-ins now; MCP servers and knowledge search
         # add theirs here).
+        file_store = open_file_store(settings)
+        stack.push_async_callback(file_store.close)
+        retriever = KnowledgeRetriever(
+            db=db,
+            providers=providers,
+            tenant_service=tenant_service,
+            provider_key_service=provider_key_service,
+            exact_scan_rows=settings.knowledge_exact_scan_rows,
+        )
+        knowledge_tools = KnowledgeTools(
+            db=db, retriever=retriever, thread_model=settings.knowledge_embedding_model
+        )
         outbound_policies = OutboundPolicies(db, tenant_service)
         mcp_server_service = McpServerService(secrets=secrets, tenants=tenant_service)
         tool_sources: list[ToolSource] = [
@@ -221,6 +243,7 @@ async def open_runtime(
                 output_chars=settings.tool_output_max_chars,
             ),
             McpTools(db=db, service=mcp_server_service),
+            knowledge_tools,
         ]
         tool_service = ToolService(
             sources=tool_sources, tenant_service=tenant_service, thread_service=thread_service
@@ -238,8 +261,30 @@ async def open_runtime(
             thread_service=thread_service,
             quotas=quota_service,
             tool_sources=tool_sources,
+            retrieve=knowledge_tools.retrieve,
         )
         queue = make_queue(app_dsn, execute=run_executor.execute)
+        parse_limits = ParseLimits(max_bytes=settings.knowledge_max_file_bytes)
+        knowledge_service = KnowledgeService(
+            db=db,
+            store=file_store,
+            queue=queue,
+            retriever=retriever,
+            tenant_service=tenant_service,
+            thread_service=thread_service,
+            default_model=settings.knowledge_embedding_model,
+            limits=parse_limits,
+        )
+        ingestion = Ingestion(
+            db=db,
+            store=file_store,
+            retriever=retriever,
+            tenant_service=tenant_service,
+            chunker=Chunker(default_tokenizer_file()),
+            default_model=settings.knowledge_embedding_model,
+            limits=parse_limits,
+        )
+        knowledge_tasks.register(queue, ingest=ingestion.ingest, reembed=ingestion.reembed)
         await queue.open_async()
         stack.push_async_callback(queue.close_async)
         wakeups = DueWakeups(queue)
@@ -304,6 +349,8 @@ async def open_runtime(
             run_executor=run_executor,
             run_service=run_service,
             stream_slots=StreamSlots(settings.max_streams_per_key),
+            file_store=file_store,
+            knowledge_service=knowledge_service,
         )
         if worker:
             task = asyncio.create_task(run_worker(queue, settings))

@@ -109,6 +109,15 @@ class Settings(BaseSettings):
     budget_default_max_output_tokens: int = Field(default=4096, ge=1, le=1_000_000)
     # A request body over this many bytes gets 413 before it is read whole.
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=1024**3)
+    # Knowledge uploads (POST /knowledge/{id}/files) may be this large in total per request.
+    max_upload_bytes: int = Field(default=60 * 1024 * 1024, ge=1024, le=8 * 1024**3)
+    # One file's size cap (also the parser's), under the plan's storage limit.
+    knowledge_max_file_bytes: int = Field(default=50 * 1024 * 1024, ge=1, le=8 * 1024**3)
+    # A knowledge base's embedding model unless its creator names one.
+    knowledge_embedding_model: str = "local/all-minilm-l6-v2"
+    # Searches over at most this many chunks scan them exactly (exact top-k); larger
+    # scopes use the HNSW index, falling back to an exact scan when it returns too few.
+    knowledge_exact_scan_rows: int = Field(default=20_000, ge=0, le=10_000_000)
     # Open streams (gateway completions, run streams and joins) per API key, or per user
     # signed in without one; 429 beyond.
     max_streams_per_key: int = Field(default=20, ge=1, le=10_000)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
@@ -17,7 +17,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphRecursionError
 from langgraph.types import Command
 
-from atrium.agents.graph import RunContext, ToolRecord
+from atrium.agents.graph import Retrieve, RunContext, ToolRecord
 from atrium.agents.runtime import AgentRuntime, interrupts_of, jsonable, thread_config
 from atrium.agents.tools import ToolScope, ToolSource, resolve_tools
 from atrium.assistants.repository import assistant_repository
@@ -43,6 +43,12 @@ from atrium.tenants.service import TenantService
 from atrium.threads.repository import thread_repository
 from atrium.threads.schemas import ThreadStatus
 from atrium.threads.service import ThreadService
+
+# Passages for (caller, knowledge base ids, thread id, question), each a citation with its
+# text (the root hands in knowledge's; agents and runs import no domain of knowledge).
+RunRetrieve = Callable[
+    [Caller, tuple[uuid.UUID, ...], uuid.UUID | None, str], Awaitable[list[dict[str, Any]]]
+]
 
 _log = get_logger("atrium.runs")
 DEFAULT_MAX_STEPS = 25
@@ -95,6 +101,7 @@ class RunExecutor:
         thread_service: ThreadService,
         quotas: QuotaService,
         tool_sources: Sequence[ToolSource],
+        retrieve: RunRetrieve | None = None,
     ) -> None:
         self._settings, self._db, self._agents = settings, db, agents
         self._providers, self._hub, self._events = providers, hub, events
@@ -103,6 +110,7 @@ class RunExecutor:
         self._threads = thread_service
         self._quotas = quotas
         self._tool_sources = tuple(tool_sources)
+        self._retrieve = retrieve
 
     async def _claim(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> Claim | None:
         async with self._db.transaction(tenant_id=tenant_id) as session:
@@ -253,7 +261,21 @@ class RunExecutor:
             tokens_spent=lambda: totals.input_tokens + totals.output_tokens,
             tool_policies=policies,
             tools=await resolve_tools(self._tool_sources, scope) if scope.wanted else {},
+            retrieve=self._run_retrieve(caller, scope),
         )
+
+    def _run_retrieve(self, caller: Caller, scope: ToolScope) -> Retrieve | None:
+        """Retrieval for this run's questions from its assistant's knowledge bases and its
+        thread's files (None when the root wired no retrieval)."""
+        retrieve = self._retrieve
+        if retrieve is None:
+            return None
+        bases, thread_id = scope.knowledge_bases, scope.thread_id
+
+        async def run_retrieve(query: str) -> list[dict[str, Any]]:
+            return await retrieve(caller, bases, thread_id, query)
+
+        return run_retrieve
 
     async def execute(self, tenant_id: uuid.UUID, run_id: uuid.UUID) -> None:
         claim = await self._claim(tenant_id, run_id)
@@ -376,6 +398,10 @@ class RunExecutor:
 
     async def _stream(self, claim: Claim, writer: EventWriter) -> None:
         run, requested = claim.run, claim.options
+        # In every stream mode: the passages the answer drew on, for a client to link.
+        claim.context.on_citations = lambda citations: writer.emit(
+            "citations", {"citations": jsonable(citations)}
+        )
         graph = self._agents.graph
         internal = {"values", "updates"}
         wanted = set(requested.stream_mode)

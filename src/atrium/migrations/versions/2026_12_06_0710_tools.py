@@ -2,14 +2,14 @@
 approved a tool call (the user whose resume command approved, edited or rejected it).
 
 Revision ID: 0010_tools
-Revises: 0008_billing
+Revises: 0009_knowledge
 Create Date: 2026-12-06
 """
 
 from alembic import op
 
 revision = "0010_tools"
-down_revision = "0008_billing"
+down_revision = "0009_knowledge"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,42 @@
+"""Retrieval quality on the corpus in tests/knowledge/corpus.py: hybrid recall@5 is at least
+0.9 and not below vector-only or keyword-only on the same questions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.inprocess import Accounts, Principal
+from tests.knowledge.corpus import DOCUMENTS, QUESTIONS
+from tests.knowledge.support import ingested, make_base, search
+
+K = 5
+
+
+@pytest.fixture(scope="module")
+async def corpus(accounts: Accounts) -> tuple[Principal, str]:
+    owner = await accounts.gold(await accounts.tenant())  # room for many requests a minute
+    base = await make_base(owner.http, "Corpus")
+    for start in range(0, len(DOCUMENTS), 10):
+        batch = DOCUMENTS[start : start + 10]
+        await ingested(owner.http, base["id"], [(name, text.encode()) for name, text in batch])
+    return owner, base["id"]
+
+
+async def _recall(owner: Principal, base_id: str, mode: str) -> tuple[float, list[Any]]:
+    missed = []
+    for question, expected in QUESTIONS:
+        hits = await search(owner.http, base_id, question, mode=mode, top_k=K)
+        if expected not in {h["file_name"] for h in hits}:
+            missed.append((question, expected, [h["file_name"] for h in hits]))
+    return 1 - len(missed) / len(QUESTIONS), missed
+
+
+async def test_hybrid_recall_at_5(corpus: tuple[Principal, str]) -> None:
+    owner, base_id = corpus
+    hybrid, missed = await _recall(owner, base_id, "hybrid")
+    vector, _ = await _recall(owner, base_id, "vector")
+    keyword, _ = await _recall(owner, base_id, "keyword")
+    assert hybrid >= 0.9, missed
+    assert hybrid >= vector and hybrid >= keyword, (hybrid, vector, keyword)
