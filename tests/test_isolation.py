@@ -27,6 +27,7 @@ TENANT_TABLES = (
     "knowledge_bases",
     "knowledge_files",
     "knowledge_chunks",
+    "mcp_servers",
 )
 
 
@@ -173,8 +174,35 @@ def attempts(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | 
         ),
         ("GET", "/threads/{thread_id}/stream", f"/threads/{t}/stream", None),
         *_knowledge(ids),
+        *_mcp_servers(ids),
     ]
     return out
+
+
+def _mcp_servers(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | None]]:
+    m, one = ids["mcp_server_id"], "/mcp-servers/{server_id}"
+    return [
+        ("GET", one, f"/mcp-servers/{m}", None),
+        ("PATCH", one, f"/mcp-servers/{m}", {"enabled": False}),
+        ("DELETE", one, f"/mcp-servers/{m}", None),
+        ("GET", one + "/tools", f"/mcp-servers/{m}/tools", None),
+        ("POST", one + "/refresh", f"/mcp-servers/{m}/refresh", None),
+    ]
+
+
+def _with_mcp_server(db: psycopg.Connection[Any], tenant_id: str) -> str:
+    """An MCP server row as registration leaves it (registering needs a reachable server;
+    every attempt here is refused before any connection)."""
+    row = db.execute(
+        "INSERT INTO mcp_servers (tenant_id, name, transport, url, tools)"
+        " VALUES (%s, 'b_tools', 'http', 'http://mcp.invalid/mcp',"
+        ' \'[{"name": "add", "description": "", "input_schema": {}}]\')'
+        " RETURNING id",
+        (tenant_id,),
+    ).fetchone()
+    db.commit()
+    assert row is not None
+    return str(row[0])
 
 
 def _knowledge(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | None]]:
@@ -208,6 +236,7 @@ def test_foreign_ids_answer_404_and_change_nothing(
 ) -> None:
     a = register(base_url)
     b, b_ids = populated_tenant(base_url, mailbox)
+    b_ids["mcp_server_id"] = _with_mcp_server(db, b.tenant_id)
     before = snapshot(db, b.tenant_id)
     missing = {k: str(uuid.uuid4()) for k in b_ids}
     missing["checkpoint_id"] = b_ids["checkpoint_id"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
@@ -24,7 +25,7 @@ async def upload(
     *,
     metadata: dict[str, Any] | None = None,
 ) -> httpx.Response:
-    data = {"metadata": __import__("json").dumps(metadata)} if metadata else None
+    data = {"metadata": json.dumps(metadata)} if metadata else None
     return await http.post(
         f"/knowledge/{base_id}/files",
         files=[("files", (name, content, "application/octet-stream")) for name, content in files],

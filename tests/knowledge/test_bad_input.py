@@ -4,6 +4,7 @@ object without a row, no row without an object."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,33 @@ async def test_the_plans_storage_is_not_exceeded(
     assert_error(r, 413, "storage_limit")
     assert (await owner.http.get(f"/knowledge/{base['id']}/files")).json() == []
     assert _objects(accounts, owner) == []
+
+
+async def test_concurrent_uploads_cannot_pass_the_storage_limit_together(
+    accounts: Accounts, owner: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 1 MiB allowed, eight different files of 300 kB at once: exactly three fit. Without the
+    # tenant's storage lock each upload sees the others' bytes missing and all eight pass.
+    tenants = accounts._app.state.runtime.tenant_service
+    real = tenants.plan_limits
+
+    async def one_mb(plan_id: str) -> Any:
+        return (await real(plan_id)).model_copy(update={"storage_mb": 1})
+
+    base = await make_base(owner.http)
+    monkeypatch.setattr(tenants, "plan_limits", one_mb)
+    bodies = [(f"part {i} ".encode() + TEXT * 300)[:300_000] for i in range(8)]
+    answers = await asyncio.gather(
+        *(upload(owner.http, base["id"], [(f"f{i}.txt", b)]) for i, b in enumerate(bodies))
+    )
+    assert sorted(r.status_code for r in answers) == [202] * 3 + [413] * 5
+    for r in answers:
+        if r.status_code == 413:
+            assert_error(r, 413, "storage_limit")
+    listed = (await owner.http.get(f"/knowledge/{base['id']}/files")).json()
+    assert len(listed) == 3
+    assert sum(f["size_bytes"] for f in listed) <= 1024 * 1024
+    assert len(_objects(accounts, owner)) == 3
 
 
 async def test_a_plan_without_knowledge_gets_403(

@@ -220,6 +220,12 @@ class KnowledgeRepository:
         return await session.scalar(stmt.limit(1))
 
     async def stored_bytes(self, session: AsyncSession, *, tenant_id: uuid.UUID) -> int:
+        """The tenant's stored bytes. Takes the tenant's storage lock until the transaction
+        ends, so two uploads cannot both fit under the plan's limit that only one fits."""
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"knowledge-storage:{tenant_id}"},
+        )
         total = await session.scalar(
             select(func.coalesce(func.sum(KnowledgeFile.size_bytes), 0)).where(
                 KnowledgeFile.tenant_id == tenant_id
