@@ -1,0 +1,88 @@
+"""Browser fixtures: Playwright driving Debian's Chromium by path (`make system-deps` installs
+it; Playwright's own browser download cannot work here). One browser per session, a fresh
+context (cookies, storage) per test; every page's dialogs and console errors are recorded so a
+test can assert that untrusted text executed nothing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, Playwright
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)")
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    launched = playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+    )
+    yield launched
+    launched.close()
+
+
+@dataclass
+class Watch:
+    """What the pages of one context did that untrusted text must never make them do."""
+
+    dialogs: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def on_dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def attach(self, page: Page) -> None:
+        page.on("dialog", self.on_dialog)
+        page.on("console", self.on_console)
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+
+
+@pytest.fixture
+def watch() -> Watch:
+    return Watch()
+
+
+@pytest.fixture
+def context(browser: Browser, watch: Watch, base_url: str) -> Iterator[BrowserContext]:
+    ctx = browser.new_context(viewport=DESKTOP, base_url=base_url)
+    ctx.on("page", watch.attach)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save the page at desktop and at phone width under test-artifacts/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9_-]+", "-", name.lower())
+    original = page.viewport_size or DESKTOP
+    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(SCREENSHOTS / f"{slug}-{label}.png"), full_page=True)
+    page.set_viewport_size(original)
