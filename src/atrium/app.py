@@ -37,6 +37,7 @@ from atrium.tenants.endpoints import router as tenants_router
 from atrium.threads.endpoints import router as threads_router
 from atrium.usage.endpoints import router as usage_router
 from atrium.users.endpoints import router as users_router
+from atrium.web import endpoints as web
 
 _log = get_logger("atrium.app")
 
@@ -109,6 +110,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         quotas_router,
     ):
         app.include_router(router)
+    web.install(app)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> HealthPublic:
