@@ -1,7 +1,11 @@
 """Browser fixtures: Playwright driving Debian's Chromium by path (`make system-deps` installs
 it; Playwright's own browser download cannot work here). One browser per session, a fresh
 context (cookies, storage) per test; every page's dialogs and console errors are recorded so a
-test can assert that untrusted text executed nothing."""
+test can assert that untrusted text executed nothing.
+
+The pages are tested against a live Atrium of their own whose `scripted/slow` model pauses
+long enough between words (SLOW_WORD_SECONDS) that a test can stop a run or cut its stream
+in the middle of an answer without racing the model."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -22,10 +27,51 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from tests.support import AtriumProcess, EmbeddedPostgres, Mailbox, atrium_env, free_port
+
+SLOW_WORD_SECONDS = "0.15"
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 DESKTOP = ViewportSize(width=1280, height=800)
 PHONE = ViewportSize(width=390, height=844)
+
+
+@pytest.fixture(scope="session")
+def web_mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.port = controller.port
+    yield box
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def web_server(
+    web_mailbox: Mailbox, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[AtriumProcess]:
+    folder = tmp_path_factory.mktemp("web")
+    env = atrium_env(
+        ATRIUM_DATA_DIR=str(folder / "data"),
+        ATRIUM_PORT=str(free_port()),
+        ATRIUM_SCRIPTED_MODELS="true",
+        ATRIUM_SCRIPTED_SLOW_DELAY_SECONDS=SLOW_WORD_SECONDS,
+        ATRIUM_SMTP_HOST="127.0.0.1",
+        ATRIUM_SMTP_PORT=str(web_mailbox.port),
+        ATRIUM_SMTP_SECURITY="none",
+    )
+    proc = AtriumProcess(env=env, log_path=folder / "atrium.log", port=int(env["ATRIUM_PORT"]))
+    try:
+        proc.start()
+        yield proc
+    finally:
+        proc.stop()
+        EmbeddedPostgres(folder / "data").stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(web_server: AtriumProcess) -> str:
+    return web_server.url
 
 
 @pytest.fixture(scope="session")

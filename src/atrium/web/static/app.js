@@ -142,8 +142,8 @@ function setUpChat(root) {
     }
   }
 
-  // Reads an SSE body; calls onEvent(name, data, id). Resolves true when the stream ended
-  // normally, false when the connection dropped.
+  // Reads an SSE body, calling onEvent(name, data, id) for each event, until the body ends
+  // or the connection drops.
   async function readEvents(response, onEvent) {
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
@@ -151,7 +151,7 @@ function setUpChat(root) {
     try {
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) return true;
+        if (done) return;
         buffer += decoder.decode(value, { stream: true });
         let cut;
         while ((cut = buffer.indexOf("\n\n")) >= 0) {
@@ -167,16 +167,22 @@ function setUpChat(root) {
         }
       }
     } catch (_) {
-      return false;
+      // The connection dropped: the caller joins the run's stream again.
     }
   }
 
+  // Shows a run's streamed tokens as text. A run's stream always closes with an `end` event;
+  // a body that stops before it was cut, so the run's stream is joined again after the last
+  // event seen (Last-Event-ID): every event is stored, none is lost or shown twice.
   async function follow(response, target) {
     let lastId = null;
     let ended = false;
     const onEvent = (name, data, id) => {
       if (id !== null) lastId = id;
-      if (name === "metadata" && data.run_id) runId = data.run_id;
+      if (name === "metadata" && data.run_id) {
+        runId = data.run_id;
+        if (stop) stop.hidden = false;
+      }
       if (name === "end") ended = true;
       if (name === "error") fail(data?.message || "The run failed.");
       if (name === "messages") {
@@ -186,10 +192,9 @@ function setUpChat(root) {
         }
       }
     };
-    let complete = await readEvents(response, onEvent);
-    // A dropped connection: join the run's stream again from the last event seen.
-    for (let attempt = 0; !complete && !ended && runId && attempt < 10; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 300 * (attempt + 1)));
+    await readEvents(response, onEvent);
+    for (let attempt = 0; !ended && runId && attempt < 10; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
       let again;
       try {
         again = await fetch(
@@ -200,26 +205,26 @@ function setUpChat(root) {
         continue;
       }
       if (!again.ok) break;
-      complete = await readEvents(again, onEvent);
+      await readEvents(again, onEvent);
     }
-    if (!complete && !ended) fail("The connection was lost. Reload the page to see the answer.");
+    if (!ended) fail("The connection was lost. Reload the page to see the answer.");
   }
 
   async function run(body, userText) {
     fail("");
-    if (!threadId) {
-      const created = await api("POST", "/threads", {
+    const created = !threadId;
+    if (created) {
+      const response = await api("POST", "/threads", {
         metadata: { title: (userText || "New chat").slice(0, 80) },
       });
-      if (!created.ok) return fail(await problem(created));
-      threadId = (await created.json()).thread_id;
+      if (!response.ok) return fail(await problem(response));
+      threadId = (await response.json()).thread_id;
       root.dataset.threadId = threadId;
       history.replaceState(null, "", `/app/chat/${threadId}`);
     }
     if (userText) bubble("user", userText);
     const target = bubble("assistant", "");
-    send && (send.disabled = true);
-    stop && (stop.hidden = false);
+    if (send) send.disabled = true;
     runId = null;
     try {
       const response = await api("POST", `/threads/${threadId}/runs/stream`, {
@@ -234,11 +239,17 @@ function setUpChat(root) {
     } catch (_) {
       fail("Atrium could not be reached. Check your connection and try again.");
     } finally {
-      send && (send.disabled = false);
-      stop && (stop.hidden = true);
+      if (send) send.disabled = false;
+      if (stop) stop.hidden = true;
       runId = null;
     }
-    await refreshMessages();
+    // A new chat: load its page, which lists it with the others and offers rename and delete.
+    if (created) return location.reload();
+    try {
+      await refreshMessages();
+    } catch (_) {
+      fail("The answer could not be loaded. Reload the page to see it.");
+    }
   }
 
   composer?.addEventListener("submit", async (event) => {
