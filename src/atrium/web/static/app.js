@@ -63,6 +63,18 @@ function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, key) => encodeURIComponent(values[key] ?? ""));
 }
 
+// A key just made joins the list (as text) without reloading away its one-time secret.
+function listKey(key) {
+  const table = document.getElementById("keys");
+  if (!table) return;
+  const row = table.tBodies[0].insertRow(0);
+  for (const value of [key.name, key.display_prefix || key.prefix || "", key.role, "never", ""]) {
+    row.insertCell().textContent = value;
+  }
+  table.hidden = false;
+  document.getElementById("no-keys").hidden = true;
+}
+
 for (const form of document.querySelectorAll("form.api-form")) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -78,6 +90,7 @@ for (const form of document.querySelectorAll("form.api-form")) {
       else if (then === "show-secret") {
         document.getElementById("secret-value").textContent = result.key;
         document.getElementById("secret").hidden = false;
+        listKey(result);
         form.reset();
       } else location.assign(fill(then, result));
     } catch (_) {
