@@ -41,12 +41,13 @@ def sign_in(page: Page, email: str) -> None:
     expect(page).to_have_url(re.compile(r"/$"))
 
 
-def create_assistant(page: Page, name: str, model: str = "scripted/fast") -> str:
+def create_assistant(page: Page, name: str, model: str = "scripted/fast", tools: str = "") -> str:
     """Create an assistant through its form; returns its id."""
     page.goto("/app/assistants/new")
     page.get_by_label("Name", exact=True).fill(name)
     page.get_by_label("Instructions").fill("Answer briefly.")
     page.get_by_label("Model", exact=False).first.fill(model)
+    page.get_by_label("Tools").fill(tools)
     page.get_by_role("button", name="Create assistant").click()
     expect(page).to_have_url(re.compile(r"/app/assistants/[0-9a-f-]{36}$"))
     return page.url.rsplit("/", 1)[1]
