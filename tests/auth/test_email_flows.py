@@ -46,7 +46,7 @@ def test_password_reset(base_url: str, mailbox: Mailbox) -> None:
     acct = register(base_url)
     r = httpx.post(f"{base_url}/auth/forgot-password", json={"email": acct.email})
     assert r.status_code == 202
-    token = link_token(mailbox.wait_for(acct.email, subject="Reset"), "/auth/reset-password")
+    token = link_token(mailbox.wait_for(acct.email, subject="Reset"), "/reset-password")
     new_password = "a brand new secret"
     done = httpx.post(
         f"{base_url}/auth/reset-password", json={"token": token, "password": new_password}

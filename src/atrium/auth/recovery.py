@@ -89,7 +89,8 @@ class RecoveryService:
             purpose=RESET,
             ttl_seconds=min(self._token_ttl, 3600),
         )
-        link = f"{self._base_url}/auth/reset-password?token={token}"
+        # The dashboard's page, which posts the new password to /auth/reset-password's service.
+        link = f"{self._base_url}/reset-password?token={token}"
         self._queue(
             session,
             Mail(
