@@ -1,7 +1,7 @@
 """Browser fixtures: Playwright driving Debian's Chromium by path (`make system-deps` installs
-it; Playwright's own browser download cannot work here). One browser per session, a fresh
-context (cookies, storage) per test; every page's dialogs and console errors are recorded so a
-test can assert that untrusted text executed nothing.
+it; Playwright's own browser download cannot work here). One browser per module (see
+`playwright_driver`), a fresh context (cookies, storage) per test; every page's dialogs and
+console errors are recorded so a test can assert that untrusted text executed nothing.
 
 The pages are tested against a live Atrium of their own whose `scripted/slow` model pauses
 long enough between words (SLOW_WORD_SECONDS) that a test can stop a run or cut its stream
@@ -74,7 +74,11 @@ def base_url(web_server: AtriumProcess) -> str:
     return web_server.url
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: while Playwright's sync API is started it leaves its event loop
+# set as the thread's running loop, and every async test after it (pytest-asyncio) would fail
+# with "Runner.run() cannot be called from a running event loop". So the browser lives for
+# one module of browser tests at a time; no async test shares a module with them.
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)")
@@ -82,7 +86,7 @@ def playwright_driver() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     launched = playwright_driver.chromium.launch(
         executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]

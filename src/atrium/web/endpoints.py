@@ -23,8 +23,9 @@ from atrium.assistants.dependencies import AssistantServiceDep
 from atrium.assistants.schemas import AssistantSearch
 from atrium.auth.dependencies import AuthServiceDep, RecoveryDep, SessionServiceDep
 from atrium.auth.schemas import LoginRequest, RegisterRequest, TokenPair
-from atrium.kit.deps import ClientDep, SessionDep, provided
+from atrium.kit.deps import ClientDep, SessionDep, SettingsDep, provided
 from atrium.kit.errors import AtriumError, Forbidden
+from atrium.settings import Settings
 from atrium.tenants.service import TenantService
 from atrium.threads.dependencies import ThreadServiceDep
 from atrium.threads.models import Thread
@@ -100,11 +101,12 @@ def _safe_next(value: str | None) -> str:
     return value
 
 
-def _same_origin(request: Request) -> None:
+def _same_origin(request: Request, settings: Settings) -> None:
     """Forms that start a session (no CSRF token exists yet) refuse another site's post."""
     origin = request.headers.get("origin")
-    if origin and origin != f"{request.url.scheme}://{request.url.netloc}":
-        raise Forbidden("This form came from another site")
+    ours = {f"{request.url.scheme}://{request.url.netloc}", settings.base_url.rstrip("/")}
+    if origin and origin not in ours:
+        raise Forbidden("This form came from another site; open Atrium's own page and retry")
 
 
 def _signed_in(request: Request, pair: TokenPair, sessions: SessionServiceDep, to: str) -> Response:
@@ -137,6 +139,7 @@ async def sign_in_page(request: Request, visitor: MaybeVisitorDep, next: str = "
 @router.post("/sign-in")
 async def sign_in(
     request: Request,
+    settings: SettingsDep,
     session: SessionDep,
     client: ClientDep,
     auth_service: AuthServiceDep,
@@ -145,7 +148,7 @@ async def sign_in(
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "/",
 ) -> Response:
-    _same_origin(request)
+    _same_origin(request, settings)
     try:
         data = LoginRequest.model_validate({"email": email, "password": password})
         pair = await auth_service.login(session=session, data=data, client=client)
@@ -174,6 +177,7 @@ async def register_page(request: Request, visitor: MaybeVisitorDep) -> Response:
 @router.post("/register")
 async def register(
     request: Request,
+    settings: SettingsDep,
     session: SessionDep,
     client: ClientDep,
     auth_service: AuthServiceDep,
@@ -182,7 +186,7 @@ async def register(
     password: Annotated[str, Form()] = "",
     full_name: Annotated[str, Form()] = "",
 ) -> Response:
-    _same_origin(request)
+    _same_origin(request, settings)
     try:
         data = RegisterRequest.model_validate(
             {"email": email, "password": password, "full_name": full_name}
@@ -246,11 +250,12 @@ async def forgot_password_page(request: Request) -> Response:
 @router.post("/forgot-password")
 async def forgot_password(
     request: Request,
+    settings: SettingsDep,
     session: SessionDep,
     recovery: RecoveryDep,
     email: Annotated[str, Form()] = "",
 ) -> Response:
-    _same_origin(request)
+    _same_origin(request, settings)
     if "@" not in email:
         return _render(
             request, "forgot_password.html", None, 400, error="Enter a valid e-mail address."
@@ -267,13 +272,14 @@ async def reset_password_page(request: Request, token: str = "") -> Response:
 @router.post("/reset-password")
 async def reset_password(
     request: Request,
+    settings: SettingsDep,
     session: SessionDep,
     client: ClientDep,
     recovery: RecoveryDep,
     token: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
 ) -> Response:
-    _same_origin(request)
+    _same_origin(request, settings)
     error = None
     if not 8 <= len(password) <= 128:
         error = "The password must be between 8 and 128 characters."

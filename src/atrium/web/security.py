@@ -42,7 +42,11 @@ class HtmlSecurityHeadersMiddleware:
 
 
 def is_https(request: Request) -> bool:
-    return request.url.scheme == "https"
+    """HTTPS as the browser sees it: this request's scheme, or the public URL's (behind a
+    proxy that ends TLS, the request reaching Atrium is plain HTTP)."""
+    runtime = getattr(request.app.state, "runtime", None)
+    public = str(runtime.settings.base_url) if runtime is not None else ""
+    return request.url.scheme == "https" or public.startswith("https://")
 
 
 def set_session_cookie(response: Response, request: Request, token: str, max_age: int) -> None:

@@ -21,7 +21,14 @@ async function problem(response) {
   if (response.status === 401) return "Your session has ended. Sign in again.";
   try {
     const body = await response.json();
-    if (body?.error?.message) return body.error.message;
+    const error = body?.error;
+    if (error?.code === "validation_error" && error.details?.length) {
+      // "body.context.temperature: Input should be ..." reads better as a named field.
+      const detail = error.details[0];
+      const field = String(detail.field || "").split(".").pop().replace(/_/g, " ");
+      return `Check “${field}”: ${detail.message}.`;
+    }
+    if (error?.message) return error.message;
   } catch (_) { /* not JSON */ }
   return `The server answered ${response.status}. Try again in a moment.`;
 }
