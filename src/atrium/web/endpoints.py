@@ -57,10 +57,10 @@ def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
     return _render(
         request,
         "error.html",
-        None,
+        getattr(request.state, "visitor", None),
         status,
         title=titles.get(status, "Something went wrong"),
-        message=message,
+        message=message.rstrip("."),
     )
 
 

@@ -47,7 +47,10 @@ async def optional_visitor(
     except (Unauthorized, Forbidden):
         return None
     request.state.auth = auth
-    return Visitor(auth=auth, csrf=sessions.csrf_token(token), token=token)
+    visitor = Visitor(auth=auth, csrf=sessions.csrf_token(token), token=token)
+    # For the error page, which is rendered outside the endpoint's dependencies.
+    request.state.visitor = visitor
+    return visitor
 
 
 async def required_visitor(
