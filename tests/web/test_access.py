@@ -111,3 +111,21 @@ def test_switch_between_tenants(page: Page, base_url: str, web_mailbox: Mailbox)
     screenshot(page, "dashboard-two-tenants")
     me = page.request.get("/auth/me").json()
     assert me["tenant"]["id"] == owner.tenant_id and me["role"] == "member"
+
+
+def test_invite_a_colleague_from_the_members_page(page: Page, web_mailbox: Mailbox) -> None:
+    register_in_browser(page)
+    page.goto("/app/settings/members")
+    expect(page.get_by_text("No invitation is waiting for an answer.")).to_be_visible()
+    colleague = unique_email("colleague")
+    page.get_by_label("E-mail").fill(colleague)
+    page.get_by_label("Role").select_option("admin")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_role("cell", name=colleague)).to_be_visible()
+    web_mailbox.wait_for(colleague, subject="invited")
+    screenshot(page, "members")
+
+    page.get_by_label("E-mail").fill("not an address")
+    page.get_by_label("E-mail").evaluate("input => input.type = 'text'")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_role("alert")).to_contain_text("email")

@@ -514,7 +514,12 @@ async def members_page(
     request: Request, visitor: VisitorDep, session: SessionDep, tenants: TenantServiceDep
 ) -> Response:
     members, _ = await tenants.list_members(session=session, auth=visitor.auth, limit=200, offset=0)
-    return _render(request, "members.html", visitor, members=members)
+    invitations = (
+        await tenants.list_invitations(session=session, auth=visitor.auth)
+        if visitor.auth.is_tenant_admin
+        else []
+    )
+    return _render(request, "members.html", visitor, members=members, invitations=invitations)
 
 
 def install(app: FastAPI) -> None:

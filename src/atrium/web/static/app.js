@@ -242,6 +242,7 @@ function setUpChat(root) {
       root.dataset.threadId = threadId;
       history.replaceState(null, "", `/app/chat/${threadId}`);
     }
+    if (body.assistant_id) localStorage.setItem(`atrium.assistant.${threadId}`, body.assistant_id);
     if (userText) bubble("user", userText);
     const target = bubble("assistant", "");
     if (send) send.disabled = true;
@@ -270,6 +271,12 @@ function setUpChat(root) {
     } catch (_) {
       fail("The answer could not be loaded. Reload the page to see it.");
     }
+  }
+
+  // The assistant last used in a chat is picked again when the chat is opened.
+  const remembered = threadId && localStorage.getItem(`atrium.assistant.${threadId}`);
+  if (composer && remembered && composer.querySelector(`option[value="${CSS.escape(remembered)}"]`)) {
+    composer.elements.assistant.value = remembered;
   }
 
   composer?.addEventListener("submit", async (event) => {
