@@ -281,6 +281,10 @@ MATRIX: dict[Route, Case] = {
     ("POST", "/forgot-password"): Case(exempt=WEB_FORM),
     ("GET", "/reset-password"): Case(exempt=WEB_FORM),
     ("POST", "/reset-password"): Case(exempt=WEB_FORM),
+    ("GET", "/invitations/accept"): Case(exempt=WEB_FORM),
+    ("POST", "/invitations/join"): Case(
+        exempt="a form over TenantService.accept_invitation: a secret token, never an id"
+    ),
     ("POST", "/switch-tenant"): Case(
         exempt="a form over AuthService.switch_tenant, whose foreign case is /auth/switch-tenant"
     ),

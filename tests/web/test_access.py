@@ -129,3 +129,45 @@ def test_invite_a_colleague_from_the_members_page(page: Page, web_mailbox: Mailb
     page.get_by_label("E-mail").evaluate("input => input.type = 'text'")
     page.get_by_role("button", name="Send invitation").click()
     expect(page.get_by_role("alert")).to_contain_text("email")
+
+
+def test_accept_an_invitation_from_its_link(
+    page: Page, browser: Browser, base_url: str, web_mailbox: Mailbox
+) -> None:
+    owner = register(base_url, full_name="Grace")
+    newcomer, existing = unique_email("newcomer"), unique_email("existing")
+    for email in (newcomer, existing):
+        r = owner.api.post("/tenants/current/members", json={"email": email, "role": "member"})
+        assert r.status_code == 201, r.text
+
+    # Someone new creates an account from the link and lands in the inviting workspace.
+    message = web_mailbox.wait_for(newcomer, subject="invited")
+    token = link_token(message, "/invitations/accept")
+    page.goto(f"/invitations/accept?token={token}")
+    screenshot(page, "invitation")
+    page.get_by_role("link", name="Create an account and join").click()
+    page.get_by_label("Your name").fill("Newcomer")
+    page.get_by_label("E-mail").fill(newcomer)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Grace's workspace")
+
+    # Someone with an account signs in first, then joins.
+    person = register(base_url, email=existing, full_name="Ada")
+    other = browser.new_context(viewport=DESKTOP, base_url=base_url)
+    try:
+        second = other.new_page()
+        token = link_token(web_mailbox.wait_for(existing, subject="invited"), "/invitations/accept")
+        second.goto(f"/invitations/accept?token={token}")
+        second.get_by_role("link", name="Sign in").click()
+        second.get_by_label("E-mail").fill(existing)
+        second.get_by_label("Password").fill(person.password)
+        second.get_by_role("button", name="Sign in").click()
+        second.get_by_role("button", name="Join the workspace").click()
+        expect(second.get_by_role("heading", level=1)).to_have_text("Grace's workspace")
+        # Used once: the link now explains itself.
+        second.goto(f"/invitations/accept?token={token}")
+        second.get_by_role("button", name="Join the workspace").click()
+        expect(second.get_by_role("alert")).to_contain_text("Ask whoever invited you")
+    finally:
+        other.close()

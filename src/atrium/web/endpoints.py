@@ -5,6 +5,7 @@ out, by a form whose handler calls the same `AuthService` as `/auth/*`)."""
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 import uuid
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -31,6 +32,7 @@ from atrium.threads.dependencies import ThreadServiceDep
 from atrium.threads.models import Thread
 from atrium.threads.schemas import ThreadSearch
 from atrium.usage.service import parse_groups, usage_service
+from atrium.users.service import user_service
 from atrium.web.render import markdown
 from atrium.web.security import (
     HtmlSecurityHeadersMiddleware,
@@ -168,10 +170,12 @@ async def sign_in(
 
 
 @router.get("/register")
-async def register_page(request: Request, visitor: MaybeVisitorDep) -> Response:
+async def register_page(
+    request: Request, visitor: MaybeVisitorDep, invitation_token: str = ""
+) -> Response:
     if visitor is not None:
         return RedirectResponse("/", status_code=303)
-    return _render(request, "register.html", None)
+    return _render(request, "register.html", None, invitation_token=invitation_token)
 
 
 @router.post("/register")
@@ -185,11 +189,17 @@ async def register(
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     full_name: Annotated[str, Form()] = "",
+    invitation_token: Annotated[str, Form()] = "",
 ) -> Response:
     _same_origin(request, settings)
     try:
         data = RegisterRequest.model_validate(
-            {"email": email, "password": password, "full_name": full_name}
+            {
+                "email": email,
+                "password": password,
+                "full_name": full_name,
+                "invitation_token": invitation_token or None,
+            }
         )
         pair = await auth_service.register(session=session, data=data, client=client)
     except ValidationError as exc:
@@ -203,7 +213,14 @@ async def register(
     else:
         return _signed_in(request, pair, sessions, "/")
     return _render(
-        request, "register.html", None, 400, error=error, email=email, full_name=full_name
+        request,
+        "register.html",
+        None,
+        400,
+        error=error,
+        email=email,
+        full_name=full_name,
+        invitation_token=invitation_token,
     )
 
 
@@ -293,6 +310,50 @@ async def reset_password(
     if error:
         return _render(request, "reset_password.html", None, 400, token=token, error=error)
     return RedirectResponse("/sign-in?reset=1", status_code=303)
+
+
+@router.get("/invitations/accept")
+async def invitation_page(request: Request, visitor: MaybeVisitorDep, token: str = "") -> Response:
+    """The link in an invitation e-mail: join as the signed-in person, or create an account
+    (joining by invitation proves the address), or sign in first."""
+    here = "/invitations/accept?" + urllib.parse.urlencode({"token": token})
+    return _render(
+        request,
+        "invitation.html",
+        visitor,
+        token=token,
+        sign_in_link="/sign-in?" + urllib.parse.urlencode({"next": here}),
+    )
+
+
+@router.post("/invitations/join")
+async def join_by_invitation(
+    request: Request,
+    visitor: VisitorDep,
+    session: SessionDep,
+    client: ClientDep,
+    tenants: TenantServiceDep,
+    auth_service: AuthServiceDep,
+    sessions: SessionServiceDep,
+    token: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_form_csrf(visitor, csrf_token, sessions)
+    user_auth = visitor.auth.signed_in()
+    user = await user_service.get(session=session, user_id=user_auth.user_id)
+    try:
+        membership = await tenants.accept_invitation(
+            session=session, user=user, token=token, client=client
+        )
+    except AtriumError as exc:
+        return _render(
+            request, "invitation.html", visitor, exc.status_code, token=token, error=exc.message
+        )
+    pair = await auth_service.switch_tenant(
+        session=session, auth=user_auth, tenant_id=membership.tenant_id, client=client
+    )
+    await auth_service.logout(session=session, token=visitor.token)
+    return _signed_in(request, pair, sessions, "/")
 
 
 # --- Dashboard ----------------------------------------------------------------------------
