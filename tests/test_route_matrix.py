@@ -282,6 +282,7 @@ MATRIX: dict[Route, Case] = {
     ("GET", "/reset-password"): Case(exempt=WEB_FORM),
     ("POST", "/reset-password"): Case(exempt=WEB_FORM),
     ("GET", "/invitations/accept"): Case(exempt=WEB_FORM),
+    ("GET", "/verify-email"): Case(exempt=WEB_FORM),
     ("POST", "/invitations/join"): Case(
         exempt="a form over TenantService.accept_invitation: a secret token, never an id"
     ),

@@ -3,6 +3,8 @@ and a person in two tenants switches between them."""
 
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.support import Mailbox, link_token, register, unique_email
@@ -171,3 +173,24 @@ def test_accept_an_invitation_from_its_link(
         expect(second.get_by_role("alert")).to_contain_text("Ask whoever invited you")
     finally:
         other.close()
+
+
+def test_confirm_the_email_address_from_its_link(page: Page, web_mailbox: Mailbox) -> None:
+    email = register_in_browser(page)
+    assert page.request.get("/users/me").json()["email_verified"] is False
+    web_mailbox.wait_for(email, subject="Confirm")
+    page.get_by_role("button", name="Send the link again").click()
+    expect(page.get_by_text("A new link is on its way.")).to_be_visible()
+    deadline = time.monotonic() + 10
+    while web_mailbox.count(email) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with web_mailbox.lock:
+        latest = [m for m in web_mailbox.messages if m["To"] == email][-1]
+    token = link_token(latest, "/verify-email")
+    page.goto(f"/verify-email?token={token}")
+    expect(page.get_by_role("status")).to_have_text("Thank you: your e-mail address is confirmed.")
+    assert page.request.get("/users/me").json()["email_verified"] is True
+    page.goto(f"/verify-email?token={token}")
+    expect(page.get_by_role("alert")).to_contain_text("expired or was used already")
+    page.goto("/")
+    expect(page.get_by_role("button", name="Send the link again")).to_have_count(0)

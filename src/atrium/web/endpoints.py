@@ -312,6 +312,22 @@ async def reset_password(
     return RedirectResponse("/sign-in?reset=1", status_code=303)
 
 
+@router.get("/verify-email")
+async def verify_email_page(
+    request: Request,
+    visitor: MaybeVisitorDep,
+    session: SessionDep,
+    recovery: RecoveryDep,
+    token: str = "",
+) -> Response:
+    """The link in the verification e-mail."""
+    try:
+        await recovery.verify_email(session=session, token=token)
+    except AtriumError:
+        return _render(request, "verify_email.html", visitor, 400, verified=False)
+    return _render(request, "verify_email.html", visitor, verified=True)
+
+
 @router.get("/invitations/accept")
 async def invitation_page(request: Request, visitor: MaybeVisitorDep, token: str = "") -> Response:
     """The link in an invitation e-mail: join as the signed-in person, or create an account

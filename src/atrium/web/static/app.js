@@ -112,7 +112,11 @@ for (const button of document.querySelectorAll("button.api-action")) {
   button.addEventListener("click", async () => {
     if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
     const response = await api(button.dataset.method, button.dataset.url);
-    if (response.ok) location.reload();
+    if (response.ok && button.dataset.done) {
+      const done = document.createElement("span");
+      done.textContent = button.dataset.done;
+      button.replaceWith(done);
+    } else if (response.ok) location.reload();
     else window.alert(await problem(response));
   });
 }
