@@ -32,14 +32,11 @@ from atrium.kit.security import new_tenant_secret, parse_tenant_secret
 REFRESH_PREFIX = "rt_"
 SESSION_COOKIE = "atrium_session"
 CSRF_HEADER = "x-csrf-token"
-CSRF_FIELD = "csrf_token"
 _log = get_logger("atrium.auth")
 
 
 class SessionService:
-    def __init__(
-        self, *, signer: TokenSigner, refresh_ttl_seconds: int, csrf_key: str = ""
-    ) -> None:
+    def __init__(self, *, signer: TokenSigner, refresh_ttl_seconds: int, csrf_key: str) -> None:
         self._signer = signer
         self._refresh_ttl = dt.timedelta(seconds=refresh_ttl_seconds)
         self._csrf_key = hashlib.sha256(b"atrium-csrf:" + csrf_key.encode()).digest()
