@@ -22,8 +22,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) install -q -c requirements.lock -e '.[dev]'
 	@touch $@
 
+# The browser tests drive Debian's Chromium by path (Playwright's own browser download cannot
+# work here). Installed once, as root, when it is missing.
+system-deps:
+	@if [ ! -x /usr/bin/chromium ]; then apt-get update && apt-get install -y chromium; fi
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: system-deps $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/atrium serve

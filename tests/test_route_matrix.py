@@ -3,6 +3,8 @@
 - A route that takes another tenant's id (in its path, or for a few routes in its body): a
   second tenant's credential gets 404, exactly the answer for an id that does not exist, and
   no row of the first tenant changes.
+- A dashboard page that takes another tenant's id (`Page`): a second tenant's browser
+  session gets the same 404 page as for an id that does not exist.
 - A route that tenant admins may use and members may not: a member gets 403 and nothing
   changes. Owner-only routes refuse admins too; platform routes refuse tenant owners.
 
@@ -58,13 +60,22 @@ class Gate:
 
 
 @dataclass(frozen=True)
+class Page:
+    """A dashboard page opened with the other tenant's ids, in a browser session (the
+    session cookie: pages take no bearer token)."""
+
+
+@dataclass(frozen=True)
 class Case:
     foreign: Foreign | None = None
     gate: Gate | None = None
+    page: Page | None = None
     exempt: str = ""
 
     def __post_init__(self) -> None:
-        assert bool(self.exempt) != bool(self.foreign or self.gate), "a case or a reason"
+        assert bool(self.exempt) != bool(self.foreign or self.gate or self.page), (
+            "a case or a reason"
+        )
 
 
 # Why a route has no case.
@@ -85,6 +96,11 @@ STATELESS_RUN = (
 )
 RUN = {"assistant_id": "agent", "input": {"messages": []}}
 MCP_SERVER = {"server_id": "mcp_server_id"}
+WEB_FORM = "a dashboard form before sign-in (or signing out): no id; covered by tests/web"
+WEB_PAGE = (
+    "a dashboard page without an id: shows the session's own tenant through the same "
+    "services as the API; tests/web checks it"
+)
 
 MATRIX: dict[Route, Case] = {
     # FastAPI and operations
@@ -305,6 +321,33 @@ MATRIX: dict[Route, Case] = {
     ("POST", "/runs/cancel"): Case(
         foreign=Foreign({"thread_id": "{thread_id}", "run_ids": ["{run_id}"]})
     ),
+    # the web dashboard
+    ("GET", "/sign-in"): Case(exempt=WEB_FORM),
+    ("POST", "/sign-in"): Case(exempt=WEB_FORM),
+    ("GET", "/register"): Case(exempt=WEB_FORM),
+    ("POST", "/register"): Case(exempt=WEB_FORM),
+    ("POST", "/sign-out"): Case(exempt=WEB_FORM),
+    ("GET", "/forgot-password"): Case(exempt=WEB_FORM),
+    ("POST", "/forgot-password"): Case(exempt=WEB_FORM),
+    ("GET", "/reset-password"): Case(exempt=WEB_FORM),
+    ("POST", "/reset-password"): Case(exempt=WEB_FORM),
+    ("GET", "/invitations/accept"): Case(exempt=WEB_FORM),
+    ("GET", "/verify-email"): Case(exempt=WEB_FORM),
+    ("POST", "/invitations/join"): Case(
+        exempt="a form over TenantService.accept_invitation: a secret token, never an id"
+    ),
+    ("POST", "/switch-tenant"): Case(
+        exempt="a form over AuthService.switch_tenant, whose foreign case is /auth/switch-tenant"
+    ),
+    ("GET", "/"): Case(exempt=WEB_PAGE),
+    ("GET", "/app/chat"): Case(exempt=WEB_PAGE),
+    ("GET", "/app/assistants"): Case(exempt=WEB_PAGE),
+    ("GET", "/app/assistants/new"): Case(exempt=WEB_PAGE),
+    ("GET", "/app/settings/api-keys"): Case(exempt=WEB_PAGE),
+    ("GET", "/app/settings/members"): Case(exempt=WEB_PAGE),
+    ("GET", "/app/chat/{thread_id}"): Case(page=Page()),
+    ("GET", "/app/chat/{thread_id}/messages"): Case(page=Page()),
+    ("GET", "/app/assistants/{assistant_id}"): Case(page=Page()),
 }
 
 
@@ -332,7 +375,7 @@ def test_every_route_has_an_entry(tmp_path: Path) -> None:
     id_routes = {(m, p) for m, p in routes if "{" in p}
     for route in id_routes:
         case = MATRIX[route]
-        assert case.foreign or (case.gate and case.gate.lowest == "platform"), (
+        assert case.foreign or case.page or (case.gate and case.gate.lowest == "platform"), (
             f"{route} takes an id: it needs a Foreign case"
         )
 
@@ -535,6 +578,42 @@ def test_foreign_ids_answer_404_and_change_nothing(
     assert masked(foreign, victim.ids) == masked(missing, missing_ids)
     error = foreign.json()["error"]
     assert isinstance(error, dict) and error["message"], error
+
+
+@pytest.fixture(scope="module")
+def intruder_browser(base_url: str) -> Iterator[httpx.Client]:
+    """A browser session (the dashboard's cookie) of another tenant's owner."""
+    session = register(base_url).tokens["refresh_token"]
+    with httpx.Client(base_url=base_url, cookies={"atrium_session": session}) as client:
+        yield client
+
+
+PAGES = sorted(route for route, case in MATRIX.items() if case.page)
+
+
+@pytest.mark.parametrize("route", PAGES, ids=" ".join)
+def test_foreign_ids_on_pages_answer_404(
+    route: Route, victim: Tenant, intruder_browser: httpx.Client, db: psycopg.Connection[Any]
+) -> None:
+    method, path = route
+    missing_ids = {k: str(uuid.uuid4()) for k in victim.ids}
+    with unchanged(db, victim):
+        foreign = intruder_browser.request(method, fill(path, victim.ids))
+        missing = intruder_browser.request(method, fill(path, missing_ids))
+    assert foreign.status_code == 404, foreign.text
+    assert missing.status_code == 404, missing.text
+    assert foreign.headers["content-type"].startswith("text/html")
+    text, missing_text = foreign.text, missing.text
+    for name in victim.ids:
+        text = text.replace(victim.ids[name], f"<{name}>")
+        missing_text = missing_text.replace(missing_ids[name], f"<{name}>")
+    assert text == missing_text
+    # The owner's own session opens the same page.
+    own = httpx.get(
+        f"{intruder_browser.base_url}{fill(path, victim.ids)}",
+        cookies={"atrium_session": victim.owner.tokens["refresh_token"]},
+    )
+    assert own.status_code == 200, own.text
 
 
 # --- (b) roles ----------------------------------------------------------------------------

@@ -41,6 +41,7 @@ from atrium.threads.endpoints import router as threads_router
 from atrium.tools.endpoints import router as tools_router
 from atrium.usage.endpoints import router as usage_router
 from atrium.users.endpoints import router as users_router
+from atrium.web import endpoints as web
 
 _log = get_logger("atrium.app")
 
@@ -118,6 +119,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         knowledge_thread_router,
     ):
         app.include_router(router)
+    web.install(app)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> HealthPublic:

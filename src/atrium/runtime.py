@@ -157,7 +157,9 @@ async def open_runtime(
         await tenant_changes.start()
         stack.push_async_callback(tenant_changes.close)
         session_service = SessionService(
-            signer=signer, refresh_ttl_seconds=settings.refresh_token_ttl_seconds
+            signer=signer,
+            refresh_ttl_seconds=settings.refresh_token_ttl_seconds,
+            csrf_key=secret,
         )
         api_key_service = ApiKeyService(changes=tenant_changes)
         tenant_service = TenantService(

@@ -10,7 +10,7 @@ from tests.support import Api, Mailbox, link_token, register, unique_email
 def test_email_verification(base_url: str, mailbox: Mailbox) -> None:
     acct = register(base_url)
     message = mailbox.wait_for(acct.email, subject="Confirm")
-    token = link_token(message, "/auth/verify-email")
+    token = link_token(message, "/verify-email")
     assert acct.api.get("/users/me").json()["email_verified"] is False
     # the link from the e-mail, opened as is
     r = httpx.get(f"{base_url}/auth/verify-email", params={"token": token})
@@ -25,7 +25,7 @@ def test_email_verification(base_url: str, mailbox: Mailbox) -> None:
 
 def test_verification_resend_replaces_old_link(base_url: str, mailbox: Mailbox) -> None:
     acct = register(base_url)
-    first = link_token(mailbox.wait_for(acct.email, subject="Confirm"), "/auth/verify-email")
+    first = link_token(mailbox.wait_for(acct.email, subject="Confirm"), "/verify-email")
     assert acct.api.post("/auth/verify-email/resend").status_code == 202
     deadline_count = 2
     import time
@@ -36,7 +36,7 @@ def test_verification_resend_replaces_old_link(base_url: str, mailbox: Mailbox) 
     assert mailbox.count(acct.email) == 2
     with mailbox.lock:
         latest = [m for m in mailbox.messages if m["To"] == acct.email][-1]
-    second = link_token(latest, "/auth/verify-email")
+    second = link_token(latest, "/verify-email")
     assert second != first
     assert httpx.post(f"{base_url}/auth/verify-email", json={"token": first}).status_code == 400
     assert httpx.post(f"{base_url}/auth/verify-email", json={"token": second}).status_code == 200
@@ -46,7 +46,7 @@ def test_password_reset(base_url: str, mailbox: Mailbox) -> None:
     acct = register(base_url)
     r = httpx.post(f"{base_url}/auth/forgot-password", json={"email": acct.email})
     assert r.status_code == 202
-    token = link_token(mailbox.wait_for(acct.email, subject="Reset"), "/auth/reset-password")
+    token = link_token(mailbox.wait_for(acct.email, subject="Reset"), "/reset-password")
     new_password = "a brand new secret"
     done = httpx.post(
         f"{base_url}/auth/reset-password", json={"token": token, "password": new_password}

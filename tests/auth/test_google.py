@@ -89,7 +89,7 @@ def test_google_links_verified_existing_account_only(
         base_url, oidc, {"sub": "link-" + acct.email, "email": acct.email, "email_verified": True}
     )
     assert r.status_code == 409
-    token = link_token(mailbox.wait_for(acct.email, subject="Confirm"), "/auth/verify-email")
+    token = link_token(mailbox.wait_for(acct.email, subject="Confirm"), "/verify-email")
     assert httpx.post(f"{base_url}/auth/verify-email", json={"token": token}).status_code == 200
     r = google_flow(
         base_url, oidc, {"sub": "link-" + acct.email, "email": acct.email, "email_verified": True}

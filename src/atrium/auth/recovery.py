@@ -51,7 +51,8 @@ class RecoveryService:
         token = await user_service.new_email_token(
             session=session, user=user, purpose=VERIFY, ttl_seconds=self._token_ttl
         )
-        link = f"{self._base_url}/auth/verify-email?token={token}"
+        # The dashboard's page, which confirms through `verify_email` below.
+        link = f"{self._base_url}/verify-email?token={token}"
         self._queue(
             session,
             Mail(
@@ -89,7 +90,8 @@ class RecoveryService:
             purpose=RESET,
             ttl_seconds=min(self._token_ttl, 3600),
         )
-        link = f"{self._base_url}/auth/reset-password?token={token}"
+        # The dashboard's page, which posts the new password to /auth/reset-password's service.
+        link = f"{self._base_url}/reset-password?token={token}"
         self._queue(
             session,
             Mail(

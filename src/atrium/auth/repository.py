@@ -16,6 +16,14 @@ class RefreshTokenRepository:
         session.add(token)
         await session.flush()
 
+    async def get_by_hash(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, token_hash: bytes
+    ) -> RefreshToken | None:
+        stmt = select(RefreshToken).where(
+            RefreshToken.tenant_id == tenant_id, RefreshToken.token_hash == token_hash
+        )
+        return await session.scalar(stmt)
+
     async def lock_by_hash(
         self, session: AsyncSession, *, tenant_id: uuid.UUID, token_hash: bytes
     ) -> RefreshToken | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -220,26 +221,49 @@ class AuthService:
             tenants=tenants,
         )
 
+    async def authenticate_session(self, *, session: AsyncSession, token: str) -> AuthContext:
+        """A browser session (the dashboard's cookie) as an AuthContext, with the same checks
+        as an access token's, made against the session's live row."""
+        row = await self._sessions.resume(session=session, token=token)
+        return await self._context(
+            session=session, tenant_id=row.tenant_id, user_id=row.user_id, issued=row.created_at
+        )
+
     async def authenticate(self, *, session: AsyncSession, credential: str) -> AuthContext:
         """Turn any accepted credential (access token or API key) into an AuthContext and
         scope the transaction to its tenant."""
         if credential.startswith(API_KEY_PREFIX):
             return await self._api_keys.authenticate(session=session, presented=credential)
         claims = self._signer.verify(credential)
+        return await self._context(
+            session=session,
+            tenant_id=claims.tenant_id,
+            user_id=claims.user_id,
+            issued=claims.issued_at,
+        )
+
+    async def _context(
+        self,
+        *,
+        session: AsyncSession,
+        tenant_id: uuid.UUID,
+        user_id: uuid.UUID,
+        issued: dt.datetime,
+    ) -> AuthContext:
         found = await self._tenants.membership(
-            session=session, tenant_id=claims.tenant_id, user_id=claims.user_id
+            session=session, tenant_id=tenant_id, user_id=user_id
         )
         # The role is read again on every request, so a demotion or removal takes effect now
         # rather than when the access token expires.
         if found is None or not found[1].is_active:
             raise Unauthorized("Session is no longer valid")
         membership, user, tenant = found
-        if user.password_changed_at is not None and claims.issued_at < user.password_changed_at:
+        if user.password_changed_at is not None and issued < user.password_changed_at:
             raise Unauthorized("Session is no longer valid")
         if tenant.status != "active":
             raise Forbidden("This tenant is suspended")
         return AuthContext(
-            tenant_id=claims.tenant_id,
+            tenant_id=tenant_id,
             role=Role(membership.role),
             user_id=user.id,
             is_platform_admin=user.is_platform_admin,

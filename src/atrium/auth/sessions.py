@@ -2,11 +2,17 @@
 
 Refresh tokens belong to a family started at sign-in. Each use rotates the token; presenting
 a token that was already rotated (or revoked) means it leaked, so the whole family is revoked.
+
+The web dashboard's session is the same kind of token, held in an HttpOnly cookie and
+presented as is on every request (`resume`): signing out, a password change or a removal
+revokes it exactly as it revokes an SDK's refresh token. Its CSRF token is derived from it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,13 +30,46 @@ from atrium.kit.models import utcnow
 from atrium.kit.security import new_tenant_secret, parse_tenant_secret
 
 REFRESH_PREFIX = "rt_"
+SESSION_COOKIE = "atrium_session"
+CSRF_HEADER = "x-csrf-token"
 _log = get_logger("atrium.auth")
 
 
 class SessionService:
-    def __init__(self, *, signer: TokenSigner, refresh_ttl_seconds: int) -> None:
+    def __init__(self, *, signer: TokenSigner, refresh_ttl_seconds: int, csrf_key: str) -> None:
         self._signer = signer
         self._refresh_ttl = dt.timedelta(seconds=refresh_ttl_seconds)
+        self._csrf_key = hashlib.sha256(b"atrium-csrf:" + csrf_key.encode()).digest()
+
+    @property
+    def ttl_seconds(self) -> int:
+        return int(self._refresh_ttl.total_seconds())
+
+    def csrf_token(self, token: str) -> str:
+        """The CSRF token bound to one browser session (derived, so nothing is stored)."""
+        return hmac.new(self._csrf_key, token.encode(), hashlib.sha256).hexdigest()
+
+    def csrf_ok(self, token: str, presented: str) -> bool:
+        return hmac.compare_digest(self.csrf_token(token), presented)
+
+    async def resume(self, *, session: AsyncSession, token: str) -> RefreshToken:
+        """The live session a browser cookie holds, without rotating it; 401 when it was
+        revoked, rotated away or has expired."""
+        secret = parse_tenant_secret(REFRESH_PREFIX, token)
+        if secret is None:
+            raise Unauthorized("Your session has ended; please sign in again")
+        await set_tenant(session, secret.tenant_id)
+        row = await refresh_token_repository.get_by_hash(
+            session, tenant_id=secret.tenant_id, token_hash=secret.hash
+        )
+        if (
+            row is None
+            or row.rotated_at is not None
+            or row.revoked_at is not None
+            or row.expires_at <= utcnow()
+        ):
+            raise Unauthorized("Your session has ended; please sign in again")
+        return row
 
     async def issue(
         self,
