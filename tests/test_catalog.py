@@ -15,6 +15,14 @@ INDEX_EXCEPTIONS = {
     "memberships_user_id_idx",
     # `tenants` is keyed by id, which is its tenant column
     "tenants_pkey",
+    # Full text: a GIN index can lead with tenant_id only through the btree_gin extension,
+    # which the embedded PostgreSQL (pgserver) does not ship; RLS filters the matches.
+    "knowledge_chunks_tsv_idx",
+    # HNSW indexes hold vectors only (their expression is the vector); small scopes are
+    # searched exactly through knowledge_chunks_tenant_base_idx instead (knowledge/search.py).
+    "knowledge_chunks_hnsw_384_idx",
+    "knowledge_chunks_hnsw_768_idx",
+    "knowledge_chunks_hnsw_1536_idx",
 }
 
 

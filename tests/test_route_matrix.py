@@ -222,13 +222,17 @@ MATRIX: dict[Route, Case] = {
         foreign=Foreign(params={"key_id": "provider_key_id"}),
         gate=Gate("admin", params={"key_id": "provider_key_id"}),
     ),
-    # MCP servers: admins manage, every role reads
+    # MCP servers: owners and admins only, as the tenant's other secrets
     ("POST", "/mcp-servers"): Case(
         gate=Gate("admin", {"name": "member_srv", "url": "http://mcp.invalid/mcp"})
     ),
-    ("GET", "/mcp-servers"): Case(exempt=TENANT_WIDE),
-    ("GET", "/mcp-servers/{server_id}"): Case(foreign=Foreign(params=MCP_SERVER)),
-    ("GET", "/mcp-servers/{server_id}/tools"): Case(foreign=Foreign(params=MCP_SERVER)),
+    ("GET", "/mcp-servers"): Case(gate=Gate("admin")),
+    ("GET", "/mcp-servers/{server_id}"): Case(
+        foreign=Foreign(params=MCP_SERVER), gate=Gate("admin", params=MCP_SERVER)
+    ),
+    ("GET", "/mcp-servers/{server_id}/tools"): Case(
+        foreign=Foreign(params=MCP_SERVER), gate=Gate("admin", params=MCP_SERVER)
+    ),
     ("PATCH", "/mcp-servers/{server_id}"): Case(
         foreign=Foreign({"enabled": False}, params=MCP_SERVER),
         gate=Gate("admin", {"enabled": False}, params=MCP_SERVER),

@@ -93,7 +93,10 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
-        larger={"/knowledge/": settings.max_upload_bytes},
+        larger={
+            "/knowledge/": settings.max_upload_bytes,
+            "/threads/*/files": settings.max_upload_bytes,
+        },
         families={"/v1/": openai_error},
     )
     app.add_middleware(RequestContextMiddleware)

@@ -68,9 +68,9 @@ async def test_register_discovers_tools_and_never_shows_credentials(
     sid = server["id"]
     responses = [
         made,
-        await team.member.http.get("/mcp-servers"),
-        await team.member.http.get(f"/mcp-servers/{sid}"),
-        await team.member.http.get(f"/mcp-servers/{sid}/tools"),
+        await team.admin.http.get("/mcp-servers"),
+        await team.admin.http.get(f"/mcp-servers/{sid}"),
+        await team.admin.http.get(f"/mcp-servers/{sid}/tools"),
         await team.admin.http.post(f"/mcp-servers/{sid}/refresh"),
         await team.owner.http.patch(f"/mcp-servers/{sid}", json={"enabled": True}),
         await team.owner.http.get("/tenants/current/audit-log"),
@@ -103,18 +103,22 @@ async def test_a_server_that_refuses_the_credentials_is_not_stored(
     assert stored(db, team.owner.tenant_id) == before
 
 
-async def test_members_read_but_cannot_manage(team: Team, mcp_url: str) -> None:
+async def test_members_neither_see_nor_manage(team: Team, mcp_url: str) -> None:
+    # As the tenant's other secrets (DESIGN.md's table): servers are the admins' business.
     made = await register(team.admin, mcp_url)
     assert made.status_code == 201, made.text
     sid = made.json()["id"]
     assert_error(await register(team.member, mcp_url), 403, "forbidden")
     for r in (
+        await team.member.http.get("/mcp-servers"),
+        await team.member.http.get(f"/mcp-servers/{sid}"),
+        await team.member.http.get(f"/mcp-servers/{sid}/tools"),
         await team.member.http.patch(f"/mcp-servers/{sid}", json={"enabled": False}),
         await team.member.http.post(f"/mcp-servers/{sid}/refresh"),
         await team.member.http.delete(f"/mcp-servers/{sid}"),
     ):
         assert_error(r, 403, "forbidden")
-    assert (await team.member.http.get(f"/mcp-servers/{sid}")).json()["enabled"] is True
+    assert (await team.admin.http.get(f"/mcp-servers/{sid}")).json()["enabled"] is True
 
 
 async def test_basic_plan_has_no_mcp(accounts: Accounts, mcp_url: str) -> None:
@@ -201,7 +205,7 @@ async def test_another_tenant_gets_404_and_its_runs_never_see_the_tools(
         assert_error(r, 404, "not_found")
     assert (await stranger.http.get("/mcp-servers")).json() == []
     assert await source(accounts).tools(scope(stranger, "private_srv__add")) == []
-    assert (await team.member.http.get(f"/mcp-servers/{sid}")).json()["enabled"] is True
+    assert (await team.admin.http.get(f"/mcp-servers/{sid}")).json()["enabled"] is True
 
 
 async def test_stdio_only_by_a_platform_administrator(

@@ -68,7 +68,8 @@ PERMISSIONS: dict[tuple[Resource, Action], dict[Role, Scope]] = {
     (Resource.api_keys, Action.change): _cell(_ALL, _ALL, _OWN),
     (Resource.tenant_secrets, Action.read): _cell(_ALL, _ALL, _NONE),
     (Resource.tenant_secrets, Action.change): _cell(_ALL, _ALL, _NONE),
-    (Resource.mcp_servers, Action.read): _cell(_ALL, _ALL, _ALL),
+    # As DESIGN.md's table: MCP servers sit with the tenant's secrets, members do not see them.
+    (Resource.mcp_servers, Action.read): _cell(_ALL, _ALL, _NONE),
     (Resource.mcp_servers, Action.change): _cell(_ALL, _ALL, _NONE),
     (Resource.assistants, Action.read): _cell(_ALL, _ALL, _ALL),
     (Resource.assistants, Action.create): _cell(_OWN, _OWN, _OWN),

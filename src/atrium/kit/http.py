@@ -93,12 +93,23 @@ def _platform_error(status: int, code: str, message: str, field: str | None) -> 
     return {"error": {"code": code, "message": message}}
 
 
+def _matches(path: str, pattern: str) -> bool:
+    """A prefix, or a pattern whose `*` stands for exactly one path segment."""
+    if "*" not in pattern:
+        return path.startswith(pattern)
+    parts, wanted = path.split("/"), pattern.split("/")
+    return len(parts) == len(wanted) and all(
+        (w == "*" and p != "") or w == p for p, w in zip(parts, wanted, strict=True)
+    )
+
+
 class BodyLimitMiddleware:
     """Answers 413 to a request body over `max_bytes` before it is read whole: at once when
     its `Content-Length` says so, else as soon as the bytes received pass the limit (a
     chunked body), so a body that never ends costs at most `max_bytes` of memory.
 
-    `larger` raises the limit for paths under a prefix (uploads); `families` renders the
+    `larger` raises the limit for paths under a prefix, or matching a pattern with `*` for
+    one path segment (uploads: `/knowledge/`, `/threads/*/files`); `families` renders the
     error per path prefix (OpenAI's shape under `/v1/`), the platform's shape elsewhere.
     """
 
@@ -117,7 +128,7 @@ class BodyLimitMiddleware:
 
     def _limit(self, path: str) -> int:
         for prefix, limit in self._larger.items():
-            if path.startswith(prefix):
+            if _matches(path, prefix):
                 return limit
         return self._max_bytes
 
