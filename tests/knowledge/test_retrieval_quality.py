@@ -1,5 +1,6 @@
-"""Retrieval quality on the corpus in tests/knowledge/corpus.py: hybrid recall@5 is at least
-0.9 and not below vector-only or keyword-only on the same questions."""
+"""Retrieval quality on the corpus in tests/knowledge/corpus.py (65 documents, 122 questions
+that paraphrase them): hybrid recall@5 is at least 0.9, and hybrid is not below vector-only
+or keyword-only on the same questions, at 5 and at 1."""
 
 from __future__ import annotations
 
@@ -24,10 +25,10 @@ async def corpus(accounts: Accounts) -> tuple[Principal, str]:
     return owner, base["id"]
 
 
-async def _recall(owner: Principal, base_id: str, mode: str) -> tuple[float, list[Any]]:
+async def _recall(owner: Principal, base_id: str, mode: str, k: int = K) -> tuple[float, list[Any]]:
     missed = []
     for question, expected in QUESTIONS:
-        hits = await search(owner.http, base_id, question, mode=mode, top_k=K)
+        hits = await search(owner.http, base_id, question, mode=mode, top_k=k)
         if expected not in {h["file_name"] for h in hits}:
             missed.append((question, expected, [h["file_name"] for h in hits]))
     return 1 - len(missed) / len(QUESTIONS), missed
@@ -38,5 +39,12 @@ async def test_hybrid_recall_at_5(corpus: tuple[Principal, str]) -> None:
     hybrid, missed = await _recall(owner, base_id, "hybrid")
     vector, _ = await _recall(owner, base_id, "vector")
     keyword, _ = await _recall(owner, base_id, "keyword")
+    # Shown with -s (measured when written: see the issue's note).
+    print(f"recall@{K}: hybrid {hybrid:.3f}, vector {vector:.3f}, keyword {keyword:.3f}")
+    # At 5 of 65 documents every mode finds nearly everything; the first hit tells them apart
+    # (measured when written: hybrid 0.975, vector 0.967, keyword 0.885 at 1).
+    firsts = [(await _recall(owner, base_id, m, 1))[0] for m in ("hybrid", "vector", "keyword")]
+    print("recall@1: hybrid {:.3f}, vector {:.3f}, keyword {:.3f}".format(*firsts))
+    assert firsts[0] >= max(firsts[1:]), firsts
     assert hybrid >= 0.9, missed
     assert hybrid >= vector and hybrid >= keyword, (hybrid, vector, keyword)
