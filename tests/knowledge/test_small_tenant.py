@@ -130,16 +130,28 @@ async def test_small_tenant_gets_the_exact_top_5_in_vector_and_hybrid_mode(
 
             depth = 40  # the search's candidate depth for top_k 5 (max(4 * k, 40))
             fused: dict[int, float] = {}
+            ranks: list[dict[int, int]] = []
             for ranked in (
                 _exact(db, small.tenant_id, base, qv, depth),
                 _keyword(db, small.tenant_id, base, query, depth),
             ):
+                ranks.append({index: rank for rank, index in enumerate(ranked, start=1)})
                 for rank, index in enumerate(ranked, start=1):
                     fused[index] = fused.get(index, 0.0) + 1.0 / (RRF_K + rank)
             hybrid = await search(small.http, base, query, mode="hybrid", top_k=5)
             got = [(h["chunk_index"], round(h["score"], 9)) for h in hybrid]
-            # ties broken by chunk id, which follows chunk_index in this one-file base
-            expected = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+            # equal scores: the better vector rank first, then the better keyword rank, then
+            # the chunk id (which follows chunk_index in this one-file base)
+            unranked = depth + 1
+            expected = sorted(
+                fused.items(),
+                key=lambda kv: (
+                    -kv[1],
+                    ranks[0].get(kv[0], unranked),
+                    ranks[1].get(kv[0], unranked),
+                    kv[0],
+                ),
+            )[:5]
             assert got == [(i, round(s, 9)) for i, s in expected]
 
 

@@ -81,7 +81,8 @@ class Filters:
 class _Fused:
     row: ChunkRow
     score: float = 0.0
-    seen: set[str] = field(default_factory=set)
+    # The chunk's rank in each list it is in (by the list's position).
+    ranks: dict[int, int] = field(default_factory=dict)
 
 
 def _hit(row: ChunkRow, score: float) -> Hit:
@@ -99,13 +100,20 @@ def _hit(row: ChunkRow, score: float) -> Hit:
 
 
 def fuse(lists: Sequence[Sequence[ChunkRow]], top_k: int) -> list[Hit]:
-    """Reciprocal rank fusion (k = 60): each list adds 1 / (k + rank) to a chunk's score."""
+    """Reciprocal rank fusion (k = 60): each list adds 1 / (k + rank) to a chunk's score.
+    Equal scores (first in one list and second in the other, say) go to the chunk the
+    first list (the vector search) ranks higher, not to whichever row id is smaller."""
     fused: dict[int, _Fused] = {}
-    for rows in lists:
+    for position, rows in enumerate(lists):
         for rank, row in enumerate(rows, start=1):
             entry = fused.setdefault(row.id, _Fused(row))
             entry.score += 1.0 / (RRF_K + rank)
-    ordered = sorted(fused.values(), key=lambda e: (-e.score, e.row.id))
+            entry.ranks.setdefault(position, rank)
+    unranked = max((len(rows) for rows in lists), default=0) + 1
+    ordered = sorted(
+        fused.values(),
+        key=lambda e: (-e.score, *(e.ranks.get(i, unranked) for i in range(len(lists))), e.row.id),
+    )
     return [_hit(e.row, e.score) for e in ordered[:top_k]]
 
 
@@ -202,6 +210,7 @@ class KnowledgeRetriever:
         """The top `top_k` chunks for `query` across `groups`, in `session`'s transaction
         (scoped to the tenant)."""
         await set_tenant(session, tenant_id)
+        await knowledge_repository.plan_each_search(session)
         filters = filters or Filters()
         depth = max(top_k * 4, 40)
         vector_lists: list[list[ChunkRow]] = []

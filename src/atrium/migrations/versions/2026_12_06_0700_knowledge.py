@@ -142,6 +142,10 @@ def upgrade() -> None:
     )
     # GIN cannot lead with a uuid without btree_gin; the tenant filter is applied by RLS.
     op.execute("CREATE INDEX knowledge_chunks_tsv_idx ON knowledge_chunks USING gin (tsv)")
+    # Vectors stay in the row (a 384-dim vector is 1.5 kB; a row fits a page): out of line
+    # (TOAST) every exact scan reads them from a second relation.
+    op.execute("ALTER TABLE knowledge_chunks ALTER COLUMN embedding SET STORAGE MAIN")
+    op.execute("ALTER TABLE knowledge_chunks ALTER COLUMN next_embedding SET STORAGE MAIN")
     for dims in INDEXED_DIMS:
         op.execute(
             f"CREATE INDEX knowledge_chunks_hnsw_{dims}_idx ON knowledge_chunks "
