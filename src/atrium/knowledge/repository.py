@@ -135,6 +135,18 @@ class KnowledgeRepository:
         )
         return list(rows)
 
+    async def base_embeddings(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[str, int]]:
+        """Each base's embedding model and dimensions as committed now (a column query: the
+        session's identity map may hold an older copy of the row)."""
+        rows = await session.execute(
+            select(KnowledgeBase.id, KnowledgeBase.embedding_model, KnowledgeBase.dimensions).where(
+                KnowledgeBase.tenant_id == tenant_id, KnowledgeBase.id.in_(list(ids))
+            )
+        )
+        return {row.id: (row.embedding_model, row.dimensions) for row in rows}
+
     async def list_bases(
         self, session: AsyncSession, *, tenant_id: uuid.UUID, limit: int, offset: int
     ) -> tuple[list[KnowledgeBase], int]:

@@ -208,10 +208,54 @@ class KnowledgeRetriever:
         filters: Filters | None = None,
     ) -> list[Hit]:
         """The top `top_k` chunks for `query` across `groups`, in `session`'s transaction
-        (scoped to the tenant)."""
+        (scoped to the tenant).
+
+        A base whose re-embedding finishes while the search runs switches model and
+        dimensions between the caller's reading of the base and the chunk queries (each
+        statement sees what is committed when it starts): the search then finds no chunk of
+        the old dimensions. So the bases are read again afterwards, and a base that switched
+        is searched once more with its new model."""
         await set_tenant(session, tenant_id)
         await knowledge_repository.plan_each_search(session)
-        filters = filters or Filters()
+        hits = await self._search(
+            session, tenant_id, caller, groups, query, top_k, mode, filters or Filters()
+        )
+        current = await self._regroup(session, tenant_id, groups)
+        if current is None:
+            return hits
+        return await self._search(
+            session, tenant_id, caller, current, query, top_k, mode, filters or Filters()
+        )
+
+    async def _regroup(
+        self, session: AsyncSession, tenant_id: uuid.UUID, groups: Sequence[Group]
+    ) -> list[Group] | None:
+        """The groups as the bases are now, or None when no base changed."""
+        ids = [i for g in groups for i in g.base_ids]
+        if not ids:
+            return None
+        now = await knowledge_repository.base_embeddings(session, tenant_id=tenant_id, ids=ids)
+        if all(now.get(i) == (g.model, g.dims) for g in groups for i in g.base_ids):
+            return None
+        by_embedding: dict[tuple[str, int], list[uuid.UUID]] = {}
+        for base_id, embedding in now.items():
+            by_embedding.setdefault(embedding, []).append(base_id)
+        return [
+            *(Group(model=m, dims=d, base_ids=tuple(i)) for (m, d), i in by_embedding.items()),
+            *(g for g in groups if g.thread_id is not None),
+        ]
+
+    async def _search(
+        self,
+        session: AsyncSession,
+        tenant_id: uuid.UUID,
+        caller: Caller,
+        groups: Sequence[Group],
+        query: str,
+        top_k: int,
+        mode: SearchMode,
+        filters: Filters,
+    ) -> list[Hit]:
         depth = max(top_k * 4, 40)
         vector_lists: list[list[ChunkRow]] = []
         keyword_lists: list[list[ChunkRow]] = []
