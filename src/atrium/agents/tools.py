@@ -143,16 +143,6 @@ class ToolSource(Protocol):
     async def tools(self, scope: ToolScope) -> Sequence[Tool]: ...
 
 
-class BuiltinTools:
-    """The tools every tenant has, whatever it configured."""
-
-    def __init__(self, tools: Sequence[Tool] = ()) -> None:
-        self._tools = {t.name: t for t in (*BUILTIN_TOOLS.values(), *tools)}
-
-    async def tools(self, scope: ToolScope) -> Sequence[Tool]:
-        return list(self._tools.values())
-
-
 async def resolve_tools(sources: Sequence[ToolSource], scope: ToolScope) -> dict[str, Tool]:
     """The tools a run may call, by name: those its policies mention, from every source."""
     found: dict[str, Tool] = {}

@@ -231,11 +231,7 @@ class KnowledgeService:
         """Store each file and queue its ingestion; checked whole first (type, size,
         storage), so a refusal stores nothing."""
         await self._require_feature(auth)
-        if base_id is not None:
-            await self._changeable(session=session, auth=auth, base_id=base_id)
-        else:
-            assert thread_id is not None
-            await self._threads.get(session=session, auth=auth, ref=thread_id, lock=True)
+        await self._reach(session, auth, base_id=base_id, thread_id=thread_id, change=True)
         if not uploads:
             raise UnreadableDocument("No file was uploaded", field="files")
         kinds = []
@@ -366,6 +362,26 @@ class KnowledgeService:
         )
         return row
 
+    async def _reach(
+        self,
+        session: AsyncSession,
+        auth: AuthContext,
+        *,
+        base_id: uuid.UUID | None,
+        thread_id: uuid.UUID | None,
+        change: bool = False,
+    ) -> None:
+        """Check the caller may read (or, with `change`, change) the files of this base or
+        thread: the base's rule, or the thread's visibility (its row locked for a change)."""
+        if base_id is not None:
+            if change:
+                await self._changeable(session=session, auth=auth, base_id=base_id)
+            else:
+                await self.get_base(session=session, auth=auth, base_id=base_id)
+        else:
+            assert thread_id is not None
+            await self._threads.get(session=session, auth=auth, ref=thread_id, lock=change)
+
     async def get_file(
         self,
         *,
@@ -375,11 +391,7 @@ class KnowledgeService:
         base_id: uuid.UUID | None = None,
         thread_id: uuid.UUID | None = None,
     ) -> KnowledgeFile:
-        if base_id is not None:
-            await self.get_base(session=session, auth=auth, base_id=base_id)
-        else:
-            assert thread_id is not None
-            await self._threads.get(session=session, auth=auth, ref=thread_id)
+        await self._reach(session, auth, base_id=base_id, thread_id=thread_id)
         row = await knowledge_repository.get_file(
             session, tenant_id=auth.tenant_id, file_id=file_id, base_id=base_id, thread_id=thread_id
         )
@@ -395,11 +407,7 @@ class KnowledgeService:
         base_id: uuid.UUID | None = None,
         thread_id: uuid.UUID | None = None,
     ) -> list[KnowledgeFile]:
-        if base_id is not None:
-            await self.get_base(session=session, auth=auth, base_id=base_id)
-        else:
-            assert thread_id is not None
-            await self._threads.get(session=session, auth=auth, ref=thread_id)
+        await self._reach(session, auth, base_id=base_id, thread_id=thread_id)
         return await knowledge_repository.list_files(
             session, tenant_id=auth.tenant_id, base_id=base_id, thread_id=thread_id
         )
@@ -420,11 +428,7 @@ class KnowledgeService:
         thread_id: uuid.UUID | None = None,
     ) -> None:
         """The file with its chunks, vectors and stored object."""
-        if base_id is not None:
-            await self._changeable(session=session, auth=auth, base_id=base_id)
-        else:
-            assert thread_id is not None
-            await self._threads.get(session=session, auth=auth, ref=thread_id, lock=True)
+        await self._reach(session, auth, base_id=base_id, thread_id=thread_id, change=True)
         row = await knowledge_repository.get_file(
             session, tenant_id=auth.tenant_id, file_id=file_id, base_id=base_id, thread_id=thread_id
         )
