@@ -94,3 +94,28 @@ async def test_garbage_cookie_is_unauthorized(accounts: Accounts) -> None:
     for value in ("nonsense", "rt_" + "x" * 60, "x" * 5000):
         browser = _browser(accounts, value)
         assert_error(await browser.get("/auth/me"), 401, "unauthorized")
+
+
+async def test_a_get_that_cancels_a_run_needs_csrf_with_a_cookie(accounts: Accounts) -> None:
+    """`cancel_on_disconnect` turns joining a stream into a change: from another site's link
+    (SameSite=Lax sends the cookie on a top-level GET) it must not get as far as the run."""
+    person = await accounts.register()
+    browser = _browser(accounts, person.tokens["refresh_token"])
+    thread = await person.http.post("/threads", json={})
+    assert thread.status_code == 200, thread.text
+    missing_run = "00000000-0000-4000-8000-000000000000"
+    path = f"/threads/{thread.json()['thread_id']}/runs/{missing_run}/stream"
+
+    refused = await browser.get(path, params={"cancel_on_disconnect": "true"})
+    assert_error(refused, 403, "forbidden")
+    # With the token the request goes on to look for the run (none here), and without the
+    # flag a plain join needs no token: reading stays a safe method.
+    token = await _csrf(browser)
+    with_token = await browser.get(
+        path, params={"cancel_on_disconnect": "true"}, headers={CSRF_HEADER: token}
+    )
+    assert_error(with_token, 404, "not_found")
+    assert_error(await browser.get(path), 404, "not_found")
+    # A program's bearer token needs no CSRF token.
+    program = await person.http.get(path, params={"cancel_on_disconnect": "true"})
+    assert_error(program, 404, "not_found")

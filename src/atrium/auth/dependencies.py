@@ -56,6 +56,15 @@ def session_cookie(request: Request) -> str | None:
     return value if value and len(value) <= _MAX_CREDENTIAL else None
 
 
+def check_csrf(request: Request, sessions: SessionService) -> None:
+    """A browser session's request that changes state must carry the session's CSRF token:
+    every unsafe method, and the few GETs with a side effect (joining a run's stream with
+    `cancel_on_disconnect`). A request with a credential header needs none."""
+    cookie = session_cookie(request)
+    if cookie is not None and not sessions.csrf_ok(cookie, request.headers.get(CSRF_HEADER, "")):
+        raise Forbidden(CSRF_REFUSED)
+
+
 async def get_auth(
     request: Request,
     session: SessionDep,
@@ -64,10 +73,8 @@ async def get_auth(
 ) -> AuthContext:
     cookie = session_cookie(request)
     if cookie is not None:
-        if request.method not in SAFE_METHODS and not sessions.csrf_ok(
-            cookie, request.headers.get(CSRF_HEADER, "")
-        ):
-            raise Forbidden(CSRF_REFUSED)
+        if request.method not in SAFE_METHODS:
+            check_csrf(request, sessions)
         auth = await auth_service.authenticate_session(session=session, token=cookie)
     else:
         credential = credential_from(request)

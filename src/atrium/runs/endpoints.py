@@ -9,7 +9,13 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, 
 from fastapi.responses import JSONResponse
 
 from atrium.auth.context import AuthContext
-from atrium.auth.dependencies import AuthDep, BriefAuthDep, TenantAdminDep
+from atrium.auth.dependencies import (
+    AuthDep,
+    BriefAuthDep,
+    SessionServiceDep,
+    TenantAdminDep,
+    check_csrf,
+)
 from atrium.kit.deps import SessionDep, SettingsDep, provided
 from atrium.kit.http import StreamSlots, stream_holder
 from atrium.quotas.dependencies import QuotaServiceDep, admit
@@ -351,11 +357,17 @@ async def join_stream(
     run_service: RunServiceDep,
     streams: RunStreamsDep,
     slots: StreamSlotsDep,
+    request: Request,
+    sessions: SessionServiceDep,
     stream_mode: Annotated[list[str] | None, Query()] = None,
     cancel_on_disconnect: Annotated[bool, Query()] = False,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> sse.EventStreamResponse:
-    """Join a run's event stream; with `Last-Event-ID`, replay what came after that id."""
+    """Join a run's event stream; with `Last-Event-ID`, replay what came after that id.
+    `cancel_on_disconnect` makes this GET cancel the run, so a browser session must send its
+    CSRF token with it (a link on another site must not be able to stop someone's run)."""
+    if cancel_on_disconnect:
+        check_csrf(request, sessions)
 
     async def stream() -> sse.EventStreamResponse:
         run, after = await run_service.join_position(
