@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import Browser, Page, expect
 
 from tests.support import Mailbox, link_token, premium, register, unique_email
-from tests.web.conftest import DESKTOP, Watch, screenshot
+from tests.web.conftest import DESKTOP, PHONE, Watch, screenshot
 from tests.web.pages import (
     REPLY,
     choose_model,
@@ -98,6 +98,7 @@ def test_create_edit_switch_versions_and_try_it(page: Page, base_url: str, watch
     # Back to version 1.
     page.get_by_role("button", name="Use this version").click()
     expect(page.locator("#versions li[aria-current]")).to_contain_text("Version 1")
+    expect(page.get_by_role("status")).to_have_count(0)  # "Saved. Version 2 ..." is gone
     back = page.request.get(f"/assistants/{assistant_id}").json()
     assert back["version"] == 1 and back["context"]["instructions"] == "Answer briefly."
     expect(page.get_by_label("Instructions")).to_have_value("Answer briefly.")
@@ -119,6 +120,7 @@ def test_create_edit_switch_versions_and_try_it(page: Page, base_url: str, watch
     expect(answer).to_have_count(2, timeout=30_000)
     expect(answer.nth(1)).to_have_text(REPLY, timeout=30_000)
     expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    fits(page)
     screenshot(page, "assistant-page")
     tryouts = page.request.post(
         "/threads/search", data={"metadata": {"try_out": True}}, headers=csrf(page)
@@ -134,6 +136,7 @@ def test_create_edit_switch_versions_and_try_it(page: Page, base_url: str, watch
     expect(row).to_contain_text("scripted/slow")
     expect(row).to_contain_text("calculator, current_time")
     expect(row).to_contain_text("1 base")
+    fits(page)
     screenshot(page, "assistants-list")
     assert watch.page_errors == [] and watch.console_errors == [], watch
 
@@ -210,12 +213,27 @@ def test_untrusted_name_and_instructions_show_as_text(page: Page, watch: Watch) 
     assert watch.console_errors == [], watch.console_errors
 
 
-def test_tools_the_plan_lacks_are_shown_disabled(page: Page) -> None:
+def test_unavailable_tools_are_disabled_with_the_reason(page: Page) -> None:
     register_in_browser(page)
     page.goto("/app/assistants/new")
-    rows = page.locator("#tools select[data-tool]")
-    expect(rows.first).to_be_visible()
-    disabled = page.locator("#tools select[data-tool]:disabled")
-    if disabled.count():
-        expect(page.locator("#tools .reason").first).to_contain_text("Not available:")
+    # The test server configures no SearXNG: web search is listed, but cannot be chosen.
+    expect(page.get_by_label("web_search", exact=True)).to_be_disabled()
+    expect(page.locator("#tools .reason")).to_contain_text(
+        "Not available: Web search is not configured"
+    )
+    expect(page.get_by_label("calculator", exact=True)).to_be_enabled()
+    # Basic does not offer the scripted/slow model: only the plan's models are listed.
+    models = page.get_by_label("Model", exact=True).locator("option")
+    expect(models.filter(has_text="scripted/slow")).to_have_count(0)
+    expect(models.filter(has_text="Another model")).to_have_count(1)
+    fits(page)
     screenshot(page, "assistant-new-basic")
+
+
+def fits(page: Page) -> None:
+    """No horizontal scrolling at a phone's width."""
+    original = page.viewport_size or DESKTOP
+    page.set_viewport_size(PHONE)
+    wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    page.set_viewport_size(original)
+    assert wide <= 0, f"{page.url} is {wide}px wider than a phone"

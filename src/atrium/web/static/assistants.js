@@ -46,7 +46,8 @@
         const response = await api("POST", `/assistants/${versions.dataset.assistantId}/latest`, {
           version: Number(button.dataset.version),
         });
-        if (response.ok) return location.reload();
+        // Without `?saved=N`: the notice of the last save no longer names the version in use.
+        if (response.ok) return location.assign(location.pathname);
         versionsError.textContent = await problem(response);
       } catch (_) {
         versionsError.textContent = "Atrium could not be reached. Check your connection and try again.";
