@@ -95,6 +95,14 @@ def test_create_edit_switch_versions_and_try_it(page: Page, base_url: str, watch
     assert context["temperature"] == 0.5 and context["knowledge_bases"] == []
     assert [t["name"] for t in context["tools"]] == ["calculator"]
 
+    # PATCH keeps a field left out, so emptying a limit is refused with a sentence, not lost.
+    page.get_by_label("Temperature").fill("")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("#assistant-form [role=alert]")).to_have_text(
+        "A value once set cannot be removed yet: enter the value you want for “Temperature”."
+    )
+    page.reload()
+
     # Back to version 1.
     page.get_by_role("button", name="Use this version").click()
     expect(page.locator("#versions li[aria-current]")).to_contain_text("Version 1")

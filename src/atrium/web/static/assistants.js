@@ -29,6 +29,21 @@
     return { name: String(data.get("name") || "").trim(), context };
   };
 
+  // PATCH /assistants keeps a context field that is left out or null, so a limit emptied in
+  // the form would silently stay as it was: say so before saving instead.
+  const form = document.getElementById("assistant-form");
+  document.addEventListener("submit", (event) => {
+    if (event.target !== form || form.dataset.method !== "PATCH") return;
+    const emptied = LIMITS.map((name) => form.elements[name])
+      .filter((input) => input.value.trim() === "" && input.defaultValue !== "");
+    if (!emptied.length) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    const label = form.querySelector(`label[for="${emptied[0].id}"]`).firstChild.textContent.trim();
+    showError(form, `A value once set cannot be removed yet: enter the value you want for “${label}”.`);
+    emptied[0].focus();
+  }, true);
+
   const model = document.getElementById("model");
   const other = document.getElementById("model-other-field");
   model?.addEventListener("change", () => {
