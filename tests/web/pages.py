@@ -41,16 +41,31 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     expect(page).to_have_url(re.compile(r"/$"))
 
 
+def choose_model(page: Page, model: str) -> None:
+    """Pick `model` in the assistant form: from the plan's list, or typed as another model."""
+    select = page.get_by_label("Model", exact=True)
+    offered = select.locator("option").evaluate_all("options => options.map(o => o.value)")
+    if model in offered:
+        select.select_option(model)
+    else:
+        select.select_option("other")
+        page.get_by_label("Model name").fill(model)
+
+
 def create_assistant(page: Page, name: str, model: str = "scripted/fast", tools: str = "") -> str:
-    """Create an assistant through its form; returns its id."""
+    """Create an assistant through its form; returns its id. `tools` has a line `name: policy`
+    per tool to turn on (the form's policy select of that tool)."""
     page.goto("/app/assistants/new")
     page.get_by_label("Name", exact=True).fill(name)
     page.get_by_label("Instructions").fill("Answer briefly.")
-    page.get_by_label("Model", exact=False).first.fill(model)
-    page.get_by_label("Tools").fill(tools)
+    choose_model(page, model)
+    for line in tools.splitlines():
+        tool, _, policy = (part.strip() for part in line.partition(":"))
+        if tool:
+            page.get_by_label(tool, exact=True).select_option(policy or "allow")
     page.get_by_role("button", name="Create assistant").click()
-    expect(page).to_have_url(re.compile(r"/app/assistants/[0-9a-f-]{36}$"))
-    return page.url.rsplit("/", 1)[1]
+    expect(page).to_have_url(re.compile(r"/app/assistants/[0-9a-f-]{36}\?saved=1$"))
+    return page.url.split("?")[0].rsplit("/", 1)[1]
 
 
 def send_message(page: Page, assistant: str, text: str) -> None:

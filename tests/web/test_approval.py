@@ -22,7 +22,7 @@ def test_approve_and_reject_a_paused_tool_call(page: Page, base_url: str, watch:
     register_in_browser(page)
     move_to_plan(page, base_url)
     create_assistant(page, "Calc", tools="calculator: ask")
-    expect(page.get_by_label("Tools")).to_have_value("calculator: ask")
+    expect(page.get_by_label("calculator", exact=True)).to_have_value("ask")
 
     page.goto("/app/chat")
     call = "call calculator " + json.dumps({"expression": "6*7"})

@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from atrium.auth.context import AuthContext
 from atrium.auth.service import AuthService
 from atrium.gateway.assistants import AssistantModels, is_assistant
@@ -257,6 +259,26 @@ class GatewayService:
                 "total_tokens": result.usage.input_tokens,
             },
         }
+
+    async def offered_models(self, *, session: AsyncSession, auth: AuthContext) -> list[str]:
+        """The models `/v1/models` would list for `auth`'s tenant (its plan's models whose
+        provider has the platform's or, with BYOK, the tenant's key), read for a signed-in
+        person choosing an assistant's model: no gateway feature or rate-limit window."""
+        plan = await self._tenant_service.plan_limits(auth.plan_id)
+        keys = (
+            await self._provider_key_service.tenant_keys(session=session, tenant_id=auth.tenant_id)
+            if plan.has(Feature.byok)
+            else {}
+        )
+        caller = Caller(
+            tenant_id=auth.tenant_id,
+            user_id=auth.user_id,
+            api_key_id=auth.api_key_id,
+            allowed_models=plan.allowed_models,
+            limits=plan,
+            plan_id=auth.plan_id,
+        )
+        return self._providers.available_models(caller, set(keys))
 
     def models(self, call: GatewayCall) -> Json:
         """The models this caller may use, in OpenAI's list shape."""

@@ -43,27 +43,8 @@ function showError(form, message) {
 
 // --- forms that call the JSON API ---------------------------------------------------------
 
-function assistantBody(form) {
-  const data = new FormData(form);
-  const context = {};
-  const instructions = String(data.get("instructions") || "").trim();
-  const model = String(data.get("model") || "").trim();
-  const temperature = String(data.get("temperature") || "").trim();
-  if (instructions) context.instructions = instructions;
-  if (model) context.model = model;
-  if (temperature) context.temperature = Number(temperature);
-  const tools = [];
-  for (const line of String(data.get("tools") || "").split("\n")) {
-    const [name, policy] = line.split(":").map((part) => part.trim());
-    if (name) tools.push({ name, policy: policy || "auto" });
-  }
-  context.tools = tools;
-  return { name: String(data.get("name") || "").trim(), context };
-}
-
 // How a form.api-form with data-kind="..." turns into a JSON body; a page script may add kinds.
 const bodies = {
-  assistant: assistantBody,
   "api-key": (form) => Object.fromEntries(new FormData(form)),
   invite: (form) => Object.fromEntries(new FormData(form)),
   fields: (form) => Object.fromEntries(new FormData(form)),
