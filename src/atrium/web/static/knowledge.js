@@ -58,10 +58,11 @@ function setUpKnowledge(root) {
       bar.setAttribute("aria-label", "Embedding progress");
       status.append(el("span", { className: "status", textContent: `Embedding ${done} chunks` }), " ", bar);
     } else if (file.status === "ready") {
-      const pages = file.pages ? `, ${file.pages} pages` : "";
+      const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+      const pages = file.pages ? `, ${plural(file.pages, "page")}` : "";
       status.append(
         el("span", { className: "status ok", textContent: "Ready" }), " ",
-        el("span", { className: "muted", textContent: `${file.chunks_total} chunks${pages}` }),
+        el("span", { className: "muted", textContent: `${plural(file.chunks_total, "chunk")}${pages}` }),
       );
     } else if (file.status === "failed") {
       status.append(el("span", { className: "status bad", textContent: "Failed" }));
