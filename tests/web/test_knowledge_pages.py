@@ -130,9 +130,11 @@ def test_a_base_from_upload_to_search(
     screenshot(page, "knowledge-base")
     _no_overflow(page)
 
-    page.goto("/app/knowledge")
+    listing = page.goto("/app/knowledge")
+    assert listing is not None and "script-src 'self'" in listing.headers["content-security-policy"]
     row = page.locator("#bases tbody tr", has_text="Field notes")
     expect(row.locator("td[data-label=Files]")).to_have_text("2")
+    expect(row.locator("td[data-label=Chunks]")).to_have_text("3")
     expect(row.locator("td[data-label=Model]")).not_to_be_empty()
     screenshot(page, "knowledge")
     _no_overflow(page)

@@ -70,7 +70,7 @@ function setUpKnowledge(root) {
     } else {
       status.append(el("span", { className: "status", textContent: file.status === "parsing" ? "Reading the file…" : "Queued" }));
     }
-    const actions = el("td", { className: "actions" });
+    const actions = el("td", { className: "file-actions" });
     if (file.status === "failed") {
       actions.append(el("button", { type: "button", className: "secondary", textContent: "Retry" }));
       actions.lastChild.dataset.retry = "";
