@@ -29,7 +29,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.auth.context import AuthContext
-from atrium.auth.permissions import Action, Resource, require, require_on
+from atrium.auth.permissions import Action, Resource, may, require, require_on
 from atrium.kit.db import Database, after_commit, driver_connection
 from atrium.kit.errors import AtriumError, Conflict, Forbidden, NotFound
 from atrium.kit.logging import get_logger
@@ -152,6 +152,11 @@ class KnowledgeService:
         base = await self.get_base(session=session, auth=auth, base_id=base_id, lock=True)
         require_on(auth, Resource.assistants, Action.change, owner_id=base.created_by)
         return base
+
+    def may_change(self, auth: AuthContext, base: KnowledgeBase) -> bool:
+        """Whether the caller may change this base (rename, upload, retry, delete): pages show
+        those controls only then."""
+        return may(auth, Resource.assistants, Action.change, owner_id=base.created_by)
 
     async def list_bases(
         self, *, session: AsyncSession, auth: AuthContext, limit: int, offset: int

@@ -36,6 +36,7 @@ async def knowledge_page(
         visitor,
         bases=bases,
         totals=totals,
+        changeable={b.id for b in bases if knowledge.may_change(visitor.auth, b)},
         included=await knowledge.included(visitor.auth),
     )
 
@@ -61,6 +62,7 @@ async def knowledge_base_page(
         visitor,
         base=base,
         files=files,
+        can_change=knowledge.may_change(visitor.auth, base),
         pending=PENDING,
         modes=list(SearchMode),
         included=await knowledge.included(visitor.auth),

@@ -11,6 +11,7 @@
 
 function setUpKnowledge(root) {
   const baseId = root.dataset.baseId;
+  const canChange = root.dataset.canChange === "true";
   const table = document.getElementById("files");
   const rows = table.tBodies[0];
   const noFiles = document.getElementById("no-files");
@@ -71,12 +72,14 @@ function setUpKnowledge(root) {
       status.append(el("span", { className: "status", textContent: file.status === "parsing" ? "Reading the file…" : "Queued" }));
     }
     const actions = el("td", { className: "file-actions" });
-    if (file.status === "failed") {
+    if (canChange && file.status === "failed") {
       actions.append(el("button", { type: "button", className: "secondary", textContent: "Retry" }));
       actions.lastChild.dataset.retry = "";
     }
-    actions.append(el("button", { type: "button", className: "danger", textContent: "Delete" }));
-    actions.lastChild.dataset.delete = "";
+    if (canChange) {
+      actions.append(el("button", { type: "button", className: "danger", textContent: "Delete" }));
+      actions.lastChild.dataset.delete = "";
+    }
     const labels = ["File", "Status", "Size"];
     const cells = [name, status, el("td", { textContent: size(file.size_bytes) }), actions];
     cells.forEach((cell, i) => { if (labels[i]) cell.dataset.label = labels[i]; });
@@ -89,7 +92,7 @@ function setUpKnowledge(root) {
     const old = rows.querySelector(`tr[data-file-id="${CSS.escape(file.id)}"]`);
     if (old) old.replaceWith(fresh);
     else rows.append(fresh);
-    const upload = uploads.querySelector(`li[data-file-id="${CSS.escape(file.id)}"] .note`);
+    const upload = uploads?.querySelector(`li[data-file-id="${CSS.escape(file.id)}"] .note`);
     if (upload) upload.textContent = uploadNote(file);
     listed();
   }
@@ -206,7 +209,7 @@ function setUpKnowledge(root) {
   }
 
   const uploadForm = document.getElementById("upload");
-  uploadForm.addEventListener("submit", async (event) => {
+  uploadForm?.addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = uploadForm.elements.files;
     const chosen = [...input.files];
@@ -221,7 +224,7 @@ function setUpKnowledge(root) {
 
   // --- web pages ----------------------------------------------------------------------------
   const urlForm = document.getElementById("add-url");
-  urlForm.addEventListener("submit", async (event) => {
+  urlForm?.addEventListener("submit", async (event) => {
     event.preventDefault();
     showError(urlForm, "");
     const button = urlForm.querySelector('button[type="submit"]');
