@@ -103,6 +103,11 @@ def test_a_base_from_upload_to_search(
         expect(uploads.nth(i).locator("progress")).to_have_js_property("value", 100)
     _all_ready(page, 2)
     expect(uploads.nth(0).locator(".note")).to_have_text("Ready", timeout=SETTLE_MS)
+    # Nothing is pending any more: the page stops polling.
+    polls: list[str] = []
+    page.on("request", lambda request: polls.append(request.url))
+    page.wait_for_timeout(2500)
+    assert not [url for url in polls if url.endswith("/files")], polls
     orchard = page.locator("#files tbody tr", has_text="orchard.pdf")
     expect(orchard.locator(".file-status")).to_contain_text("2 pages")
 

@@ -12,7 +12,7 @@ from sqlalchemy import Select, Text, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from atrium.knowledge.models import KnowledgeBase, KnowledgeChunk, KnowledgeFile
+from atrium.knowledge.models import FileStatus, KnowledgeBase, KnowledgeChunk, KnowledgeFile
 
 # Dimensions with a partial HNSW index (migration 0009_knowledge).
 INDEXED_DIMS = frozenset({384, 768, 1536})
@@ -178,7 +178,7 @@ class KnowledgeRepository:
             select(
                 f.knowledge_base_id,
                 func.count(),
-                func.coalesce(func.sum(f.chunks_total).filter(f.status == "ready"), 0),
+                func.coalesce(func.sum(f.chunks_total).filter(f.status == FileStatus.ready), 0),
                 func.coalesce(func.sum(f.size_bytes), 0),
             )
             .where(f.tenant_id == tenant_id, f.knowledge_base_id.in_(list(ids)))
