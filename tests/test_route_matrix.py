@@ -352,6 +352,8 @@ MATRIX: dict[Route, Case] = {
     ("GET", "/app/chat/{thread_id}"): Case(page=Page()),
     ("GET", "/app/chat/{thread_id}/messages"): Case(page=Page()),
     ("GET", "/app/assistants/{assistant_id}"): Case(page=Page()),
+    ("GET", "/app/knowledge"): Case(exempt=WEB_PAGE),
+    ("GET", "/app/knowledge/{base_id}"): Case(page=Page()),
 }
 
 

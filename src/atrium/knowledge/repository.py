@@ -12,7 +12,7 @@ from sqlalchemy import Select, Text, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from atrium.knowledge.models import KnowledgeBase, KnowledgeChunk, KnowledgeFile
+from atrium.knowledge.models import FileStatus, KnowledgeBase, KnowledgeChunk, KnowledgeFile
 
 # Dimensions with a partial HNSW index (migration 0009_knowledge).
 INDEXED_DIMS = frozenset({384, 768, 1536})
@@ -44,6 +44,15 @@ class ChunkRow:
     heading: str | None
     text: str
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class BaseTotals:
+    """What a base holds: its files, the chunks of its ready files, their stored bytes."""
+
+    files: int = 0
+    chunks: int = 0
+    size_bytes: int = 0
 
 
 def _scoped(stmt: Select[Any], scope: ChunkScope) -> Select[Any]:
@@ -160,6 +169,26 @@ class KnowledgeRepository:
             .offset(offset)
         )
         return list(rows), total or 0
+
+    async def base_totals(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, BaseTotals]:
+        f = KnowledgeFile
+        rows = await session.execute(
+            select(
+                f.knowledge_base_id,
+                func.count(),
+                func.coalesce(func.sum(f.chunks_total).filter(f.status == FileStatus.ready), 0),
+                func.coalesce(func.sum(f.size_bytes), 0),
+            )
+            .where(f.tenant_id == tenant_id, f.knowledge_base_id.in_(list(ids)))
+            .group_by(f.knowledge_base_id)
+        )
+        return {
+            row[0]: BaseTotals(files=int(row[1]), chunks=int(row[2]), size_bytes=int(row[3]))
+            for row in rows
+            if row[0] is not None
+        }
 
     async def add(self, session: AsyncSession, row: KnowledgeBase | KnowledgeFile) -> None:
         session.add(row)

@@ -29,7 +29,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.auth.context import AuthContext
-from atrium.auth.permissions import Action, Resource, require, require_on
+from atrium.auth.permissions import Action, Resource, may, require, require_on
 from atrium.kit.db import Database, after_commit, driver_connection
 from atrium.kit.errors import AtriumError, Conflict, Forbidden, NotFound
 from atrium.kit.logging import get_logger
@@ -45,7 +45,7 @@ from atrium.knowledge.parsing import (
     detect_kind,
     parse_html,
 )
-from atrium.knowledge.repository import knowledge_repository
+from atrium.knowledge.repository import BaseTotals, knowledge_repository
 from atrium.knowledge.schemas import (
     KnowledgeBaseCreate,
     KnowledgeBaseUpdate,
@@ -99,8 +99,12 @@ class KnowledgeService:
         self._cleanups: set[asyncio.Task[None]] = set()
 
     # Bases.
+    async def included(self, auth: AuthContext) -> bool:
+        """Whether the caller's plan includes knowledge bases (without it, 403)."""
+        return (await self._tenants.plan_limits(auth.plan_id)).has(Feature.knowledge)
+
     async def _require_feature(self, auth: AuthContext) -> None:
-        if not (await self._tenants.plan_limits(auth.plan_id)).has(Feature.knowledge):
+        if not await self.included(auth):
             raise Forbidden("Your plan does not include knowledge bases")
 
     async def _dimensions(self, auth: AuthContext, model: str) -> tuple[str, int]:
@@ -149,12 +153,26 @@ class KnowledgeService:
         require_on(auth, Resource.assistants, Action.change, owner_id=base.created_by)
         return base
 
+    def may_change(self, auth: AuthContext, base: KnowledgeBase) -> bool:
+        """Whether the caller may change this base (rename, upload, retry, delete): pages show
+        those controls only then."""
+        return may(auth, Resource.assistants, Action.change, owner_id=base.created_by)
+
     async def list_bases(
         self, *, session: AsyncSession, auth: AuthContext, limit: int, offset: int
     ) -> tuple[list[KnowledgeBase], int]:
         require(auth, Resource.assistants, Action.read)
         return await knowledge_repository.list_bases(
             session, tenant_id=auth.tenant_id, limit=limit, offset=offset
+        )
+
+    async def base_totals(
+        self, *, session: AsyncSession, auth: AuthContext, base_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, BaseTotals]:
+        """Files, chunks and stored bytes of each base (a base without files is absent)."""
+        require(auth, Resource.assistants, Action.read)
+        return await knowledge_repository.base_totals(
+            session, tenant_id=auth.tenant_id, ids=base_ids
         )
 
     async def update_base(
