@@ -60,6 +60,17 @@ async def test_create_list_and_revoke(team: Team) -> None:
     assert_error(gone, 404, "not_found")
     assert gone.json() == missing.json()
     assert (await team.other_member.http.get(f"/shares/{newer['id']}")).status_code == 200
+    # Who widened (and narrowed) the readers of a thread is in the tenant's audit log.
+    log = await team.owner.http.get("/tenants/current/audit-log", params={"limit": 100})
+    trail = [
+        (e["action"], e["actor_user_id"])
+        for e in log.json()["items"]
+        if e["target_id"] == link["id"]
+    ]
+    assert sorted(trail) == [
+        ("thread_share.created", team.member.user_id),
+        ("thread_share.revoked", team.member.user_id),
+    ]
 
 
 async def test_another_member_reads_by_link_but_not_by_thread_id(team: Team) -> None:
@@ -180,3 +191,12 @@ async def test_rows_are_isolated_by_the_database(
         conn.execute("SELECT set_config('app.tenant_id', %s, true)", (team.owner.tenant_id,))
         row = conn.execute("SELECT count(*) FROM thread_shares WHERE id = %s", (link["id"],))
         assert row.fetchone() == (1,)
+
+
+async def test_a_thread_has_at_most_twenty_live_links(team: Team) -> None:
+    tid = await thread(team.member)
+    made = [await share(team.member, tid) for _ in range(20)]
+    assert_error(await team.member.http.post(f"/threads/{tid}/shares"), 409, "conflict")
+    r = await team.member.http.delete(f"/threads/{tid}/shares/{made[0]['id']}")
+    assert r.status_code == 204
+    await share(team.member, tid)

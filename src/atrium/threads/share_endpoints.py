@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from atrium.auth.dependencies import AuthDep
-from atrium.kit.deps import SessionDep
+from atrium.kit.deps import ClientDep, SessionDep
 from atrium.threads.dependencies import ShareServiceDep
 from atrium.threads.share_schemas import SharedThreadPublic, ThreadSharePublic
 
@@ -15,10 +15,14 @@ link_router = APIRouter(prefix="/shares", tags=["threads"])
 
 @router.post("/{thread_id}/shares", status_code=status.HTTP_201_CREATED)
 async def create_share(
-    thread_id: str, auth: AuthDep, session: SessionDep, shares: ShareServiceDep
+    thread_id: str,
+    auth: AuthDep,
+    session: SessionDep,
+    shares: ShareServiceDep,
+    client: ClientDep,
 ) -> ThreadSharePublic:
     """A read-only link to the thread that any signed-in member of the tenant may open."""
-    share = await shares.create(session=session, auth=auth, thread_ref=thread_id)
+    share = await shares.create(session=session, auth=auth, thread_ref=thread_id, client=client)
     return shares.public(share)
 
 
@@ -33,10 +37,17 @@ async def list_shares(
 
 @router.delete("/{thread_id}/shares/{share_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def revoke_share(
-    thread_id: str, share_id: str, auth: AuthDep, session: SessionDep, shares: ShareServiceDep
+    thread_id: str,
+    share_id: str,
+    auth: AuthDep,
+    session: SessionDep,
+    shares: ShareServiceDep,
+    client: ClientDep,
 ) -> Response:
     """Revoke a link (its maker, an owner or an admin): it then answers 404."""
-    await shares.revoke(session=session, auth=auth, thread_ref=thread_id, share_ref=share_id)
+    await shares.revoke(
+        session=session, auth=auth, thread_ref=thread_id, share_ref=share_id, client=client
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.threads.models import ThreadShare
@@ -37,6 +37,20 @@ class ThreadShareRepository:
             .limit(limit)
         )
         return list(rows)
+
+    async def count_live(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, thread_id: uuid.UUID
+    ) -> int:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(ThreadShare)
+            .where(
+                ThreadShare.tenant_id == tenant_id,
+                ThreadShare.thread_id == thread_id,
+                ThreadShare.revoked_at.is_(None),
+            )
+        )
+        return count or 0
 
 
 thread_share_repository = ThreadShareRepository()

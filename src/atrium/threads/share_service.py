@@ -17,9 +17,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atrium.audit.service import audit_service
 from atrium.auth.context import AuthContext
 from atrium.auth.permissions import Action, Resource, Scope, scope
-from atrium.kit.errors import Forbidden, NotFound
+from atrium.kit.deps import ClientInfo
+from atrium.kit.errors import Conflict, Forbidden, NotFound
 from atrium.kit.models import utcnow
 from atrium.threads.models import Thread, ThreadShare
 from atrium.threads.service import ThreadService
@@ -33,7 +35,9 @@ from atrium.threads.share_schemas import (
 
 # Revoked, missing or another tenant's: one answer for all three.
 _MISSING = "This share link does not exist or was revoked"
-# A thread's list shows its newest links; nobody needs more than this many on one thread.
+# Live links one thread may have (each is one more way in to keep track of), and how many
+# of its links, revoked ones included, the list shows (the newest).
+MAX_LIVE = 20
 MAX_LISTED = 100
 
 
@@ -93,14 +97,26 @@ class ShareService:
         )
 
     async def create(
-        self, *, session: AsyncSession, auth: AuthContext, thread_ref: str
+        self, *, session: AsyncSession, auth: AuthContext, thread_ref: str, client: ClientInfo
     ) -> ThreadShare:
         """A new link to a thread the caller can see (404 for any other)."""
         thread = await self._threads.get(session=session, auth=auth, ref=thread_ref)
+        # A soft cap, unlocked: two racing requests may pass it together, which is harmless,
+        # while locking the thread's row would wait for a run that holds it.
+        live = await thread_share_repository.count_live(
+            session, tenant_id=auth.tenant_id, thread_id=thread.id
+        )
+        if live >= MAX_LIVE:
+            raise Conflict(
+                f"This chat has {MAX_LIVE} live links already; revoke one before making another"
+            )
         share = ThreadShare(
             tenant_id=auth.tenant_id, id=uuid.uuid4(), thread_id=thread.id, created_by=auth.user_id
         )
-        return await thread_share_repository.add(session, share)
+        share = await thread_share_repository.add(session, share)
+        # A link widens who may read the thread: the tenant's admins can see who did so.
+        await self._audit(session, auth, client, "thread_share.created", share)
+        return share
 
     async def list_links(
         self, *, session: AsyncSession, auth: AuthContext, thread_ref: str
@@ -112,7 +128,13 @@ class ShareService:
         )
 
     async def revoke(
-        self, *, session: AsyncSession, auth: AuthContext, thread_ref: str, share_ref: str
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        thread_ref: str,
+        share_ref: str,
+        client: ClientInfo,
     ) -> None:
         """Revoke a link to a thread the caller can see; revoking twice changes nothing."""
         thread = await self._threads.get(session=session, auth=auth, ref=thread_ref)
@@ -129,6 +151,25 @@ class ShareService:
         if share.revoked_at is None:
             share.revoked_at = utcnow()
             await session.flush()
+            await self._audit(session, auth, client, "thread_share.revoked", share)
+
+    @staticmethod
+    async def _audit(
+        session: AsyncSession,
+        auth: AuthContext,
+        client: ClientInfo,
+        action: str,
+        share: ThreadShare,
+    ) -> None:
+        await audit_service.record_by(
+            session=session,
+            auth=auth,
+            action=action,
+            client=client,
+            target_type="thread_share",
+            target_id=share.id,
+            details={"thread_id": str(share.thread_id)},
+        )
 
     async def open(
         self, *, session: AsyncSession, auth: AuthContext, share_ref: str
