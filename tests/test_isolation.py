@@ -28,6 +28,7 @@ TENANT_TABLES = (
     "knowledge_files",
     "knowledge_chunks",
     "mcp_servers",
+    "thread_shares",
 )
 
 
@@ -61,6 +62,7 @@ def populated_tenant(base_url: str, mailbox: Mailbox) -> tuple[Account, dict[str
         "/assistants", json={"graph_id": "agent", "context": {"model": "scripted/fast"}}
     ).json()
     thread = owner.api.post("/threads", json={}).json()
+    share = owner.api.post(f"/threads/{thread['thread_id']}/shares").json()
     base = owner.api.post("/knowledge", json={"name": "b's documents"}).json()
     [file] = owner.api.post(
         f"/knowledge/{base['id']}/files",
@@ -91,6 +93,7 @@ def populated_tenant(base_url: str, mailbox: Mailbox) -> tuple[Account, dict[str
         "checkpoint_id": state["checkpoint"]["checkpoint_id"],
         "base_id": base["id"],
         "file_id": file["id"],
+        "share_id": share["id"],
     }
     return owner, ids
 
@@ -173,6 +176,15 @@ def attempts(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | 
             None,
         ),
         ("GET", "/threads/{thread_id}/stream", f"/threads/{t}/stream", None),
+        ("POST", "/threads/{thread_id}/shares", f"/threads/{t}/shares", None),
+        ("GET", "/threads/{thread_id}/shares", f"/threads/{t}/shares", None),
+        (
+            "DELETE",
+            "/threads/{thread_id}/shares/{share_id}",
+            f"/threads/{t}/shares/{ids['share_id']}",
+            None,
+        ),
+        ("GET", "/shares/{share_id}", f"/shares/{ids['share_id']}", None),
         *_knowledge(ids),
         *_mcp_servers(ids),
     ]

@@ -308,6 +308,11 @@ MATRIX: dict[Route, Case] = {
     ("GET", "/threads/{thread_id}/state/{checkpoint_id}"): Case(foreign=Foreign()),
     ("POST", "/threads/{thread_id}/history"): Case(foreign=Foreign({})),
     ("GET", "/threads/{thread_id}/stream"): Case(foreign=Foreign()),
+    # share links: made by whoever sees the thread, opened by any member of its tenant
+    ("POST", "/threads/{thread_id}/shares"): Case(foreign=Foreign()),
+    ("GET", "/threads/{thread_id}/shares"): Case(foreign=Foreign()),
+    ("DELETE", "/threads/{thread_id}/shares/{share_id}"): Case(foreign=Foreign()),
+    ("GET", "/shares/{share_id}"): Case(foreign=Foreign()),
     # runs
     ("POST", "/threads/{thread_id}/runs"): Case(foreign=Foreign(RUN)),
     ("POST", "/threads/{thread_id}/runs/stream"): Case(foreign=Foreign(RUN)),
@@ -354,6 +359,7 @@ MATRIX: dict[Route, Case] = {
     ("GET", "/app/assistants/{assistant_id}"): Case(page=Page()),
     ("GET", "/app/knowledge"): Case(exempt=WEB_PAGE),
     ("GET", "/app/knowledge/{base_id}"): Case(page=Page()),
+    ("GET", "/app/shared/{share_id}"): Case(page=Page()),
 }
 
 
@@ -423,6 +429,8 @@ def victim(base_url: str, mailbox: Mailbox, owner_dsn: str) -> Tenant:
     for r in (key, invitation, provider_key, assistant, thread):
         assert r.status_code in (200, 201), r.text
     thread_id = thread.json()["thread_id"]
+    share = owner.api.post(f"/threads/{thread_id}/shares")
+    assert share.status_code == 201, share.text
     base = owner.api.post("/knowledge", json={"name": "victim's documents"})
     assert base.status_code == 201, base.text
     base_id = base.json()["id"]
@@ -472,6 +480,7 @@ def victim(base_url: str, mailbox: Mailbox, owner_dsn: str) -> Tenant:
         "mcp_server_id": str(mcp_server[0]),
         "base_id": base_id,
         "file_id": file_id,
+        "share_id": share.json()["id"],
     }
     return Tenant(owner, admin, member, ids)
 

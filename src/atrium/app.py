@@ -38,6 +38,8 @@ from atrium.settings import Settings
 from atrium.tenants.endpoints import admin_router
 from atrium.tenants.endpoints import router as tenants_router
 from atrium.threads.endpoints import router as threads_router
+from atrium.threads.share_endpoints import link_router as share_links_router
+from atrium.threads.share_endpoints import router as thread_shares_router
 from atrium.tools.endpoints import router as tools_router
 from atrium.usage.endpoints import router as usage_router
 from atrium.users.endpoints import router as users_router
@@ -115,6 +117,8 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         gateway_router,
         assistants_router,
         threads_router,
+        thread_shares_router,
+        share_links_router,
         runs_router,
         quotas_router,
         tools_router,

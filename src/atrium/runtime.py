@@ -60,6 +60,7 @@ from atrium.runs.tasks import DueWakeups, make_queue, run_worker
 from atrium.settings import Settings
 from atrium.tenants.service import TenantService
 from atrium.threads.service import ThreadService
+from atrium.threads.share_service import ShareService
 from atrium.tools.builtins import Builtins
 from atrium.tools.service import OutboundPolicies, ToolService
 from atrium.usage.recorder import UsageRecorder
@@ -90,6 +91,7 @@ class Runtime:
     auth_service: AuthService
     assistant_service: AssistantService
     thread_service: ThreadService
+    share_service: ShareService
     run_reader: RunReader
     run_streams: RunStreams
     run_executor: RunExecutor
@@ -218,6 +220,7 @@ async def open_runtime(
             tenant_service=tenant_service, default_model=settings.default_model
         )
         thread_service = ThreadService(db=db, agents=agents)
+        share_service = ShareService(threads=thread_service, base_url=settings.base_url)
         run_reader = RunReader(db=db, hub=hub)
         run_streams = RunStreams(db=db, hub=hub, reader=run_reader, background=background)
         # Tools a run may call, by source (built-ins now; MCP servers and knowledge search
@@ -346,6 +349,7 @@ async def open_runtime(
             mcp_server_service=mcp_server_service,
             assistant_service=assistant_service,
             thread_service=thread_service,
+            share_service=share_service,
             run_reader=run_reader,
             run_streams=run_streams,
             run_executor=run_executor,

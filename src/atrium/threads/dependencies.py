@@ -8,5 +8,7 @@ from fastapi import Depends
 
 from atrium.kit.deps import provided
 from atrium.threads.service import ThreadService
+from atrium.threads.share_service import ShareService
 
 ThreadServiceDep = Annotated[ThreadService, Depends(provided("thread_service"))]
+ShareServiceDep = Annotated[ShareService, Depends(provided("share_service"))]

@@ -23,3 +23,17 @@ class Thread(Base):
     error: Mapped[dict[str, Any] | None]
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = created_at_column()
+
+
+class ThreadShare(Base):
+    """A read-only link to a thread for the members of its tenant. Revoking sets
+    `revoked_at` (the row stays, so the thread's list still says who made it and when)."""
+
+    __tablename__ = "thread_shares"
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    thread_id: Mapped[uuid.UUID]
+    created_by: Mapped[uuid.UUID | None]
+    created_at: Mapped[dt.datetime] = created_at_column()
+    revoked_at: Mapped[dt.datetime | None]

@@ -8,11 +8,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from atrium.web import account, assistants, chat, dashboard, knowledge, settings
+from atrium.web import account, assistants, chat, dashboard, knowledge, settings, sharing
 from atrium.web.pages import STATIC
 from atrium.web.security import HtmlSecurityHeadersMiddleware
 
-AREAS = (account, dashboard, chat, assistants, knowledge, settings)
+AREAS = (account, dashboard, chat, assistants, knowledge, settings, sharing)
 
 
 def install(app: FastAPI) -> None:

@@ -1,0 +1,34 @@
+"""The page a thread's share link opens: the thread's title and messages, read-only, for any
+signed-in member of the link's tenant (through `ShareService.open`, as `GET /shares/{id}`)."""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+
+from atrium.kit.deps import SessionDep
+from atrium.threads.dependencies import ShareServiceDep
+from atrium.web.pages import page_router, render
+from atrium.web.visitor import VisitorDep
+
+router = page_router()
+
+
+@router.get("/app/shared/{share_id}")
+async def shared_thread(
+    share_id: str,
+    request: Request,
+    visitor: VisitorDep,
+    session: SessionDep,
+    shares: ShareServiceDep,
+) -> Response:
+    shared = await shares.open(session=session, auth=visitor.auth, share_ref=share_id)
+    return render(
+        request,
+        "shared.html",
+        visitor,
+        title=shared.title or "Untitled chat",
+        shared=shared,
+        messages=shared.messages,
+        pending=[],
+        read_only=True,
+    )
