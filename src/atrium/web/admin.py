@@ -27,7 +27,7 @@ LIMIT_LABELS = {
     "requests_per_minute": "Requests per minute",
     "tokens_per_minute": "Tokens per minute",
     "tokens_per_month": "Tokens per month",
-    "cost_ceiling_usd_per_month": "Cost per month (USD)",
+    "cost_ceiling_usd_per_month": "Cost per month",
     "concurrent_runs": "Concurrent runs",
     "max_members": "Members",
     "max_assistants": "Assistants",
@@ -51,7 +51,13 @@ def _limit_rows(stored: dict[str, Any]) -> list[tuple[str, str]]:
     rows = []
     for name, label in LIMIT_LABELS.items():
         value = getattr(limits, name)
-        rows.append((label, "no limit" if value is None else f"{value:,}"))
+        if value is None:
+            shown = "no limit"
+        elif name == "cost_ceiling_usd_per_month":
+            shown = f"${value:,.2f}"
+        else:
+            shown = f"{value:,}"
+        rows.append((label, shown))
     models = ", ".join(limits.allowed_models) or "none"
     rows.append(("Models", "every model" if models == "*" else models))
     rows.append(("Features", ", ".join(sorted(limits.features)) or "none"))
