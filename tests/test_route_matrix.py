@@ -101,6 +101,10 @@ WEB_PAGE = (
     "a dashboard page without an id: shows the session's own tenant through the same "
     "services as the API; tests/web checks it"
 )
+PLATFORM_PAGE = (
+    "a platform administrators' page without an id (every tenant's, by design, like "
+    "/admin/*); anyone else gets the 404 page: tests/web/test_admin_pages.py checks it"
+)
 
 MATRIX: dict[Route, Case] = {
     # FastAPI and operations
@@ -354,6 +358,9 @@ MATRIX: dict[Route, Case] = {
     ("GET", "/app/assistants/new"): Case(exempt=WEB_PAGE),
     ("GET", "/app/settings/api-keys"): Case(exempt=WEB_PAGE),
     ("GET", "/app/settings/members"): Case(exempt=WEB_PAGE),
+    ("GET", "/app/admin"): Case(exempt=PLATFORM_PAGE),
+    ("GET", "/app/admin/plans"): Case(exempt=PLATFORM_PAGE),
+    ("GET", "/app/admin/usage"): Case(exempt=PLATFORM_PAGE),
     ("GET", "/app/chat/{thread_id}"): Case(page=Page()),
     ("GET", "/app/chat/{thread_id}/messages"): Case(page=Page()),
     ("GET", "/app/assistants/{assistant_id}"): Case(page=Page()),

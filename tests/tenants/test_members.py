@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 from typing import Any
 
 import httpx
@@ -146,6 +147,20 @@ def test_platform_admin_lists_all_tenants(base_url: str, platform_admin: Api) ->
     own = platform_admin.get("/auth/me").json()["tenant"]["id"]
     assert platform_admin.get("/tenants/current").json()["id"] == own
     assert own != a.tenant_id
+
+
+def test_platform_admin_finds_tenants_by_name_or_id(base_url: str, platform_admin: Api) -> None:
+    tag = uuid.uuid4().hex[:10]
+    a = register(base_url, full_name=f"Searchable {tag}")
+    register(base_url, full_name="Someone else")
+    found = platform_admin.get("/admin/tenants", params={"q": tag.upper()}).json()
+    assert [t["id"] for t in found["items"]] == [a.tenant_id] and found["total"] == 1
+    by_id = platform_admin.get("/admin/tenants", params={"q": a.tenant_id[:13]}).json()
+    assert a.tenant_id in {t["id"] for t in by_id["items"]}
+    # LIKE's wildcards are plain characters: "%" matches no name here
+    assert platform_admin.get("/admin/tenants", params={"q": "%" + tag}).json()["total"] == 0
+    r = platform_admin.get("/admin/tenants", params={"q": "a\x00b"})
+    assert r.status_code == 400 and r.json()["error"]["field"] == "q"
 
 
 def test_cli_create_tenant(server: Any, base_url: str) -> None:

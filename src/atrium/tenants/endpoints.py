@@ -277,10 +277,13 @@ async def admin_list_tenants(
     tenant_service: TenantServiceDep,
     limit: Annotated[Limit, Query()] = 50,
     offset: Annotated[Offset, Query()] = 0,
+    q: Annotated[
+        str | None, Query(max_length=200, description="a part of the name, or an id's start")
+    ] = None,
 ) -> Page[TenantAdminPublic]:
     """Every tenant on this installation (platform administrators only)."""
     rows, total = await tenant_service.admin_list(
-        session=session, auth=auth, limit=limit, offset=offset
+        session=session, auth=auth, limit=limit, offset=offset, search=q
     )
     return Page(
         items=[TenantAdminPublic.model_validate(t) for t in rows],

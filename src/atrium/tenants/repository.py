@@ -7,11 +7,15 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import String, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.tenants.models import Invitation, Membership, Plan, Tenant
 from atrium.users.models import User
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class TenantRepository:
@@ -45,12 +49,22 @@ class TenantRepository:
         await session.execute(update(Tenant).where(Tenant.id == tenant_id).values(name=name))
 
     async def list_all_tenants(
-        self, session: AsyncSession, *, limit: int, offset: int
+        self, session: AsyncSession, *, limit: int, offset: int, search: str | None = None
     ) -> tuple[list[Tenant], int]:
-        """Every tenant; visible only under the platform-admin read policy."""
-        total = await session.scalar(select(func.count()).select_from(Tenant)) or 0
+        """Every tenant, or those whose name contains `search` or whose id starts with it;
+        visible only under the platform-admin read policy."""
+        stmt = select(Tenant)
+        if search:
+            pattern = _escape_like(search)
+            stmt = stmt.where(
+                or_(
+                    Tenant.name.ilike(f"%{pattern}%", escape="\\"),
+                    cast(Tenant.id, String).like(f"{pattern.lower()}%", escape="\\"),
+                )
+            )
+        total = await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = await session.scalars(
-            select(Tenant).order_by(Tenant.created_at, Tenant.id).limit(limit).offset(offset)
+            stmt.order_by(Tenant.created_at, Tenant.id).limit(limit).offset(offset)
         )
         return list(rows), total
 

@@ -16,11 +16,19 @@ from atrium.auth.permissions import Action, Resource, require, require_all, requ
 from atrium.auth.sessions import SessionService
 from atrium.kit.db import Database, after_commit, set_platform_admin, set_tenant, set_user
 from atrium.kit.deps import ClientInfo
-from atrium.kit.errors import Conflict, Forbidden, InvalidToken, NotFound, QuotaExceeded
+from atrium.kit.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NotFound,
+    QuotaExceeded,
+)
 from atrium.kit.invalidation import TenantChanges
 from atrium.kit.mail import Mail, Mailer
 from atrium.kit.models import utcnow
 from atrium.kit.outbound import OutboundPolicy
+from atrium.kit.schemas import unstorable
 from atrium.kit.security import new_tenant_secret, parse_tenant_secret
 from atrium.tenants.limits import LimitOverrides, PlanLimits
 from atrium.tenants.models import Invitation, Membership, Plan, Tenant
@@ -526,12 +534,25 @@ class TenantService:
         return [t.id for t in tenants]
 
     async def admin_list(
-        self, *, session: AsyncSession, auth: AuthContext, limit: int, offset: int
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        limit: int,
+        offset: int,
+        search: str | None = None,
     ) -> tuple[list[Tenant], int]:
+        """Every tenant, oldest first; `search` keeps those whose name contains it or whose
+        id starts with it."""
         if not auth.is_platform_admin:
             raise Forbidden("Platform administrators only")
+        problem = unstorable(search, "q")
+        if problem is not None:
+            raise BadRequest(problem, field="q")
         await set_platform_admin(session)
-        return await tenant_repository.list_all_tenants(session, limit=limit, offset=offset)
+        return await tenant_repository.list_all_tenants(
+            session, limit=limit, offset=offset, search=search
+        )
 
     async def admin_update(
         self,

@@ -44,10 +44,14 @@ def _form_error(exc: ValidationError) -> str:
 
 
 @router.get("/sign-in")
-async def sign_in_page(request: Request, visitor: MaybeVisitorDep, next: str = "/") -> Response:
+async def sign_in_page(
+    request: Request, visitor: MaybeVisitorDep, settings: SettingsDep, next: str = "/"
+) -> Response:
     if visitor is not None:
         return RedirectResponse(safe_next(next), status_code=303)
-    return render(request, "sign_in.html", None, next=safe_next(next))
+    return render(
+        request, "sign_in.html", None, next=safe_next(next), google=settings.google_enabled
+    )
 
 
 @router.post("/sign-in")
@@ -77,17 +81,30 @@ async def sign_in(
     else:
         return signed_in(request, pair, sessions, safe_next(next))
     return render(
-        request, "sign_in.html", None, 400, error=error, email=email, next=safe_next(next)
+        request,
+        "sign_in.html",
+        None,
+        400,
+        error=error,
+        email=email,
+        next=safe_next(next),
+        google=settings.google_enabled,
     )
 
 
 @router.get("/register")
 async def register_page(
-    request: Request, visitor: MaybeVisitorDep, invitation_token: str = ""
+    request: Request, visitor: MaybeVisitorDep, settings: SettingsDep, invitation_token: str = ""
 ) -> Response:
     if visitor is not None:
         return RedirectResponse("/", status_code=303)
-    return render(request, "register.html", None, invitation_token=invitation_token)
+    return render(
+        request,
+        "register.html",
+        None,
+        invitation_token=invitation_token,
+        google=settings.google_enabled,
+    )
 
 
 @router.post("/register")
@@ -133,6 +150,7 @@ async def register(
         email=email,
         full_name=full_name,
         invitation_token=invitation_token,
+        google=settings.google_enabled,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from fastapi import Request, Response
 
@@ -40,7 +41,7 @@ async def dashboard(
         auth=auth,
         query=ThreadSearch(limit=5, sort_by="updated_at", sort_order="desc"),
     )
-    found, _ = await assistants.search(
+    found, assistant_count = await assistants.search(
         session=session,
         auth=auth,
         query=AssistantSearch(limit=10, sort_by="updated_at", sort_order="desc"),
@@ -51,7 +52,9 @@ async def dashboard(
         session=session, auth=auth, since=month, until=None, group_by=parse_groups("model")
     )
     limits = await tenants.plan_limits(auth.plan_id)
+    _, member_count = await tenants.list_members(session=session, auth=auth, limit=1, offset=0)
     me = await auth_service.me(session=session, auth=auth)
+    totals = usage.totals
     return render(
         request,
         "dashboard.html",
@@ -59,7 +62,44 @@ async def dashboard(
         me=me,
         threads=[(t, thread_title(t)) for t in recent],
         assistants=found,
-        usage=usage.totals,
-        tokens_limit=limits.tokens_per_month,
-        cost_limit=limits.cost_ceiling_usd_per_month,
+        usage=totals,
+        meters=[
+            Meter(
+                "Tokens this month",
+                totals.input_tokens + totals.output_tokens,
+                limits.tokens_per_month,
+            ),
+            Meter(
+                "Cost this month",
+                float(totals.cost_usd),
+                limits.cost_ceiling_usd_per_month,
+                money=True,
+            ),
+            Meter("Assistants", assistant_count, limits.max_assistants),
+            Meter("Members", member_count, limits.max_members),
+        ],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Meter:
+    """One line of "usage against the plan": what is used, of how much (None: no limit)."""
+
+    label: str
+    used: float
+    limit: float | None
+    money: bool = False
+
+    def _show(self, value: float) -> str:
+        return f"${value:,.2f}" if self.money else f"{value:,.0f}"
+
+    @property
+    def text(self) -> str:
+        if self.limit is None:
+            return f"{self._show(self.used)} (no limit)"
+        return f"{self._show(self.used)} of {self._show(self.limit)}"
+
+    @property
+    def near(self) -> bool:
+        """Four fifths used or more: the page says so in words, not only in colour."""
+        return self.limit is not None and self.used >= 0.8 * self.limit

@@ -8,11 +8,20 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from atrium.web import account, assistants, chat, dashboard, knowledge, settings, sharing
+from atrium.web import (
+    account,
+    admin,
+    assistants,
+    chat,
+    dashboard,
+    knowledge,
+    settings,
+    sharing,
+)
 from atrium.web.pages import STATIC
 from atrium.web.security import HtmlSecurityHeadersMiddleware
 
-AREAS = (account, dashboard, chat, assistants, knowledge, settings, sharing)
+AREAS = (account, dashboard, chat, assistants, knowledge, settings, sharing, admin)
 
 
 def install(app: FastAPI) -> None:
