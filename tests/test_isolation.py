@@ -28,6 +28,7 @@ TENANT_TABLES = (
     "knowledge_files",
     "knowledge_chunks",
     "mcp_servers",
+    "projects",
 )
 
 
@@ -61,7 +62,10 @@ def populated_tenant(base_url: str, mailbox: Mailbox) -> tuple[Account, dict[str
         "/assistants", json={"graph_id": "agent", "context": {"model": "scripted/fast"}}
     ).json()
     thread = owner.api.post("/threads", json={}).json()
-    base = owner.api.post("/knowledge", json={"name": "b's documents"}).json()
+    project = owner.api.post("/projects", json={"name": "b's project"}).json()
+    base = owner.api.post(
+        "/knowledge", json={"name": "b's documents", "project_id": project["id"]}
+    ).json()
     [file] = owner.api.post(
         f"/knowledge/{base['id']}/files",
         files=[("files", ("b.txt", b"b tenant's secret document", "text/plain"))],
@@ -91,6 +95,7 @@ def populated_tenant(base_url: str, mailbox: Mailbox) -> tuple[Account, dict[str
         "checkpoint_id": state["checkpoint"]["checkpoint_id"],
         "base_id": base["id"],
         "file_id": file["id"],
+        "project_id": project["id"],
     }
     return owner, ids
 
@@ -175,6 +180,7 @@ def attempts(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | 
         ("GET", "/threads/{thread_id}/stream", f"/threads/{t}/stream", None),
         *_knowledge(ids),
         *_mcp_servers(ids),
+        *_projects(ids),
     ]
     return out
 
@@ -187,6 +193,15 @@ def _mcp_servers(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any
         ("DELETE", one, f"/mcp-servers/{m}", None),
         ("GET", one + "/tools", f"/mcp-servers/{m}/tools", None),
         ("POST", one + "/refresh", f"/mcp-servers/{m}/refresh", None),
+    ]
+
+
+def _projects(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | None]]:
+    p, one = ids["project_id"], "/projects/{project_id}"
+    return [
+        ("GET", one, f"/projects/{p}", None),
+        ("PATCH", one, f"/projects/{p}", {"name": "stolen"}),
+        ("DELETE", one, f"/projects/{p}", None),
     ]
 
 

@@ -289,6 +289,14 @@ MATRIX: dict[Route, Case] = {
         gate=Gate("admin", {"url": "http://127.0.0.1:9/page"}),
     ),
     ("POST", "/knowledge/{base_id}/search"): Case(foreign=Foreign({"query": "secret"})),
+    # projects: as assistants (members read all, create, change their own)
+    ("POST", "/projects"): Case(exempt=TENANT_WIDE),
+    ("GET", "/projects"): Case(exempt=TENANT_WIDE),
+    ("GET", "/projects/{project_id}"): Case(foreign=Foreign()),
+    ("PATCH", "/projects/{project_id}"): Case(
+        foreign=Foreign({"name": "stolen"}), gate=Gate("admin", {"name": "changed by a member"})
+    ),
+    ("DELETE", "/projects/{project_id}"): Case(foreign=Foreign(), gate=Gate("admin")),
     ("POST", "/threads/{thread_id}/files"): Case(foreign=Foreign()),
     ("GET", "/threads/{thread_id}/files"): Case(foreign=Foreign()),
     ("DELETE", "/threads/{thread_id}/files/{file_id}"): Case(foreign=Foreign()),
@@ -346,12 +354,14 @@ MATRIX: dict[Route, Case] = {
     ("GET", "/"): Case(exempt=WEB_PAGE),
     ("GET", "/app/chat"): Case(exempt=WEB_PAGE),
     ("GET", "/app/assistants"): Case(exempt=WEB_PAGE),
+    ("GET", "/app/projects"): Case(exempt=WEB_PAGE),
     ("GET", "/app/assistants/new"): Case(exempt=WEB_PAGE),
     ("GET", "/app/settings/api-keys"): Case(exempt=WEB_PAGE),
     ("GET", "/app/settings/members"): Case(exempt=WEB_PAGE),
     ("GET", "/app/chat/{thread_id}"): Case(page=Page()),
     ("GET", "/app/chat/{thread_id}/messages"): Case(page=Page()),
     ("GET", "/app/assistants/{assistant_id}"): Case(page=Page()),
+    ("GET", "/app/projects/{project_id}"): Case(page=Page()),
 }
 
 
@@ -421,7 +431,11 @@ def victim(base_url: str, mailbox: Mailbox, owner_dsn: str) -> Tenant:
     for r in (key, invitation, provider_key, assistant, thread):
         assert r.status_code in (200, 201), r.text
     thread_id = thread.json()["thread_id"]
-    base = owner.api.post("/knowledge", json={"name": "victim's documents"})
+    project = owner.api.post("/projects", json={"name": "victim's project"})
+    assert project.status_code == 201, project.text
+    base = owner.api.post(
+        "/knowledge", json={"name": "victim's documents", "project_id": project.json()["id"]}
+    )
     assert base.status_code == 201, base.text
     base_id = base.json()["id"]
     uploaded = owner.api.post(
@@ -470,6 +484,7 @@ def victim(base_url: str, mailbox: Mailbox, owner_dsn: str) -> Tenant:
         "mcp_server_id": str(mcp_server[0]),
         "base_id": base_id,
         "file_id": file_id,
+        "project_id": project.json()["id"],
     }
     return Tenant(owner, admin, member, ids)
 

@@ -95,16 +95,17 @@ class ProjectService:
     ) -> Project:
         """Rename or describe a project (owners and admins; members their own)."""
         project = await self._changeable(session=session, auth=auth, project_id=project_id)
-        if data.name is not None:
-            project.name = data.name
-        if "description" in data.model_fields_set:
-            project.description = data.description or None
-        project.updated_at = utcnow()
         try:
+            # Changed inside the savepoint: opening it flushes what is pending, outside it.
             async with session.begin_nested():
+                if data.name is not None:
+                    project.name = data.name
+                if "description" in data.model_fields_set:
+                    project.description = data.description or None
+                project.updated_at = utcnow()
                 await project_repository.flush(session, project)
         except IntegrityError as exc:
-            raise _taken(project.name) from exc
+            raise _taken(data.name or "") from exc
         return project
 
     async def delete(

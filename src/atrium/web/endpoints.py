@@ -8,11 +8,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from atrium.web import account, assistants, chat, dashboard, settings
+from atrium.web import account, assistants, chat, dashboard, projects, settings
 from atrium.web.pages import STATIC
 from atrium.web.security import HtmlSecurityHeadersMiddleware
 
-AREAS = (account, dashboard, chat, assistants, settings)
+AREAS = (account, dashboard, chat, projects, assistants, settings)
 
 
 def install(app: FastAPI) -> None:
