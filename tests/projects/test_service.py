@@ -294,3 +294,10 @@ async def test_deleting_a_project_leaves_its_members_unassigned(team: Team) -> N
     # The project's id is gone: assigning it is a 404.
     r = await http.patch(f"/threads/{t['thread_id']}", json={"project_id": p["id"]})
     assert_error(r, 404, "not_found", "project_id")
+
+
+async def test_a_name_search_postgresql_cannot_compare_is_a_422(owner: Principal) -> None:
+    r = await owner.http.get("/projects", params={"name": "a\x00b"})
+    assert_error(r, 422, "validation_error")
+    r = await owner.http.get("/projects", params={"name": "x" * 201})
+    assert_error(r, 422, "validation_error")

@@ -12,12 +12,12 @@ from atrium.kit.deps import SessionDep
 from atrium.kit.schemas import Limit, Offset, Page
 from atrium.projects.dependencies import ProjectServiceDep
 from atrium.projects.models import Project
-from atrium.projects.schemas import ProjectCreate, ProjectPublic, ProjectUpdate
+from atrium.projects.schemas import NameSearch, ProjectCreate, ProjectPublic, ProjectUpdate
 
 router = APIRouter(prefix="/projects", tags=["projects"])
 
-NameSearch = Annotated[
-    str | None, Query(max_length=200, description="Only projects whose name contains this")
+NameQuery = Annotated[
+    NameSearch | None, Query(description="Only projects whose name contains this")
 ]
 
 
@@ -38,7 +38,7 @@ async def list_projects(
     auth: AuthDep,
     session: SessionDep,
     projects: ProjectServiceDep,
-    name: NameSearch = None,
+    name: NameQuery = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[ProjectPublic]:

@@ -13,7 +13,8 @@ from atrium.assistants.dependencies import AssistantServiceDep
 from atrium.assistants.schemas import AssistantSearch
 from atrium.auth.permissions import Action, Resource, may
 from atrium.kit.deps import SessionDep
-from atrium.kit.errors import NotFound
+from atrium.kit.errors import BadRequest, NotFound
+from atrium.kit.schemas import unstorable
 from atrium.knowledge.dependencies import KnowledgeServiceDep
 from atrium.projects.dependencies import ProjectServiceDep
 from atrium.threads.dependencies import ThreadServiceDep
@@ -44,6 +45,8 @@ async def projects_page(
     name: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     search = (name or "").strip() or None
+    if search is not None and unstorable(search, "name"):
+        raise BadRequest("Search for a name without control characters")
     found, total = await projects.list_projects(
         session=session, auth=visitor.auth, name=search, limit=SHOWN, offset=0
     )
