@@ -29,6 +29,7 @@ TENANT_TABLES = (
     "knowledge_chunks",
     "mcp_servers",
     "thread_shares",
+    "projects",
 )
 
 
@@ -63,7 +64,10 @@ def populated_tenant(base_url: str, mailbox: Mailbox) -> tuple[Account, dict[str
     ).json()
     thread = owner.api.post("/threads", json={}).json()
     share = owner.api.post(f"/threads/{thread['thread_id']}/shares").json()
-    base = owner.api.post("/knowledge", json={"name": "b's documents"}).json()
+    project = owner.api.post("/projects", json={"name": "b's project"}).json()
+    base = owner.api.post(
+        "/knowledge", json={"name": "b's documents", "project_id": project["id"]}
+    ).json()
     [file] = owner.api.post(
         f"/knowledge/{base['id']}/files",
         files=[("files", ("b.txt", b"b tenant's secret document", "text/plain"))],
@@ -94,6 +98,7 @@ def populated_tenant(base_url: str, mailbox: Mailbox) -> tuple[Account, dict[str
         "base_id": base["id"],
         "file_id": file["id"],
         "share_id": share["id"],
+        "project_id": project["id"],
     }
     return owner, ids
 
@@ -187,6 +192,7 @@ def attempts(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | 
         ("GET", "/shares/{share_id}", f"/shares/{ids['share_id']}", None),
         *_knowledge(ids),
         *_mcp_servers(ids),
+        *_projects(ids),
     ]
     return out
 
@@ -199,6 +205,15 @@ def _mcp_servers(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any
         ("DELETE", one, f"/mcp-servers/{m}", None),
         ("GET", one + "/tools", f"/mcp-servers/{m}/tools", None),
         ("POST", one + "/refresh", f"/mcp-servers/{m}/refresh", None),
+    ]
+
+
+def _projects(ids: dict[str, str]) -> list[tuple[str, str, str, dict[str, Any] | None]]:
+    p, one = ids["project_id"], "/projects/{project_id}"
+    return [
+        ("GET", one, f"/projects/{p}", None),
+        ("PATCH", one, f"/projects/{p}", {"name": "stolen"}),
+        ("DELETE", one, f"/projects/{p}", None),
     ]
 
 

@@ -293,6 +293,14 @@ MATRIX: dict[Route, Case] = {
         gate=Gate("admin", {"url": "http://127.0.0.1:9/page"}),
     ),
     ("POST", "/knowledge/{base_id}/search"): Case(foreign=Foreign({"query": "secret"})),
+    # projects: as assistants (members read all, create, change their own)
+    ("POST", "/projects"): Case(exempt=TENANT_WIDE),
+    ("GET", "/projects"): Case(exempt=TENANT_WIDE),
+    ("GET", "/projects/{project_id}"): Case(foreign=Foreign()),
+    ("PATCH", "/projects/{project_id}"): Case(
+        foreign=Foreign({"name": "stolen"}), gate=Gate("admin", {"name": "changed by a member"})
+    ),
+    ("DELETE", "/projects/{project_id}"): Case(foreign=Foreign(), gate=Gate("admin")),
     ("POST", "/threads/{thread_id}/files"): Case(foreign=Foreign()),
     ("GET", "/threads/{thread_id}/files"): Case(foreign=Foreign()),
     ("DELETE", "/threads/{thread_id}/files/{file_id}"): Case(foreign=Foreign()),
@@ -355,6 +363,7 @@ MATRIX: dict[Route, Case] = {
     ("GET", "/"): Case(exempt=WEB_PAGE),
     ("GET", "/app/chat"): Case(exempt=WEB_PAGE),
     ("GET", "/app/assistants"): Case(exempt=WEB_PAGE),
+    ("GET", "/app/projects"): Case(exempt=WEB_PAGE),
     ("GET", "/app/assistants/new"): Case(exempt=WEB_PAGE),
     ("GET", "/app/settings/api-keys"): Case(exempt=WEB_PAGE),
     ("GET", "/app/settings/members"): Case(exempt=WEB_PAGE),
@@ -367,6 +376,7 @@ MATRIX: dict[Route, Case] = {
     ("GET", "/app/knowledge"): Case(exempt=WEB_PAGE),
     ("GET", "/app/knowledge/{base_id}"): Case(page=Page()),
     ("GET", "/app/shared/{share_id}"): Case(page=Page()),
+    ("GET", "/app/projects/{project_id}"): Case(page=Page()),
 }
 
 
@@ -438,7 +448,11 @@ def victim(base_url: str, mailbox: Mailbox, owner_dsn: str) -> Tenant:
     thread_id = thread.json()["thread_id"]
     share = owner.api.post(f"/threads/{thread_id}/shares")
     assert share.status_code == 201, share.text
-    base = owner.api.post("/knowledge", json={"name": "victim's documents"})
+    project = owner.api.post("/projects", json={"name": "victim's project"})
+    assert project.status_code == 201, project.text
+    base = owner.api.post(
+        "/knowledge", json={"name": "victim's documents", "project_id": project.json()["id"]}
+    )
     assert base.status_code == 201, base.text
     base_id = base.json()["id"]
     uploaded = owner.api.post(
@@ -488,6 +502,7 @@ def victim(base_url: str, mailbox: Mailbox, owner_dsn: str) -> Tenant:
         "base_id": base_id,
         "file_id": file_id,
         "share_id": share.json()["id"],
+        "project_id": project.json()["id"],
     }
     return Tenant(owner, admin, member, ids)
 

@@ -29,6 +29,7 @@ from atrium.kit.logging import get_logger
 from atrium.knowledge.endpoints import router as knowledge_router
 from atrium.knowledge.endpoints import thread_router as knowledge_thread_router
 from atrium.mcp_servers.endpoints import router as mcp_servers_router
+from atrium.projects.endpoints import router as projects_router
 from atrium.provider_keys.endpoints import router as provider_keys_router
 from atrium.quotas.endpoints import router as quotas_router
 from atrium.quotas.headers import RateLimitHeadersMiddleware
@@ -112,6 +113,7 @@ def create_app(settings: Settings, urls: DatabaseUrls) -> FastAPI:
         api_keys_router,
         provider_keys_router,
         mcp_servers_router,
+        projects_router,
         usage_router,
         billing_router,
         gateway_router,

@@ -46,6 +46,7 @@ from atrium.knowledge.service import KnowledgeService
 from atrium.knowledge.tools import KnowledgeTools
 from atrium.mcp_servers.service import McpServerService
 from atrium.mcp_servers.tools import McpTools
+from atrium.projects.service import ProjectService
 from atrium.provider_keys.service import ProviderKeyService
 from atrium.providers.service import ProviderService
 from atrium.quotas.service import QuotaService
@@ -89,6 +90,7 @@ class Runtime:
     provider_key_service: ProviderKeyService
     recovery_service: RecoveryService
     auth_service: AuthService
+    project_service: ProjectService
     assistant_service: AssistantService
     thread_service: ThreadService
     share_service: ShareService
@@ -216,10 +218,13 @@ async def open_runtime(
         tenant_changes.subscribe(quota_service.forget_tenant)
         google = GoogleSignIn(settings=settings, auth=auth_service, tenants=tenant_service)
         # Agents: assistants, threads, runs.
+        project_service = ProjectService()
         assistant_service = AssistantService(
-            tenant_service=tenant_service, default_model=settings.default_model
+            tenant_service=tenant_service,
+            projects=project_service,
+            default_model=settings.default_model,
         )
-        thread_service = ThreadService(db=db, agents=agents)
+        thread_service = ThreadService(db=db, agents=agents, projects=project_service)
         share_service = ShareService(threads=thread_service, base_url=settings.base_url)
         run_reader = RunReader(db=db, hub=hub)
         run_streams = RunStreams(db=db, hub=hub, reader=run_reader, background=background)
@@ -277,6 +282,7 @@ async def open_runtime(
             retriever=retriever,
             tenant_service=tenant_service,
             thread_service=thread_service,
+            projects=project_service,
             default_model=settings.knowledge_embedding_model,
             limits=parse_limits,
         )
@@ -347,6 +353,7 @@ async def open_runtime(
             billing_service=billing_service,
             tool_service=tool_service,
             mcp_server_service=mcp_server_service,
+            project_service=project_service,
             assistant_service=assistant_service,
             thread_service=thread_service,
             share_service=share_service,

@@ -39,6 +39,7 @@ def public(a: Assistant) -> AssistantPublic:
         context=a.context,
         metadata=a.metadata_,
         version=a.version,
+        project_id=a.project_id,
         created_at=a.created_at,
         updated_at=a.updated_at,
     )
@@ -103,6 +104,7 @@ async def count_assistants(
         metadata=query.metadata,
         graph_id=query.graph_id,
         name=query.name,
+        project_id=query.project_id,
     )
 
 

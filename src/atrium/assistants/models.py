@@ -21,6 +21,7 @@ class Assistant(Base):
     context: Mapped[dict[str, Any]]
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata")
     version: Mapped[int] = mapped_column(default=1)
+    project_id: Mapped[uuid.UUID | None]
     created_by: Mapped[uuid.UUID | None]
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = created_at_column()

@@ -20,9 +20,15 @@ _SORT = {
 
 
 def _filters(
-    tenant_id: uuid.UUID, metadata: dict[str, Any] | None, graph_id: str | None, name: str | None
+    tenant_id: uuid.UUID,
+    metadata: dict[str, Any] | None,
+    graph_id: str | None,
+    name: str | None,
+    project_id: uuid.UUID | None = None,
 ) -> list[Any]:
     where: list[Any] = [Assistant.tenant_id == tenant_id]
+    if project_id is not None:
+        where.append(Assistant.project_id == project_id)
     if metadata:
         where.append(Assistant.metadata_.contains(metadata))
     if graph_id:
@@ -79,8 +85,9 @@ class AssistantRepository:
         offset: int,
         sort_by: str,
         descending: bool,
+        project_id: uuid.UUID | None = None,
     ) -> tuple[list[Assistant], int]:
-        where = _filters(tenant_id, metadata, graph_id, name)
+        where = _filters(tenant_id, metadata, graph_id, name, project_id)
         total = await session.scalar(select(func.count()).select_from(Assistant).where(*where))
         column = _SORT[sort_by]
         order = column.desc() if descending else column.asc()
@@ -101,8 +108,9 @@ class AssistantRepository:
         metadata: dict[str, Any] | None = None,
         graph_id: str | None = None,
         name: str | None = None,
+        project_id: uuid.UUID | None = None,
     ) -> int:
-        where = _filters(tenant_id, metadata, graph_id, name)
+        where = _filters(tenant_id, metadata, graph_id, name, project_id)
         return await session.scalar(select(func.count()).select_from(Assistant).where(*where)) or 0
 
     async def versions(

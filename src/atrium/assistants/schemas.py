@@ -42,6 +42,7 @@ class AssistantCreate(AssistantContext):
     metadata: dict[str, Any] | None = None
     name: Name | None = None
     description: Description | None = None
+    project_id: uuid.UUID | None = None
 
 
 class AssistantUpdate(AssistantContext):
@@ -51,6 +52,8 @@ class AssistantUpdate(AssistantContext):
     metadata: dict[str, Any] | None = None
     name: Name | None = None
     description: Description | None = None
+    # Atrium's own: the project to move the assistant to; `null` takes it out of its project.
+    project_id: uuid.UUID | None = None
 
 
 SortBy = Literal["assistant_id", "graph_id", "name", "created_at", "updated_at"]
@@ -60,6 +63,8 @@ class AssistantSearch(_Input):
     metadata: dict[str, Any] | None = None
     graph_id: Annotated[str, StringConstraints(max_length=100)] | None = None
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    # Atrium's own (langgraph-sdk sends it as an extra field): only the project's assistants.
+    project_id: uuid.UUID | None = None
     limit: Annotated[int, Field(ge=1, le=1000)] = 10
     offset: Offset = 0
     sort_by: SortBy | None = None
@@ -71,6 +76,7 @@ class AssistantCount(_Input):
     metadata: dict[str, Any] | None = None
     graph_id: Annotated[str, StringConstraints(max_length=100)] | None = None
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    project_id: uuid.UUID | None = None
 
 
 class VersionsQuery(_Input):
@@ -92,6 +98,7 @@ class AssistantPublic(BaseModel):
     context: dict[str, Any]
     metadata: dict[str, Any]
     version: int
+    project_id: uuid.UUID | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -120,6 +127,7 @@ class AssistantSearchItemPublic(BaseModel):
     context: dict[str, Any] | None = None
     metadata: dict[str, Any] | None = None
     version: int | None = None
+    project_id: uuid.UUID | None = None
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
 

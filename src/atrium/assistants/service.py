@@ -25,6 +25,7 @@ from atrium.auth.context import AuthContext
 from atrium.auth.permissions import Action, Resource, require, require_on
 from atrium.kit.errors import BadRequest, Conflict, Forbidden, NotFound, QuotaExceeded
 from atrium.kit.models import utcnow
+from atrium.projects.service import ProjectService
 from atrium.tenants.limits import Feature
 from atrium.tenants.service import TenantService
 
@@ -60,8 +61,11 @@ def parse_assistant_ref(ref: str) -> uuid.UUID:
 
 
 class AssistantService:
-    def __init__(self, *, tenant_service: TenantService, default_model: str) -> None:
-        self._tenants, self._default_model = tenant_service, default_model
+    def __init__(
+        self, *, tenant_service: TenantService, projects: ProjectService, default_model: str
+    ) -> None:
+        self._tenants, self._projects = tenant_service, projects
+        self._default_model = default_model
 
     async def create(
         self, *, session: AsyncSession, auth: AuthContext, data: AssistantCreate
@@ -81,6 +85,9 @@ class AssistantService:
         config = data.config.model_dump(exclude_none=True) if data.config else {}
         context = _merge_context(data, {})
         await self._check_tools(auth=auth, context=context)
+        project_id = await self._projects.assignable(
+            session=session, auth=auth, project_id=data.project_id
+        )
         assistant = Assistant(
             tenant_id=auth.tenant_id,
             id=assistant_id,
@@ -91,6 +98,7 @@ class AssistantService:
             context=context,
             metadata_=data.metadata or {},
             version=1,
+            project_id=project_id,
             created_by=auth.user_id,
         )
         try:
@@ -197,6 +205,10 @@ class AssistantService:
             assistant.name = data.name
         if data.description:
             assistant.description = data.description
+        if "project_id" in data.model_fields_set:
+            assistant.project_id = await self._projects.assignable(
+                session=session, auth=auth, project_id=data.project_id
+            )
         latest = await assistant_repository.max_version(
             session, tenant_id=auth.tenant_id, assistant_id=assistant.id
         )
@@ -222,6 +234,7 @@ class AssistantService:
             metadata=query.metadata,
             graph_id=query.graph_id,
             name=query.name,
+            project_id=query.project_id,
             limit=query.limit,
             offset=query.offset,
             sort_by=query.sort_by or "created_at",
@@ -236,9 +249,15 @@ class AssistantService:
         metadata: dict[str, Any] | None,
         graph_id: str | None,
         name: str | None,
+        project_id: uuid.UUID | None = None,
     ) -> int:
         return await assistant_repository.count(
-            session, tenant_id=auth.tenant_id, metadata=metadata, graph_id=graph_id, name=name
+            session,
+            tenant_id=auth.tenant_id,
+            metadata=metadata,
+            graph_id=graph_id,
+            name=name,
+            project_id=project_id,
         )
 
     async def versions(

@@ -7,7 +7,7 @@ import re
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from atrium.auth.dependencies import AuthDep
 from atrium.kit.deps import SessionDep
@@ -45,6 +45,7 @@ def base_public(b: KnowledgeBase) -> KnowledgeBasePublic:
         dimensions=b.dimensions,
         pending_model=b.pending_model,
         metadata=b.metadata_,
+        project_id=b.project_id,
         created_by=b.created_by,
         created_at=b.created_at,
         updated_at=b.updated_at,
@@ -103,9 +104,12 @@ async def list_knowledge_bases(
     knowledge: KnowledgeServiceDep,
     limit: Limit = 50,
     offset: Offset = 0,
+    project_id: Annotated[uuid.UUID | None, Query(description="Only the project's bases")] = None,
 ) -> Page[KnowledgeBasePublic]:
     """The tenant's knowledge bases, newest first."""
-    rows, total = await knowledge.list_bases(session=session, auth=auth, limit=limit, offset=offset)
+    rows, total = await knowledge.list_bases(
+        session=session, auth=auth, limit=limit, offset=offset, project_id=project_id
+    )
     return Page(items=[base_public(b) for b in rows], total=total, limit=limit, offset=offset)
 
 

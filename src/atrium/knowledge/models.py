@@ -34,6 +34,7 @@ class KnowledgeBase(Base):
     pending_model: Mapped[str | None]
     pending_dimensions: Mapped[int | None]
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata")
+    project_id: Mapped[uuid.UUID | None]
     created_by: Mapped[uuid.UUID | None]
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = created_at_column()

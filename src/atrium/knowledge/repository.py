@@ -157,13 +157,21 @@ class KnowledgeRepository:
         return {row.id: (row.embedding_model, row.dimensions) for row in rows}
 
     async def list_bases(
-        self, session: AsyncSession, *, tenant_id: uuid.UUID, limit: int, offset: int
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: uuid.UUID,
+        limit: int,
+        offset: int,
+        project_id: uuid.UUID | None = None,
     ) -> tuple[list[KnowledgeBase], int]:
-        where = KnowledgeBase.tenant_id == tenant_id
-        total = await session.scalar(select(func.count()).select_from(KnowledgeBase).where(where))
+        where = [KnowledgeBase.tenant_id == tenant_id]
+        if project_id is not None:
+            where.append(KnowledgeBase.project_id == project_id)
+        total = await session.scalar(select(func.count()).select_from(KnowledgeBase).where(*where))
         rows = await session.scalars(
             select(KnowledgeBase)
-            .where(where)
+            .where(*where)
             .order_by(KnowledgeBase.created_at.desc(), KnowledgeBase.id)
             .limit(limit)
             .offset(offset)

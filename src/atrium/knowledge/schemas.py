@@ -27,6 +27,7 @@ class KnowledgeBaseCreate(Input):
     description: Description | None = None
     embedding_model: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    project_id: uuid.UUID | None = None
 
 
 class KnowledgeBaseUpdate(Input):
@@ -36,6 +37,8 @@ class KnowledgeBaseUpdate(Input):
     # until the new vectors are all in place.
     embedding_model: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     metadata: dict[str, Any] | None = None
+    # The project to move the base to; `null` takes it out of its project.
+    project_id: uuid.UUID | None = None
 
 
 class KnowledgeBasePublic(Output):
@@ -46,6 +49,7 @@ class KnowledgeBasePublic(Output):
     dimensions: int
     pending_model: str | None
     metadata: dict[str, Any]
+    project_id: uuid.UUID | None
     created_by: uuid.UUID | None
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -53,6 +53,7 @@ from atrium.knowledge.schemas import (
     UrlIngest,
 )
 from atrium.knowledge.search import Filters, Group, Hit, KnowledgeRetriever
+from atrium.projects.service import ProjectService
 from atrium.tenants.limits import Feature
 from atrium.tenants.service import TenantService
 from atrium.threads.service import ThreadService
@@ -89,10 +90,12 @@ class KnowledgeService:
         retriever: KnowledgeRetriever,
         tenant_service: TenantService,
         thread_service: ThreadService,
+        projects: ProjectService,
         default_model: str,
         limits: ParseLimits,
     ) -> None:
         self._db, self._store, self._queue = db, store, queue
+        self._projects = projects
         self._retriever, self._tenants, self._threads = retriever, tenant_service, thread_service
         self._default_model = default_model
         self._limits = limits
@@ -121,6 +124,9 @@ class KnowledgeService:
         require(auth, Resource.assistants, Action.create)
         await self._require_feature(auth)
         model, dims = await self._dimensions(auth, data.embedding_model or self._default_model)
+        project_id = await self._projects.assignable(
+            session=session, auth=auth, project_id=data.project_id
+        )
         base = KnowledgeBase(
             tenant_id=auth.tenant_id,
             id=uuid.uuid4(),
@@ -129,6 +135,7 @@ class KnowledgeService:
             embedding_model=model,
             dimensions=dims,
             metadata_=data.metadata,
+            project_id=project_id,
             created_by=auth.user_id,
         )
         await knowledge_repository.add(session, base)
@@ -159,11 +166,18 @@ class KnowledgeService:
         return may(auth, Resource.assistants, Action.change, owner_id=base.created_by)
 
     async def list_bases(
-        self, *, session: AsyncSession, auth: AuthContext, limit: int, offset: int
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        limit: int,
+        offset: int,
+        project_id: uuid.UUID | None = None,
     ) -> tuple[list[KnowledgeBase], int]:
+        """The tenant's bases, newest first (only the project's, given `project_id`)."""
         require(auth, Resource.assistants, Action.read)
         return await knowledge_repository.list_bases(
-            session, tenant_id=auth.tenant_id, limit=limit, offset=offset
+            session, tenant_id=auth.tenant_id, limit=limit, offset=offset, project_id=project_id
         )
 
     async def base_totals(
@@ -192,6 +206,10 @@ class KnowledgeService:
             base.description = data.description
         if data.metadata is not None:
             base.metadata_ = {**base.metadata_, **data.metadata}
+        if "project_id" in data.model_fields_set:
+            base.project_id = await self._projects.assignable(
+                session=session, auth=auth, project_id=data.project_id
+            )
         if data.embedding_model is not None:
             await self._require_feature(auth)
             model, dims = await self._dimensions(auth, data.embedding_model)

@@ -40,6 +40,7 @@ def public(t: Thread) -> ThreadPublic:
         values=t.values,
         interrupts=t.interrupts or {},
         error=t.error,
+        project_id=t.project_id,
     )
 
 
@@ -95,10 +96,9 @@ async def update_thread(
     thread_service: ThreadServiceDep,
     prefer: Annotated[str | None, Header()] = None,
 ) -> ThreadPublic | Response:
-    """Merge metadata into a thread."""
-    thread = await thread_service.update(
-        session=session, auth=auth, ref=thread_id, metadata=data.metadata
-    )
+    """Merge metadata into a thread, or move it to a project (`project_id`; `null` for
+    none)."""
+    thread = await thread_service.update(session=session, auth=auth, ref=thread_id, data=data)
     if prefer and "return=minimal" in prefer:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     return public(thread)

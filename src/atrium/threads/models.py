@@ -16,6 +16,7 @@ class Thread(Base):
     tenant_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     user_id: Mapped[uuid.UUID | None]
+    project_id: Mapped[uuid.UUID | None]
     status: Mapped[str] = mapped_column(default=ThreadStatus.idle)  # a `ThreadStatus`
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata")
     values: Mapped[dict[str, Any] | None]

@@ -26,8 +26,11 @@ def _filters(
     values: dict[str, Any] | None,
     status: str | None,
     ids: list[uuid.UUID] | None,
+    project_id: uuid.UUID | None = None,
 ) -> list[Any]:
     where: list[Any] = [Thread.tenant_id == tenant_id]
+    if project_id is not None:
+        where.append(Thread.project_id == project_id)
     if user_id is not None:
         where.append(Thread.user_id == user_id)
     if metadata:
@@ -97,8 +100,9 @@ class ThreadRepository:
         offset: int,
         sort_by: str,
         descending: bool,
+        project_id: uuid.UUID | None = None,
     ) -> list[Thread]:
-        where = _filters(tenant_id, user_id, metadata, values, status, ids)
+        where = _filters(tenant_id, user_id, metadata, values, status, ids, project_id)
         column = _SORT[sort_by]
         rows = await session.scalars(
             select(Thread)
@@ -118,8 +122,9 @@ class ThreadRepository:
         metadata: dict[str, Any] | None,
         values: dict[str, Any] | None,
         status: str | None,
+        project_id: uuid.UUID | None = None,
     ) -> int:
-        where = _filters(tenant_id, user_id, metadata, values, status, None)
+        where = _filters(tenant_id, user_id, metadata, values, status, None, project_id)
         return await session.scalar(select(func.count()).select_from(Thread).where(*where)) or 0
 
 

@@ -29,11 +29,15 @@ class ThreadCreate(_Input):
     if_exists: Literal["raise", "do_nothing"] = "raise"
     ttl: dict[str, Any] | None = None
     supersteps: list[dict[str, Any]] | None = None
+    # Atrium's own (langgraph-sdk sends it as an extra field): the thread's project.
+    project_id: uuid.UUID | None = None
 
 
 class ThreadUpdate(_Input):
     metadata: dict[str, Any] | None = None
     ttl: dict[str, Any] | None = None
+    # Atrium's own: the project to move the thread to; `null` takes it out of its project.
+    project_id: uuid.UUID | None = None
 
 
 class ThreadSearch(_Input):
@@ -41,6 +45,8 @@ class ThreadSearch(_Input):
     values: dict[str, Any] | None = None
     ids: Annotated[list[uuid.UUID], Field(max_length=1000)] | None = None
     status: ThreadStatus | None = None
+    # Atrium's own: only the project's threads.
+    project_id: uuid.UUID | None = None
     limit: Annotated[int, Field(ge=1, le=1000)] = 10
     offset: Offset = 0
     sort_by: (
@@ -55,6 +61,7 @@ class ThreadCount(_Input):
     metadata: dict[str, Any] | None = None
     values: dict[str, Any] | None = None
     status: ThreadStatus | None = None
+    project_id: uuid.UUID | None = None
 
 
 class StateUpdate(_Input):
@@ -89,6 +96,7 @@ class ThreadPublic(BaseModel):
     values: dict[str, Any] | None
     interrupts: dict[str, Any]
     error: dict[str, Any] | None
+    project_id: uuid.UUID | None = None
 
 
 class ThreadSearchItemPublic(BaseModel):
@@ -105,6 +113,7 @@ class ThreadSearchItemPublic(BaseModel):
     values: dict[str, Any] | None = None
     interrupts: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
+    project_id: uuid.UUID | None = None
 
 
 class CheckpointPublic(BaseModel):

@@ -5,7 +5,6 @@ row-level security) proves the thread is the caller's."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +15,7 @@ from atrium.auth.permissions import Action, Resource, may, owner_filter, require
 from atrium.kit.db import Database, after_commit
 from atrium.kit.errors import BadRequest, Conflict, NotFound
 from atrium.kit.models import utcnow
+from atrium.projects.service import ProjectService
 from atrium.threads.models import Thread
 from atrium.threads.repository import thread_repository
 from atrium.threads.schemas import (
@@ -28,6 +28,7 @@ from atrium.threads.schemas import (
     ThreadSearch,
     ThreadStatePublic,
     ThreadStatus,
+    ThreadUpdate,
 )
 
 
@@ -46,8 +47,8 @@ def _owner_filter(auth: AuthContext) -> uuid.UUID | None:
 
 
 class ThreadService:
-    def __init__(self, *, db: Database, agents: AgentRuntime) -> None:
-        self._db, self._agents = db, agents
+    def __init__(self, *, db: Database, agents: AgentRuntime, projects: ProjectService) -> None:
+        self._db, self._agents, self._projects = db, agents, projects
 
     async def create(
         self, *, session: AsyncSession, auth: AuthContext, data: ThreadCreate
@@ -62,10 +63,14 @@ class ThreadService:
             if data.if_exists == "do_nothing" and self._visible(auth, existing):
                 return existing
             raise Conflict(f"Thread {thread_id} already exists", field="thread_id")
+        project_id = await self._projects.assignable(
+            session=session, auth=auth, project_id=data.project_id
+        )
         thread = Thread(
             tenant_id=auth.tenant_id,
             id=thread_id,
             user_id=auth.user_id,
+            project_id=project_id,
             status=ThreadStatus.idle,
             metadata_=data.metadata or {},
             values=None,
@@ -120,11 +125,15 @@ class ThreadService:
         return await thread_repository.get(session, tenant_id=tenant_id, thread_id=thread_id)
 
     async def update(
-        self, *, session: AsyncSession, auth: AuthContext, ref: str, metadata: dict[str, Any] | None
+        self, *, session: AsyncSession, auth: AuthContext, ref: str, data: ThreadUpdate
     ) -> Thread:
         thread = await self.get(session=session, auth=auth, ref=ref, lock=True)
-        if metadata:
-            thread.metadata_ = {**thread.metadata_, **metadata}
+        if data.metadata:
+            thread.metadata_ = {**thread.metadata_, **data.metadata}
+        if "project_id" in data.model_fields_set:
+            thread.project_id = await self._projects.assignable(
+                session=session, auth=auth, project_id=data.project_id
+            )
         thread.updated_at = utcnow()
         await session.flush()
         return thread
@@ -158,6 +167,7 @@ class ThreadService:
             values=query.values,
             status=query.status,
             ids=query.ids,
+            project_id=query.project_id,
             limit=query.limit,
             offset=query.offset,
             sort_by=query.sort_by or "created_at",
@@ -172,6 +182,7 @@ class ThreadService:
             metadata=query.metadata,
             values=query.values,
             status=query.status,
+            project_id=query.project_id,
         )
 
     async def copy(self, *, auth: AuthContext, ref: str) -> Thread:
@@ -187,10 +198,15 @@ class ThreadService:
                 # Unreachable until the row below commits: reads start from the thread row.
                 await self._agents.copy_thread(auth.tenant_id, source.id, copy_id)
                 interrupted = source.status == ThreadStatus.interrupted
+                # The copy stays in the source's project (held until this commits).
+                project_id = await self._projects.assignable(
+                    session=session, auth=auth, project_id=source.project_id
+                )
                 copy = Thread(
                     tenant_id=auth.tenant_id,
                     id=copy_id,
                     user_id=auth.user_id,
+                    project_id=project_id,
                     # A copy of an interrupted thread can be resumed: its checkpoints come too.
                     status=(ThreadStatus.interrupted if interrupted else ThreadStatus.idle),
                     metadata_=dict(source.metadata_),

@@ -15,13 +15,14 @@ from atrium.web import (
     chat,
     dashboard,
     knowledge,
+    projects,
     settings,
     sharing,
 )
 from atrium.web.pages import STATIC
 from atrium.web.security import HtmlSecurityHeadersMiddleware
 
-AREAS = (account, dashboard, chat, assistants, knowledge, settings, sharing, admin)
+AREAS = (account, dashboard, chat, projects, assistants, knowledge, settings, sharing, admin)
 
 
 def install(app: FastAPI) -> None:

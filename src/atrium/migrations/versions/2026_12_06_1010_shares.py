@@ -7,7 +7,7 @@ with the tenant of the reader's own credential), so it grants nothing to anyone 
 not already a member, and a member who can read this table could read the thread itself.
 
 Revision ID: 0013_shares
-Revises: 0011_mcp
+Revises: 0012_projects
 Create Date: 2026-12-06
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from atrium.db.rls import enable_tenant_rls, grant
 
 revision = "0013_shares"
-down_revision = "0011_mcp"
+down_revision = "0012_projects"
 branch_labels = None
 depends_on = None
 

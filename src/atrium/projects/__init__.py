@@ -1,0 +1,1 @@
+"""Projects: named groups of a tenant's assistants, threads and knowledge bases."""
