@@ -8,14 +8,22 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import psycopg
 
+from atrium.auth.sessions import SESSION_COOKIE
 from tests.oidc_stub import OidcStub
 from tests.support import Api, register, unique_email
 
 
-def google_flow(base_url: str, oidc: OidcStub, identity: dict[str, Any]) -> httpx.Response:
+def google_flow(
+    base_url: str,
+    oidc: OidcStub,
+    identity: dict[str, Any],
+    *,
+    browser: httpx.Client | None = None,
+    start_params: dict[str, str] | None = None,
+) -> httpx.Response:
     oidc.next_identity = identity
-    with httpx.Client(base_url=base_url) as browser:
-        start = browser.get("/auth/google/login")
+    with browser or httpx.Client(base_url=base_url) as browser:
+        start = browser.get("/auth/google/login", params=start_params or {})
         assert start.status_code == 302
         location = start.headers["location"]
         assert location.startswith(oidc.issuer + "/authorize")
@@ -110,3 +118,51 @@ def test_google_callback_with_forged_state_fails(base_url: str, oidc: OidcStub) 
     # and without the browser's state cookie at all
     r = httpx.get(f"{base_url}/auth/google/callback", params={"code": "abc", "state": "def"})
     assert r.status_code == 400
+
+
+def test_google_from_the_dashboard_ends_in_a_browser_session(base_url: str, oidc: OidcStub) -> None:
+    """The dashboard's button passes `next`: the callback sets the session cookie and goes
+    there (never to another site), instead of showing the token pair as JSON."""
+    email = unique_email("web-google")
+    identity = {"sub": "web-" + email, "email": email, "email_verified": True, "name": "Web G"}
+    with httpx.Client(base_url=base_url) as browser:
+        done = google_flow(
+            base_url,
+            oidc,
+            identity,
+            browser=browser,
+            start_params={"next": "/app/chat"},
+        )
+        assert done.status_code == 303, done.text
+        assert done.headers["location"] == "/app/chat"
+        cookie = browser.cookies.get(SESSION_COOKIE)
+        assert cookie
+        set_cookie = done.headers["set-cookie"].lower()
+        assert "httponly" in set_cookie and "samesite=lax" in set_cookie
+        me = httpx.get(f"{base_url}/auth/me", cookies={SESSION_COOKIE: cookie})
+        assert me.status_code == 200 and me.json()["user"]["email"] == email
+
+    with httpx.Client(base_url=base_url) as browser:
+        away = google_flow(
+            base_url, oidc, identity, browser=browser, start_params={"next": "//evil.example/x"}
+        )
+        assert away.status_code == 303 and away.headers["location"] == "/"
+
+    # A refusal goes back to the sign-in page, which says why in its own words.
+    refused_email = unique_email("web-unverified")
+    with httpx.Client(base_url=base_url) as browser:
+        refused = google_flow(
+            base_url,
+            oidc,
+            {"sub": "wu-" + refused_email, "email": refused_email, "email_verified": False},
+            browser=browser,
+            start_params={"next": "/"},
+        )
+        assert refused.status_code == 303
+        assert refused.headers["location"] == "/sign-in?google=forbidden"
+        assert browser.cookies.get(SESSION_COOKIE) is None
+        page = browser.get(refused.headers["location"])
+        assert "Google has not verified that e-mail address" in page.text
+        spoof = browser.get("/sign-in", params={"google": "<b>Call 555-0100</b>"})
+        assert "555-0100" not in spoof.text
+        assert "Google sign-in did not complete" in spoof.text

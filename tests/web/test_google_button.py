@@ -16,7 +16,8 @@ from tests.oidc_stub import OidcStub
 async def test_google_button_when_configured(accounts: Accounts, path: str) -> None:
     r = await accounts.client().get(path)
     assert r.status_code == 200
-    assert '<a class="button google" href="/auth/google/login">Continue with Google</a>' in r.text
+    button = '<a class="button google" href="/auth/google/login?next=%2F">Continue with Google</a>'
+    assert button in r.text
 
 
 async def test_no_google_button_on_an_invitations_register_page(accounts: Accounts) -> None:
@@ -26,7 +27,7 @@ async def test_no_google_button_on_an_invitations_register_page(accounts: Accoun
 
 
 async def test_the_buttons_target_starts_googles_flow(accounts: Accounts, oidc: OidcStub) -> None:
-    r = await accounts.client().get("/auth/google/login")
+    r = await accounts.client().get("/auth/google/login", params={"next": "/"})
     assert r.status_code == 302, r.text
     assert r.headers["location"].startswith(oidc.issuer + "/authorize")
 

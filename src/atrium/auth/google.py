@@ -9,10 +9,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from authlib.integrations.starlette_client import OAuth, OAuthError
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from atrium.auth.cookies import local_path, set_session_cookie
+from atrium.auth.dependencies import SessionServiceDep
 from atrium.auth.schemas import TokenPair
 from atrium.auth.service import AuthService
 from atrium.kit.deps import ClientDep, ClientInfo, SessionDep, provided
@@ -25,6 +27,8 @@ from atrium.users.service import user_service
 PROVIDER = "google"
 router = APIRouter(prefix="/auth/google", tags=["auth"])
 _log = get_logger("atrium.auth.google")
+# The OAuth session key that marks a sign-in started from the dashboard, holding where to go.
+_WEB_NEXT = "web_next"
 
 
 class OAuthFailed(AtriumError):
@@ -74,19 +78,47 @@ GoogleDep = Annotated[GoogleSignIn, Depends(provided("google"))]
     status_code=302,
     responses={302: {"description": "To Google's consent screen"}},
 )
-async def google_login(request: Request, google: GoogleDep) -> RedirectResponse:
-    """Redirect to Google's consent screen."""
+async def google_login(
+    request: Request, google: GoogleDep, next: str | None = None
+) -> RedirectResponse:
+    """Redirect to Google's consent screen. With `next` (the dashboard's button), the
+    callback ends in a browser session at that path instead of answering with tokens."""
+    if next is not None:
+        request.session[_WEB_NEXT] = local_path(next)
+    else:
+        request.session.pop(_WEB_NEXT, None)
     response: RedirectResponse = await google.client().authorize_redirect(
         request, google.redirect_uri
     )
     return response
 
 
-@router.get("/callback")
+@router.get("/callback", response_model=TokenPair)
 async def google_callback(
-    request: Request, session: SessionDep, client: ClientDep, google: GoogleDep
+    request: Request,
+    session: SessionDep,
+    client: ClientDep,
+    google: GoogleDep,
+    sessions: SessionServiceDep,
+) -> TokenPair | Response:
+    """Google's redirect back: exchange the code, verify the ID token, sign in or sign up.
+    Started from the dashboard, it sets the browser session's cookie and goes on to the page
+    asked for; a refusal goes back to the sign-in page, which says what happened."""
+    web_next = request.session.pop(_WEB_NEXT, None)
+    if web_next is None:
+        return await _callback(request, session, client, google)
+    try:
+        pair = await _callback(request, session, client, google)
+    except AtriumError as exc:
+        return RedirectResponse(f"/sign-in?google={exc.code}", status_code=303)
+    response = RedirectResponse(local_path(web_next), status_code=303)
+    set_session_cookie(response, request, pair.refresh_token, sessions.ttl_seconds)
+    return response
+
+
+async def _callback(
+    request: Request, session: AsyncSession, client: ClientInfo, google: GoogleSignIn
 ) -> TokenPair:
-    """Google's redirect back: exchange the code, verify the ID token, sign in or sign up."""
     if "error" in request.query_params:
         raise OAuthFailed(f"Google refused the sign-in: {request.query_params['error'][:100]}")
     try:

@@ -11,6 +11,7 @@ from fastapi import Form, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 
+from atrium.auth.cookies import clear_session_cookie
 from atrium.auth.dependencies import AuthServiceDep, RecoveryDep, SessionServiceDep
 from atrium.auth.schemas import LoginRequest, RegisterRequest
 from atrium.kit.deps import ClientDep, SessionDep, SettingsDep
@@ -23,9 +24,6 @@ from atrium.web.pages import (
     safe_next,
     same_origin,
     signed_in,
-)
-from atrium.web.security import (
-    clear_session_cookie,
 )
 from atrium.web.visitor import MaybeVisitorDep, VisitorDep, check_form_csrf
 
@@ -43,14 +41,36 @@ def _form_error(exc: ValidationError) -> str:
     return messages.get(field, f"Check the field '{field}'.")
 
 
+# What Google sign-in's refusal (`?google=<error code>`) means, in a sentence; the code is
+# looked up, never echoed, so a crafted link cannot put words on the page.
+_GOOGLE_REFUSALS = {
+    "forbidden": "Google has not verified that e-mail address, so Atrium cannot use it.",
+    "conflict": "An account with this e-mail address exists but is not verified yet. Sign in "
+    "with its password or reset it, then use Google.",
+    "bad_request": "Google did not share an e-mail address with Atrium.",
+}
+
+
 @router.get("/sign-in")
 async def sign_in_page(
-    request: Request, visitor: MaybeVisitorDep, settings: SettingsDep, next: str = "/"
+    request: Request,
+    visitor: MaybeVisitorDep,
+    settings: SettingsDep,
+    next: str = "/",
+    google: str = "",
 ) -> Response:
     if visitor is not None:
         return RedirectResponse(safe_next(next), status_code=303)
+    error = None
+    if google:
+        error = _GOOGLE_REFUSALS.get(google, "Google sign-in did not complete. Try again.")
     return render(
-        request, "sign_in.html", None, next=safe_next(next), google=settings.google_enabled
+        request,
+        "sign_in.html",
+        None,
+        next=safe_next(next),
+        google=settings.google_enabled,
+        error=error,
     )
 
 

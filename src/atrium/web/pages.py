@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from atrium.api_keys.service import ApiKeyService
+from atrium.auth.cookies import local_path, set_session_cookie
 from atrium.auth.dependencies import SessionServiceDep
 from atrium.auth.schemas import TokenPair
 from atrium.kit.deps import provided
@@ -22,7 +23,6 @@ from atrium.settings import Settings
 from atrium.tenants.service import TenantService
 from atrium.threads.models import Thread
 from atrium.web.render import markdown
-from atrium.web.security import set_session_cookie
 from atrium.web.visitor import SignInRequired, Visitor
 
 _HERE = Path(__file__).parent
@@ -84,10 +84,8 @@ def render(
 
 
 def safe_next(value: str | None) -> str:
-    """Only a path on this site: never `//evil.example` or `https://...`."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
-        return "/"
-    return value
+    """Only a path on this site (see `local_path`)."""
+    return local_path(value)
 
 
 def same_origin(request: Request, settings: Settings) -> None:

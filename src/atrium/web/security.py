@@ -1,12 +1,9 @@
-"""Headers every HTML response carries, and the browser session cookie."""
+"""Headers every HTML response carries."""
 
 from __future__ import annotations
 
-from fastapi import Request, Response
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from atrium.auth.sessions import SESSION_COOKIE
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -39,29 +36,3 @@ class HtmlSecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-def is_https(request: Request) -> bool:
-    """HTTPS as the browser sees it: this request's scheme, or the public URL's (behind a
-    proxy that ends TLS, the request reaching Atrium is plain HTTP)."""
-    runtime = getattr(request.app.state, "runtime", None)
-    public = str(runtime.settings.base_url) if runtime is not None else ""
-    return request.url.scheme == "https" or public.startswith("https://")
-
-
-def set_session_cookie(response: Response, request: Request, token: str, max_age: int) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=max_age,
-        path="/",
-        httponly=True,
-        secure=is_https(request),
-        samesite="lax",
-    )
-
-
-def clear_session_cookie(response: Response, request: Request) -> None:
-    response.delete_cookie(
-        SESSION_COOKIE, path="/", httponly=True, secure=is_https(request), samesite="lax"
-    )
