@@ -18,10 +18,13 @@ from atrium.gateway.service import GatewayService
 from atrium.kit.deps import SessionDep, provided
 from atrium.knowledge.dependencies import KnowledgeServiceDep
 from atrium.knowledge.service import KnowledgeService
+from atrium.projects.dependencies import ProjectServiceDep
+from atrium.projects.service import ProjectService
 from atrium.tenants.limits import Feature
 from atrium.tenants.service import TenantService
 from atrium.tools.service import ToolService
 from atrium.web.pages import TenantServiceDep, page_router, render
+from atrium.web.scope import project_scope
 from atrium.web.visitor import Visitor, VisitorDep
 
 router = page_router()
@@ -71,9 +74,12 @@ async def _form(
     tools: ToolService,
     knowledge: KnowledgeService,
     tenants: TenantService,
+    projects: ProjectService,
+    project: str = "",
 ) -> dict[str, Any]:
     """What the form offers: the plan's models, every source's tools with the assistant's
-    policy for each, the tenant's knowledge bases."""
+    policy for each, the tenant's knowledge bases and projects (a new assistant starts in
+    `project`, the project whose page linked here)."""
     auth = visitor.auth
     context = assistant.context if assistant else {}
     plan = await tenants.plan_limits(auth.plan_id)
@@ -106,6 +112,7 @@ async def _form(
         if name not in listed
     ]
     bases, _ = await knowledge.list_bases(session=session, auth=auth, limit=200, offset=0)
+    scope = await project_scope(session=session, auth=auth, projects=projects, raw=project)
     model = str(context.get("model") or "")
     return {
         "models": models,
@@ -118,6 +125,8 @@ async def _form(
         "has_knowledge": plan.has(Feature.knowledge),
         "limits": LIMITS,
         "ctx": context,
+        "scope": scope,
+        "current_project": assistant.project_id if assistant else scope.project_id,
     }
 
 
@@ -142,12 +151,20 @@ def _changes(version: AssistantVersion, previous: AssistantVersion | None) -> st
 
 @router.get("/app/assistants")
 async def assistants_page(
-    request: Request, visitor: VisitorDep, session: SessionDep, assistants: AssistantServiceDep
+    request: Request,
+    visitor: VisitorDep,
+    session: SessionDep,
+    assistants: AssistantServiceDep,
+    projects: ProjectServiceDep,
+    project: str = "",
 ) -> Response:
+    scope = await project_scope(session=session, auth=visitor.auth, projects=projects, raw=project)
     found, _ = await assistants.search(
-        session=session, auth=visitor.auth, query=AssistantSearch(limit=200, sort_by="name")
+        session=session,
+        auth=visitor.auth,
+        query=AssistantSearch(limit=200, sort_by="name", project_id=scope.project_id),
     )
-    return render(request, "assistants.html", visitor, assistants=found)
+    return render(request, "assistants.html", visitor, assistants=found, scope=scope)
 
 
 @router.get("/app/assistants/new")
@@ -159,6 +176,8 @@ async def new_assistant_page(
     tools: ToolServiceDep,
     knowledge: KnowledgeServiceDep,
     tenants: TenantServiceDep,
+    projects: ProjectServiceDep,
+    project: str = "",
 ) -> Response:
     form = await _form(
         session=session,
@@ -168,6 +187,8 @@ async def new_assistant_page(
         tools=tools,
         knowledge=knowledge,
         tenants=tenants,
+        projects=projects,
+        project=project,
     )
     return render(request, "assistant_form.html", visitor, assistant=None, may_change=True, **form)
 
@@ -183,6 +204,7 @@ async def assistant_page(
     tools: ToolServiceDep,
     knowledge: KnowledgeServiceDep,
     tenants: TenantServiceDep,
+    projects: ProjectServiceDep,
     saved: int | None = None,
 ) -> Response:
     """The assistant's form, its versions (the one in use marked) and a side chat."""
@@ -195,6 +217,7 @@ async def assistant_page(
         tools=tools,
         knowledge=knowledge,
         tenants=tenants,
+        projects=projects,
     )
     versions = await assistants.versions(
         session=session,

@@ -13,7 +13,9 @@ from atrium.kit.errors import NotFound
 from atrium.knowledge.dependencies import KnowledgeServiceDep
 from atrium.knowledge.models import FileStatus
 from atrium.knowledge.schemas import SearchMode
+from atrium.projects.dependencies import ProjectServiceDep
 from atrium.web.pages import page_router, render
+from atrium.web.scope import project_scope
 from atrium.web.visitor import VisitorDep
 
 router = page_router()
@@ -24,9 +26,17 @@ PENDING = frozenset({FileStatus.queued, FileStatus.parsing, FileStatus.embedding
 
 @router.get("/app/knowledge")
 async def knowledge_page(
-    request: Request, visitor: VisitorDep, session: SessionDep, knowledge: KnowledgeServiceDep
+    request: Request,
+    visitor: VisitorDep,
+    session: SessionDep,
+    knowledge: KnowledgeServiceDep,
+    projects: ProjectServiceDep,
+    project: str = "",
 ) -> Response:
-    bases, _ = await knowledge.list_bases(session=session, auth=visitor.auth, limit=200, offset=0)
+    scope = await project_scope(session=session, auth=visitor.auth, projects=projects, raw=project)
+    bases, _ = await knowledge.list_bases(
+        session=session, auth=visitor.auth, limit=200, offset=0, project_id=scope.project_id
+    )
     totals = await knowledge.base_totals(
         session=session, auth=visitor.auth, base_ids=[b.id for b in bases]
     )
@@ -38,6 +48,7 @@ async def knowledge_page(
         totals=totals,
         changeable={b.id for b in bases if knowledge.may_change(visitor.auth, b)},
         included=await knowledge.included(visitor.auth),
+        scope=scope,
     )
 
 

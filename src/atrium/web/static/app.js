@@ -48,6 +48,8 @@ const bodies = {
   "api-key": (form) => Object.fromEntries(new FormData(form)),
   invite: (form) => Object.fromEntries(new FormData(form)),
   fields: (form) => Object.fromEntries(new FormData(form)),
+  // The fields a person filled in: an empty optional field (a description, no project) is left out.
+  sparse: (form) => Object.fromEntries([...new FormData(form)].filter(([, value]) => value !== "")),
 };
 
 function fill(template, values) {

@@ -26,7 +26,10 @@
       context.tools.push(tool);
     }
     context.knowledge_bases = data.getAll("knowledge_bases").map(String);
-    return { name: String(data.get("name") || "").trim(), context };
+    const body = { name: String(data.get("name") || "").trim(), context };
+    // "No project" is null: on an edit it takes the assistant out of its project.
+    if (form.elements.project_id) body.project_id = String(data.get("project_id") || "") || null;
+    return body;
   };
 
   // PATCH /assistants keeps a context field that is left out or null, so a limit emptied in
