@@ -351,6 +351,9 @@ MATRIX: dict[Route, Case] = {
     ("GET", "/app/settings/members"): Case(exempt=WEB_PAGE),
     ("GET", "/app/chat/{thread_id}"): Case(page=Page()),
     ("GET", "/app/chat/{thread_id}/messages"): Case(page=Page()),
+    ("GET", "/app/chat/{thread_id}/export.md"): Case(page=Page()),
+    ("GET", "/app/chat/{thread_id}/export.json"): Case(page=Page()),
+    ("GET", "/app/chat/{thread_id}/files/{thread_file_id}/content"): Case(page=Page()),
     ("GET", "/app/assistants/{assistant_id}"): Case(page=Page()),
 }
 
@@ -430,6 +433,11 @@ def victim(base_url: str, mailbox: Mailbox, owner_dsn: str) -> Tenant:
     )
     assert uploaded.status_code == 202, uploaded.text
     file_id = uploaded.json()[0]["id"]
+    attached = owner.api.post(
+        f"/threads/{thread_id}/files",
+        files=[("files", ("minutes.txt", b"The meeting is at noon.", "text/plain"))],
+    )
+    assert attached.status_code == 202, attached.text
     deadline = time.monotonic() + 120
     while owner.api.get(f"/knowledge/{base_id}/files/{file_id}").json()["status"] != "ready":
         assert time.monotonic() < deadline, "the victim's file was not ingested"
@@ -470,6 +478,7 @@ def victim(base_url: str, mailbox: Mailbox, owner_dsn: str) -> Tenant:
         "mcp_server_id": str(mcp_server[0]),
         "base_id": base_id,
         "file_id": file_id,
+        "thread_file_id": attached.json()[0]["id"],
     }
     return Tenant(owner, admin, member, ids)
 

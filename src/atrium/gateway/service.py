@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from atrium.auth.context import AuthContext
 from atrium.auth.service import AuthService
 from atrium.gateway.assistants import AssistantModels, is_assistant
@@ -257,6 +259,23 @@ class GatewayService:
                 "total_tokens": result.usage.input_tokens,
             },
         }
+
+    async def model_ids(self, *, session: AsyncSession, auth: AuthContext) -> list[str]:
+        """The models a signed-in person's tenant may use (the list `/v1/models` gives a
+        program), for the dashboard's model picker."""
+        plan = await self._tenant_service.plan_limits(auth.plan_id)
+        keys = await self._provider_key_service.tenant_keys(
+            session=session, tenant_id=auth.tenant_id
+        )
+        caller = Caller(
+            tenant_id=auth.tenant_id,
+            user_id=auth.user_id,
+            api_key_id=auth.api_key_id,
+            allowed_models=plan.allowed_models,
+        )
+        return self._providers.available_models(
+            caller, set(keys) if plan.has(Feature.byok) else set()
+        )
 
     def models(self, call: GatewayCall) -> Json:
         """The models this caller may use, in OpenAI's list shape."""
