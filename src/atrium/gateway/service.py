@@ -261,8 +261,8 @@ class GatewayService:
         }
 
     async def model_ids(self, *, session: AsyncSession, auth: AuthContext) -> list[str]:
-        """The models a signed-in person's tenant may use (the list `/v1/models` gives a
-        program), for the dashboard's model picker."""
+        """The chat models a signed-in person's tenant may use (the list `/v1/models` gives
+        a program, embedding models aside), for the dashboard's model picker."""
         plan = await self._tenant_service.plan_limits(auth.plan_id)
         keys = await self._provider_key_service.tenant_keys(
             session=session, tenant_id=auth.tenant_id
@@ -273,9 +273,11 @@ class GatewayService:
             api_key_id=auth.api_key_id,
             allowed_models=plan.allowed_models,
         )
-        return self._providers.available_models(
+        usable = self._providers.available_models(
             caller, set(keys) if plan.has(Feature.byok) else set()
         )
+        prices = self._providers.catalog.prices
+        return [m for m in usable if prices[m].kind == "chat"]
 
     def models(self, call: GatewayCall) -> Json:
         """The models this caller may use, in OpenAI's list shape."""

@@ -132,6 +132,7 @@ function setUpChat(root) {
     if (body.assistant_id) localStorage.setItem(`atrium.assistant.${threadId}`, body.assistant_id);
     const model = composer?.elements.model?.value;
     if (model) body = { ...body, context: { model } };
+    localStorage.setItem(`atrium.model.${threadId}`, model || "");
     if (userText) bubble("user", userText);
     const target = bubble("assistant", "");
     if (send) send.disabled = true;
