@@ -17,6 +17,8 @@ function setUpChat(root) {
   const chatError = document.getElementById("chat-error");
   let threadId = root.dataset.threadId;
   let runId = null;
+  // A run is under way: the messages' own buttons (regenerate, edit, approve) wait for it.
+  let busy = false;
 
   const fail = (message) => {
     if (!chatError) return window.alert(message);
@@ -133,33 +135,41 @@ function setUpChat(root) {
     const model = composer?.elements.model?.value;
     if (model) body = { ...body, context: { model } };
     localStorage.setItem(`atrium.model.${threadId}`, model || "");
+    busy = true;
     if (userText) bubble("user", userText);
     const target = bubble("assistant", "");
     if (send) send.disabled = true;
     runId = null;
+    let refused = false;
     try {
       const response = await api("POST", `/threads/${threadId}/runs/stream`, {
         ...body,
         stream_mode: ["messages-tuple"],
       });
-      if (!response.ok) {
+      if (response.ok) {
+        await follow(response, target);
+      } else {
+        // Refused (a quota, a bad edit, ...): the refresh below shows the thread as it is.
+        refused = true;
         target.parentElement.remove();
-        return fail(await problem(response));
+        fail(await problem(response));
       }
-      await follow(response, target);
     } catch (_) {
       fail("Atrium could not be reached. Check your connection and try again.");
     } finally {
-      if (send) send.disabled = false;
       if (stop) stop.hidden = true;
       runId = null;
     }
     // A new chat: load its page, which lists it with the others and offers rename and delete.
-    if (created) return location.reload();
+    if (created && !refused) return location.reload();
     try {
       await refreshMessages();
     } catch (_) {
       fail("The answer could not be loaded. Reload the page to see it.");
+    } finally {
+      // Only now: the buttons on the messages shown until the refresh were the old ones'.
+      busy = false;
+      if (send) send.disabled = false;
     }
   }
 
@@ -216,7 +226,7 @@ function setUpChat(root) {
   // on the container that stays.
   messages.addEventListener("click", (event) => {
     const button = event.target.closest("button");
-    if (!button || !messages.contains(button)) return;
+    if (!button || !messages.contains(button) || busy) return;
     const article = button.closest("article.message");
     const pending = button.closest(".pending");
     if (button.classList.contains("decide")) {
@@ -240,6 +250,7 @@ function setUpChat(root) {
   messages.addEventListener("submit", (event) => {
     const form = event.target;
     event.preventDefault();
+    if (busy) return;
     if (form.classList.contains("edit-call-form")) {
       let args;
       try {
