@@ -20,8 +20,7 @@ from tests.web.pages import (
     send_message,
     thread_id_of,
 )
-
-XSS = '<img src=x onerror="alert(1)"><script>alert(2)</script>[x](javascript:alert(3))'
+from tests.web.test_security import PAYLOAD, TITLE
 
 
 def csrf(page: Page) -> dict[str, str]:
@@ -62,28 +61,29 @@ def test_tool_calls_show_input_and_output_and_a_paused_call_can_be_edited(
     expect(page.locator("#messages .tool-input").first).to_contain_text('"expression": "6*7"')
 
     # Untrusted tool output (and a long one) is text, cut with "Show all".
-    send_message(page, "Tools", "call echo " + json.dumps({"text": XSS + "y" * 700}))
+    send_message(page, "Tools", "call echo " + json.dumps({"text": PAYLOAD + "y" * 700}))
     expect(tool).to_have_count(2, timeout=30_000)
     last = tool.last
-    expect(last.locator(".tool-output")).to_contain_text("<script>alert(2)</script>")
+    expect(last.locator(".tool-output")).to_contain_text("<script>alert('script')</script>")
     expect(last.locator(".tool-output")).to_contain_text("…")
     expect(last.locator(".tool-output-full")).to_be_hidden()
     last.get_by_text("Show all").click()
     expect(last.locator(".tool-output-full")).to_contain_text("y" * 700)
-    expect(page.locator("#messages img, #messages script")).to_have_count(0)
+    unsafe = "#messages :is(img, script, svg, iframe, style, form[action], details[ontoggle])"
+    expect(page.locator(unsafe)).to_have_count(0)
 
     # A title with markup stays text in the heading and the list.
     r = page.request.patch(
         f"/threads/{thread_id}",
-        data={"metadata": {"title": XSS}},
+        data={"metadata": {"title": TITLE}},
         headers={
             "X-CSRF-Token": page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
         },
     )
     assert r.ok, r.text()
     page.reload()
-    expect(page.locator("#thread-title")).to_have_text(XSS)
-    expect(page.locator("#thread-list")).to_contain_text(XSS)
+    expect(page.locator("#thread-title")).to_have_text(TITLE)
+    expect(page.locator("#thread-list")).to_contain_text(TITLE)
     expect(page.locator("img")).to_have_count(0)
     screenshot(page, "chat-tools")
     assert watch.dialogs == [] and watch.page_errors == []
