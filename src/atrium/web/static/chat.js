@@ -247,6 +247,12 @@ function setUpChat(root) {
     }
   });
 
+  // A corrected input no longer shows the error about the old one.
+  messages.addEventListener("input", (event) => {
+    const form = event.target.closest(".edit-call-form");
+    if (form) showError(form, "");
+  });
+
   messages.addEventListener("submit", (event) => {
     const form = event.target;
     event.preventDefault();
