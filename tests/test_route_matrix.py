@@ -372,6 +372,9 @@ MATRIX: dict[Route, Case] = {
     ("GET", "/app/admin/usage"): Case(exempt=PLATFORM_PAGE),
     ("GET", "/app/chat/{thread_id}"): Case(page=Page()),
     ("GET", "/app/chat/{thread_id}/messages"): Case(page=Page()),
+    ("GET", "/app/chat/{thread_id}/export.md"): Case(page=Page()),
+    ("GET", "/app/chat/{thread_id}/export.json"): Case(page=Page()),
+    ("GET", "/app/chat/{thread_id}/files/{thread_file_id}/content"): Case(page=Page()),
     ("GET", "/app/assistants/{assistant_id}"): Case(page=Page()),
     ("GET", "/app/knowledge"): Case(exempt=WEB_PAGE),
     ("GET", "/app/knowledge/{base_id}"): Case(page=Page()),
@@ -461,6 +464,11 @@ def victim(base_url: str, mailbox: Mailbox, owner_dsn: str) -> Tenant:
     )
     assert uploaded.status_code == 202, uploaded.text
     file_id = uploaded.json()[0]["id"]
+    attached = owner.api.post(
+        f"/threads/{thread_id}/files",
+        files=[("files", ("minutes.txt", b"The meeting is at noon.", "text/plain"))],
+    )
+    assert attached.status_code == 202, attached.text
     deadline = time.monotonic() + 120
     while owner.api.get(f"/knowledge/{base_id}/files/{file_id}").json()["status"] != "ready":
         assert time.monotonic() < deadline, "the victim's file was not ingested"
@@ -503,6 +511,7 @@ def victim(base_url: str, mailbox: Mailbox, owner_dsn: str) -> Tenant:
         "file_id": file_id,
         "share_id": share.json()["id"],
         "project_id": project.json()["id"],
+        "thread_file_id": attached.json()[0]["id"],
     }
     return Tenant(owner, admin, member, ids)
 

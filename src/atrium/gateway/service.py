@@ -261,9 +261,10 @@ class GatewayService:
         }
 
     async def offered_models(self, *, session: AsyncSession, auth: AuthContext) -> list[str]:
-        """The models `/v1/models` would list for `auth`'s tenant (its plan's models whose
-        provider has the platform's or, with BYOK, the tenant's key), read for a signed-in
-        person choosing an assistant's model: no gateway feature or rate-limit window."""
+        """The chat models `/v1/models` would list for `auth`'s tenant (its plan's models
+        whose provider has the platform's or, with BYOK, the tenant's key; embedding models
+        aside), for a signed-in person picking an assistant's or a chat's model: no gateway
+        feature or rate-limit window."""
         plan = await self._tenant_service.plan_limits(auth.plan_id)
         keys = (
             await self._provider_key_service.tenant_keys(session=session, tenant_id=auth.tenant_id)
@@ -278,7 +279,12 @@ class GatewayService:
             limits=plan,
             plan_id=auth.plan_id,
         )
-        return self._providers.available_models(caller, set(keys))
+        prices = self._providers.catalog.prices
+        return [
+            m
+            for m in self._providers.available_models(caller, set(keys))
+            if prices[m].kind == "chat"
+        ]
 
     def models(self, call: GatewayCall) -> Json:
         """The models this caller may use, in OpenAI's list shape."""

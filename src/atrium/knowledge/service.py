@@ -449,9 +449,18 @@ class KnowledgeService:
         )
 
     async def content(
-        self, *, session: AsyncSession, auth: AuthContext, base_id: uuid.UUID, file_id: uuid.UUID
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        file_id: uuid.UUID,
+        base_id: uuid.UUID | None = None,
+        thread_id: uuid.UUID | None = None,
     ) -> tuple[KnowledgeFile, bytes]:
-        row = await self.get_file(session=session, auth=auth, base_id=base_id, file_id=file_id)
+        """A base's or a thread's file as uploaded."""
+        row = await self.get_file(
+            session=session, auth=auth, base_id=base_id, thread_id=thread_id, file_id=file_id
+        )
         return row, await self._store.get(row.storage_key)
 
     async def delete_file(

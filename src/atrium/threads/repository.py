@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Text, delete, exists, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.threads.models import Thread
@@ -126,6 +126,34 @@ class ThreadRepository:
     ) -> int:
         where = _filters(tenant_id, user_id, metadata, values, status, None, project_id)
         return await session.scalar(select(func.count()).select_from(Thread).where(*where)) or 0
+
+    async def find_text(
+        self,
+        session: AsyncSession,
+        *,
+        tenant_id: uuid.UUID,
+        user_id: uuid.UUID | None,
+        pattern: str,
+        limit: int,
+    ) -> list[Thread]:
+        """Threads whose title or any message's text matches `pattern` (an ILIKE pattern
+        whose `%`, `_` and `\\` the caller escaped), newest first."""
+        message = (
+            func.jsonb_array_elements(func.coalesce(Thread.values["messages"], text("'[]'::jsonb")))
+            .table_valued("value")
+            .alias("message")
+        )
+        content = literal_column("message.value").op("->>", return_type=Text)("content")
+        in_messages = exists(select(1).select_from(message).where(content.ilike(pattern)))
+        title = Thread.metadata_.op("->>", return_type=Text)("title")
+        where = _filters(tenant_id, user_id, None, None, None, None)
+        rows = await session.scalars(
+            select(Thread)
+            .where(*where, or_(title.ilike(pattern), in_messages))
+            .order_by(Thread.updated_at.desc(), Thread.id)
+            .limit(limit)
+        )
+        return list(rows)
 
 
 thread_repository = ThreadRepository()

@@ -5,6 +5,7 @@ row-level security) proves the thread is the caller's."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,10 @@ from atrium.threads.schemas import (
     ThreadStatus,
     ThreadUpdate,
 )
+
+# How many checkpoints `fork_points` reads: a few per turn, so a thread's last few hundred
+# turns can be edited.
+_FORK_HISTORY = 1000
 
 
 def parse_thread_id(ref: str | uuid.UUID) -> uuid.UUID:
@@ -174,6 +179,20 @@ class ThreadService:
             descending=(query.sort_order or "desc") == "desc",
         )
 
+    async def find_text(
+        self, *, session: AsyncSession, auth: AuthContext, text: str, limit: int = 50
+    ) -> list[Thread]:
+        """The caller's visible threads whose title or messages contain `text` (case
+        insensitive, taken literally: `%` and `_` match only themselves), newest first."""
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return await thread_repository.find_text(
+            session,
+            tenant_id=auth.tenant_id,
+            user_id=_owner_filter(auth),
+            pattern=f"%{escaped}%",
+            limit=max(1, min(limit, 200)),
+        )
+
     async def count(self, *, session: AsyncSession, auth: AuthContext, query: ThreadCount) -> int:
         return await thread_repository.count(
             session,
@@ -238,6 +257,41 @@ class ThreadService:
         """Whether the thread (already proved the caller's) has this checkpoint."""
         snapshot = await self._agents.state(thread.tenant_id, thread.id, checkpoint_id)
         return snapshot.created_at is not None  # LangGraph's snapshot of nothing has no date
+
+    async def fork_points(self, *, thread: Thread) -> dict[int, str]:
+        """For the thread (already proved the caller's): index of a human message in its
+        current messages -> the checkpoint a run starts from to replace that message and all
+        after it (a new branch). Found on the current branch, walking from the newest
+        checkpoint to the first; a message with no such checkpoint has no entry."""
+        snapshots: dict[str, Any] = {}
+        head: str | None = None
+        async for snapshot in self._agents.graph.aget_state_history(
+            thread_config(thread.tenant_id, thread.id), limit=_FORK_HISTORY
+        ):
+            checkpoint_id = snapshot.config["configurable"]["checkpoint_id"]
+            snapshots[checkpoint_id] = snapshot
+            head = head or checkpoint_id
+        # messages count -> (checkpoint at a turn's end, checkpoint awaiting its input)
+        ends: dict[int, str] = {}
+        starts: dict[int, str] = {}
+        current = head
+        while current is not None and current in snapshots:
+            snapshot = snapshots[current]
+            count = len((snapshot.values or {}).get("messages") or [])
+            if not snapshot.next:
+                ends.setdefault(count, current)
+            elif "__start__" in snapshot.next:
+                starts.setdefault(count, current)
+            parent = snapshot.parent_config
+            current = parent["configurable"].get("checkpoint_id") if parent else None
+        messages = (thread.values or {}).get("messages") or []
+        points: dict[int, str] = {}
+        for index, message in enumerate(messages):
+            if isinstance(message, dict) and message.get("type") == "human":
+                point = ends.get(index) or starts.get(index)
+                if point is not None:
+                    points[index] = point
+        return points
 
     async def update_state(
         self, *, auth: AuthContext, ref: str, data: StateUpdate

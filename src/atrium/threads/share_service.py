@@ -183,6 +183,13 @@ class ShareService:
             messages=transcript(thread.values),
         )
 
+    async def open_thread(
+        self, *, session: AsyncSession, auth: AuthContext, share_ref: str
+    ) -> tuple[ThreadShare, Thread]:
+        """The link and its thread, for a page that renders the thread itself (the same
+        checks as `open`)."""
+        return await self._live(session, auth, share_ref)
+
     @staticmethod
     def title(thread: Thread) -> str | None:
         title = thread.metadata_.get("title")

@@ -1,61 +1,78 @@
-"""The chat pages: the thread list, a thread's messages (rendered and sanitised on the server),
-and the fragment the page swaps in when a streamed answer ends."""
+"""The chat pages: the thread list (searched by title and message text), a thread's messages
+(rendered and sanitised on the server), the fragment the page swaps in when a streamed answer
+ends, the thread's exports and the download of a file attached to it."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import re
+import uuid
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 
 from atrium.assistants.dependencies import AssistantServiceDep
 from atrium.assistants.schemas import AssistantSearch
-from atrium.kit.deps import SessionDep
+from atrium.gateway.service import GatewayService
+from atrium.kit.deps import SessionDep, provided
+from atrium.kit.errors import NotFound
+from atrium.knowledge.dependencies import KnowledgeServiceDep
 from atrium.threads.dependencies import ThreadServiceDep
 from atrium.threads.models import Thread
-from atrium.threads.schemas import ThreadSearch
-from atrium.web.pages import (
-    page_router,
-    render,
-    thread_title,
-)
+from atrium.threads.schemas import ThreadSearch, ThreadStatus
+from atrium.threads.service import ThreadService, parse_thread_id
+from atrium.web import transcript
+from atrium.web.pages import page_router, render, thread_title
 from atrium.web.visitor import Visitor, VisitorDep
 
 router = page_router()
 
+GatewayServiceDep = Annotated[GatewayService, Depends(provided("gateway_service"))]
 
-def _messages(thread: Thread) -> list[dict[str, Any]]:
-    """The thread's stored messages as the page shows them (text only; tools by name)."""
-    shown: list[dict[str, Any]] = []
-    for message in (thread.values or {}).get("messages", []) or []:
-        if not isinstance(message, dict):
-            continue
-        kind = message.get("type")
-        content = message.get("content")
-        if isinstance(content, list):
-            content = "".join(
-                str(part.get("text", "")) for part in content if isinstance(part, dict)
-            )
-        text = str(content or "")
-        if kind == "human":
-            shown.append({"role": "user", "text": text})
-        elif kind == "ai":
-            calls = [str(c.get("name", "")) for c in message.get("tool_calls") or []]
-            if text or calls:
-                shown.append({"role": "assistant", "text": text, "tool_calls": calls})
-        elif kind == "tool":
-            shown.append({"role": "tool", "name": str(message.get("name") or "tool"), "text": text})
-    return shown
+# How many chats the list shows, and how many a search by text returns.
+LIST_LIMIT = 100
+SEARCH_LIMIT = 50
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]")
 
 
-def _pending(thread: Thread) -> list[dict[str, Any]]:
-    """The tool calls a person must approve or reject before the run goes on."""
-    pending: list[dict[str, Any]] = []
-    for items in (thread.interrupts or {}).values():
-        for item in items if isinstance(items, list) else []:
-            value = item.get("value") if isinstance(item, dict) else None
-            if isinstance(value, dict):
-                pending.append(value)
-    return pending
+def _download(body: bytes | str, media_type: str, name: str) -> Response:
+    """A download the browser saves and never renders or sniffs."""
+    ascii_name = _UNSAFE_NAME.sub("_", name).strip(". ")[:150] or "download"
+    return Response(
+        content=body,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{ascii_name}"',
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def _conversation(threads: ThreadService, thread: Thread) -> dict[str, Any]:
+    """What `_messages.html` shows of a thread."""
+    shown = transcript.messages(thread)
+    forks: dict[int, str] = {}
+    if thread.status != ThreadStatus.busy:
+        forks = await threads.fork_points(thread=thread)
+    users = [m for m in shown if m.role == "user"]
+    last_user = users[-1] if users else None
+    # Regenerate the last answer: send its question again from the checkpoint before it.
+    regenerate = (
+        {"checkpoint": forks[last_user.index], "text": last_user.text}
+        if last_user is not None
+        and last_user.index in forks
+        and shown[-1].role == "assistant"
+        and thread.status == ThreadStatus.idle
+        else None
+    )
+    return {
+        "current": thread,
+        "messages": shown,
+        "pending": transcript.pending(thread),
+        "forks": forks,
+        "regenerate": regenerate,
+    }
 
 
 async def _chat_page(
@@ -64,30 +81,47 @@ async def _chat_page(
     session: SessionDep,
     threads: ThreadServiceDep,
     assistants: AssistantServiceDep,
+    gateway: GatewayService,
+    knowledge: KnowledgeServiceDep,
     current: Thread | None,
     q: str,
 ) -> Response:
-    listed = await threads.search(
-        session=session,
-        auth=visitor.auth,
-        query=ThreadSearch(limit=100, sort_by="updated_at", sort_order="desc"),
-    )
-    needle = q.strip().casefold()
-    rows = [(t, thread_title(t)) for t in listed if needle in thread_title(t).casefold()]
+    needle = q.strip()[:200]
+    if needle:
+        listed = await threads.find_text(
+            session=session, auth=visitor.auth, text=needle, limit=SEARCH_LIMIT
+        )
+    else:
+        listed = await threads.search(
+            session=session,
+            auth=visitor.auth,
+            query=ThreadSearch(limit=LIST_LIMIT, sort_by="updated_at", sort_order="desc"),
+        )
     found, _ = await assistants.search(
         session=session, auth=visitor.auth, query=AssistantSearch(limit=100, sort_by="name")
+    )
+    models = await gateway.offered_models(session=session, auth=visitor.auth)
+    conversation = (
+        await _conversation(threads, current)
+        if current
+        else {"current": None, "messages": [], "pending": [], "forks": {}, "regenerate": None}
+    )
+    files = (
+        await knowledge.list_files(session=session, auth=visitor.auth, thread_id=current.id)
+        if current
+        else []
     )
     return render(
         request,
         "chat.html",
         visitor,
-        threads=rows,
+        threads=[(t, thread_title(t)) for t in listed],
         q=q,
         assistants=found,
-        current=current,
+        models=models,
+        files=files,
         title=thread_title(current) if current else None,
-        messages=_messages(current) if current else [],
-        pending=_pending(current) if current else [],
+        **conversation,
     )
 
 
@@ -98,9 +132,13 @@ async def chat(
     session: SessionDep,
     threads: ThreadServiceDep,
     assistants: AssistantServiceDep,
+    gateway: GatewayServiceDep,
+    knowledge: KnowledgeServiceDep,
     q: str = "",
 ) -> Response:
-    return await _chat_page(request, visitor, session, threads, assistants, None, q)
+    return await _chat_page(
+        request, visitor, session, threads, assistants, gateway, knowledge, None, q
+    )
 
 
 @router.get("/app/chat/{thread_id}")
@@ -111,10 +149,14 @@ async def chat_thread(
     session: SessionDep,
     threads: ThreadServiceDep,
     assistants: AssistantServiceDep,
+    gateway: GatewayServiceDep,
+    knowledge: KnowledgeServiceDep,
     q: str = "",
 ) -> Response:
     thread = await threads.get(session=session, auth=visitor.auth, ref=thread_id)
-    return await _chat_page(request, visitor, session, threads, assistants, thread, q)
+    return await _chat_page(
+        request, visitor, session, threads, assistants, gateway, knowledge, thread, q
+    )
 
 
 @router.get("/app/chat/{thread_id}/messages")
@@ -128,11 +170,46 @@ async def chat_messages(
     """The stored messages, rendered on the server: the page swaps this in when a streamed
     answer ends, so model text is never turned into HTML in the browser."""
     thread = await threads.get(session=session, auth=visitor.auth, ref=thread_id)
-    return render(
-        request,
-        "_messages.html",
-        visitor,
-        current=thread,
-        messages=_messages(thread),
-        pending=_pending(thread),
+    conversation = await _conversation(threads, thread)
+    return render(request, "_messages.html", visitor, **conversation)
+
+
+@router.get("/app/chat/{thread_id}/export.md")
+async def export_markdown(
+    thread_id: str, visitor: VisitorDep, session: SessionDep, threads: ThreadServiceDep
+) -> Response:
+    """The chat as a Markdown file (a download: nothing in it becomes HTML here)."""
+    thread = await threads.get(session=session, auth=visitor.auth, ref=thread_id)
+    title = thread_title(thread)
+    body = transcript.as_markdown(thread, title)
+    return _download(body, "text/markdown; charset=utf-8", f"{title}.md")
+
+
+@router.get("/app/chat/{thread_id}/export.json")
+async def export_json(
+    thread_id: str, visitor: VisitorDep, session: SessionDep, threads: ThreadServiceDep
+) -> Response:
+    """The chat as JSON: each message's role, text, tool calls and citations."""
+    thread = await threads.get(session=session, auth=visitor.auth, ref=thread_id)
+    title = thread_title(thread)
+    body = json.dumps(transcript.as_json(thread, title), ensure_ascii=False, indent=2)
+    return _download(body, "application/json", f"{title}.json")
+
+
+@router.get("/app/chat/{thread_id}/files/{thread_file_id}/content")
+async def thread_file(
+    thread_id: str,
+    thread_file_id: str,
+    visitor: VisitorDep,
+    session: SessionDep,
+    knowledge: KnowledgeServiceDep,
+) -> Response:
+    """A file attached to the chat, as uploaded (the link a citation of it points to)."""
+    try:
+        file_uuid = uuid.UUID(thread_file_id)
+    except ValueError:
+        raise NotFound("File not found") from None
+    row, data = await knowledge.content(
+        session=session, auth=visitor.auth, thread_id=parse_thread_id(thread_id), file_id=file_uuid
     )
+    return _download(data, "application/octet-stream", row.name)

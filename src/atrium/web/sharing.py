@@ -7,7 +7,8 @@ from fastapi import Request, Response
 
 from atrium.kit.deps import SessionDep
 from atrium.threads.dependencies import ShareServiceDep
-from atrium.web.pages import page_router, render
+from atrium.web import transcript
+from atrium.web.pages import page_router, render, thread_title
 from atrium.web.visitor import VisitorDep
 
 router = page_router()
@@ -21,14 +22,17 @@ async def shared_thread(
     session: SessionDep,
     shares: ShareServiceDep,
 ) -> Response:
-    shared = await shares.open(session=session, auth=visitor.auth, share_ref=share_id)
+    share, thread = await shares.open_thread(session=session, auth=visitor.auth, share_ref=share_id)
+    # The chat page's own rendering (tool calls, outputs, citations), minus every control.
     return render(
         request,
         "shared.html",
         visitor,
-        title=shared.title or "Untitled chat",
-        shared=shared,
-        messages=shared.messages,
+        title=thread_title(thread),
+        share=share,
+        messages=transcript.messages(thread),
         pending=[],
+        forks={},
+        regenerate=None,
         read_only=True,
     )

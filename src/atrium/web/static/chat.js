@@ -1,5 +1,7 @@
 // The chat page: streams a run's tokens as text (never as HTML), resumes a dropped stream with
-// Last-Event-ID, then swaps in the server-rendered (sanitised) messages.
+// Last-Event-ID, then swaps in the server-rendered (sanitised) messages. Also: approve, edit or
+// reject a paused tool call, regenerate the last answer or edit an earlier message (a run from
+// the checkpoint before it: a new branch), a model override, and files attached to the chat.
 "use strict";
 
 {
@@ -15,6 +17,8 @@ function setUpChat(root) {
   const chatError = document.getElementById("chat-error");
   let threadId = root.dataset.threadId;
   let runId = null;
+  // A run is under way: the messages' own buttons (regenerate, edit, approve) wait for it.
+  let busy = false;
 
   const fail = (message) => {
     if (!chatError) return window.alert(message);
@@ -43,7 +47,6 @@ function setUpChat(root) {
     if (response.ok) {
       // Server-rendered and sanitised (nh3): the only HTML that enters the page.
       messages.innerHTML = await response.text();
-      wireDecisions();
     }
   }
 
@@ -90,6 +93,7 @@ function setUpChat(root) {
       }
       if (name === "end") ended = true;
       if (name === "error") fail(data?.message || "The run failed.");
+      if (name === "citations") showCitations(target, data?.citations);
       if (name === "messages") {
         const [chunk] = data;
         if (chunk && /^(ai|AIMessageChunk)$/.test(chunk.type) && typeof chunk.content === "string") {
@@ -128,33 +132,44 @@ function setUpChat(root) {
       history.replaceState(null, "", `/app/chat/${threadId}`);
     }
     if (body.assistant_id) localStorage.setItem(`atrium.assistant.${threadId}`, body.assistant_id);
+    const model = composer?.elements.model?.value;
+    if (model) body = { ...body, context: { model } };
+    localStorage.setItem(`atrium.model.${threadId}`, model || "");
+    busy = true;
     if (userText) bubble("user", userText);
     const target = bubble("assistant", "");
     if (send) send.disabled = true;
     runId = null;
+    let refused = false;
     try {
       const response = await api("POST", `/threads/${threadId}/runs/stream`, {
         ...body,
         stream_mode: ["messages-tuple"],
       });
-      if (!response.ok) {
+      if (response.ok) {
+        await follow(response, target);
+      } else {
+        // Refused (a quota, a bad edit, ...): the refresh below shows the thread as it is.
+        refused = true;
         target.parentElement.remove();
-        return fail(await problem(response));
+        fail(await problem(response));
       }
-      await follow(response, target);
     } catch (_) {
       fail("Atrium could not be reached. Check your connection and try again.");
     } finally {
-      if (send) send.disabled = false;
       if (stop) stop.hidden = true;
       runId = null;
     }
     // A new chat: load its page, which lists it with the others and offers rename and delete.
-    if (created) return location.reload();
+    if (created && !refused) return location.reload();
     try {
       await refreshMessages();
     } catch (_) {
       fail("The answer could not be loaded. Reload the page to see it.");
+    } finally {
+      // Only now: the buttons on the messages shown until the refresh were the old ones'.
+      busy = false;
+      if (send) send.disabled = false;
     }
   }
 
@@ -163,16 +178,23 @@ function setUpChat(root) {
   if (composer && remembered && composer.querySelector(`option[value="${CSS.escape(remembered)}"]`)) {
     composer.elements.assistant.value = remembered;
   }
+  const rememberedModel = threadId && localStorage.getItem(`atrium.model.${threadId}`);
+  const modelPicker = composer?.elements.model;
+  if (modelPicker && rememberedModel && modelPicker.querySelector(`option[value="${CSS.escape(rememberedModel)}"]`)) {
+    modelPicker.value = rememberedModel;
+  }
+  modelPicker?.addEventListener("change", () => {
+    if (threadId) localStorage.setItem(`atrium.model.${threadId}`, modelPicker.value);
+  });
+
+  const assistantId = () => composer?.elements.assistant.value;
 
   composer?.addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = composer.elements.message.value.trim();
     if (!text) return;
     composer.elements.message.value = "";
-    await run(
-      { assistant_id: composer.elements.assistant.value, input: { messages: [{ role: "user", content: text }] } },
-      text,
-    );
+    await run({ assistant_id: assistantId(), input: { messages: [{ role: "user", content: text }] } }, text);
   });
 
   composer?.elements.message.addEventListener("keydown", (event) => {
@@ -188,15 +210,72 @@ function setUpChat(root) {
     if (!response.ok && response.status !== 404) fail(await problem(response));
   });
 
-  function wireDecisions() {
-    for (const button of messages.querySelectorAll("button.decide")) {
-      button.addEventListener("click", () => {
-        const assistant = composer?.elements.assistant.value;
-        run({ assistant_id: assistant, command: { resume: button.dataset.decision } }, null);
-      });
-    }
+  // A new branch: the messages from `article` on are replaced by the answer to `text`, which
+  // a run started from the checkpoint before them gives.
+  async function branch(article, checkpoint, text) {
+    if (!assistantId()) return fail("Pick an assistant first.");
+    while (article.nextElementSibling) article.nextElementSibling.remove();
+    article.remove();
+    await run(
+      { assistant_id: assistantId(), checkpoint_id: checkpoint, input: { messages: [{ role: "user", content: text }] } },
+      text,
+    );
   }
-  wireDecisions();
+
+  // The messages are swapped in whole after every run, so their buttons are handled here,
+  // on the container that stays.
+  messages.addEventListener("click", (event) => {
+    const button = event.target.closest("button");
+    if (!button || !messages.contains(button) || busy) return;
+    const article = button.closest("article.message");
+    const pending = button.closest(".pending");
+    if (button.classList.contains("decide")) {
+      run({ assistant_id: assistantId(), command: { resume: button.dataset.decision } }, null);
+    } else if (button.classList.contains("edit-call")) {
+      const form = pending.querySelector(".edit-call-form");
+      form.hidden = false;
+      form.elements.args.focus();
+    } else if (button.classList.contains("regenerate")) {
+      const question = [...messages.querySelectorAll("article.message.user")].pop();
+      if (question) branch(question, button.dataset.checkpoint, button.dataset.text);
+    } else if (button.classList.contains("edit-message")) {
+      const form = article.querySelector(".edit-form");
+      form.hidden = false;
+      form.elements.text.focus();
+    } else if (button.classList.contains("cancel-edit")) {
+      button.closest("form").hidden = true;
+    }
+  });
+
+  // A corrected input no longer shows the error about the old one.
+  messages.addEventListener("input", (event) => {
+    const form = event.target.closest(".edit-call-form");
+    if (form) showError(form, "");
+  });
+
+  messages.addEventListener("submit", (event) => {
+    const form = event.target;
+    event.preventDefault();
+    if (busy) return;
+    if (form.classList.contains("edit-call-form")) {
+      let args;
+      try {
+        args = JSON.parse(form.elements.args.value);
+      } catch (_) {
+        return showError(form, "The tool input is not valid JSON. Check the quotes, commas and braces.");
+      }
+      if (args === null || typeof args !== "object" || Array.isArray(args)) {
+        return showError(form, "The tool input must be a JSON object, like {\"expression\": \"6*7\"}.");
+      }
+      showError(form, "");
+      run({ assistant_id: assistantId(), command: { resume: { action: "edit", args } } }, null);
+    } else if (form.classList.contains("edit-form")) {
+      const text = form.elements.text.value.trim();
+      if (!text) return;
+      const article = form.closest("article.message");
+      branch(article, article.querySelector(".edit-message").dataset.checkpoint, text);
+    }
+  });
 
   document.getElementById("rename")?.addEventListener("click", () => {
     const form = document.getElementById("rename-form");
@@ -216,4 +295,137 @@ function setUpChat(root) {
     if (response.ok) location.assign("/app/chat");
     else fail(await problem(response));
   });
+  setUpFiles(() => threadId);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// The sources of a streamed answer, as text and links built from ids only (the page swaps in
+// the server's rendering when the run ends).
+function showCitations(target, citations) {
+  if (!Array.isArray(citations) || !citations.length) return;
+  const article = target.closest("article");
+  article.querySelector(".citations")?.remove();
+  const box = document.createElement("div");
+  box.className = "citations";
+  const heading = document.createElement("h3");
+  heading.textContent = "Sources";
+  const list = document.createElement("ol");
+  const threadId = document.getElementById("conversation")?.dataset.threadId;
+  for (const c of citations) {
+    const item = document.createElement("li");
+    let href = null;
+    if (UUID.test(c.file_id || "") && UUID.test(c.knowledge_base_id || "")) {
+      href = `/knowledge/${c.knowledge_base_id}/files/${c.file_id}/content`;
+    } else if (UUID.test(c.file_id || "") && c.thread_id && c.thread_id === threadId) {
+      href = `/app/chat/${threadId}/files/${c.file_id}/content`;
+    }
+    const name = href ? document.createElement("a") : document.createElement("span");
+    if (href) name.href = href;
+    name.textContent = String(c.file_name || "a file");
+    item.append(name);
+    if (Number.isInteger(c.page)) item.append(`, page ${c.page}`);
+    if (c.snippet) {
+      const quote = document.createElement("blockquote");
+      quote.className = "snippet";
+      quote.textContent = String(c.snippet);
+      item.append(quote);
+    }
+    list.append(item);
+  }
+  box.append(heading, list);
+  article.append(box);
+}
+
+// Files attached to the chat: uploaded with progress (XHR: fetch cannot report an upload's
+// progress), then their ingestion status polled until each is ready or failed.
+function setUpFiles(currentThread) {
+  const form = document.getElementById("attach-form");
+  const list = document.getElementById("thread-files");
+  const none = document.getElementById("no-files");
+  const progress = document.getElementById("attach-progress");
+  if (!form || !list) return;
+  const STATUS = { queued: "queued", parsing: "reading", embedding: "indexing", ready: "ready", failed: "failed" };
+  let polling = null;
+
+  const row = (file) => {
+    let item = list.querySelector(`li[data-file-id="${CSS.escape(file.id)}"]`);
+    if (!item) {
+      item = document.createElement("li");
+      item.dataset.fileId = file.id;
+      const link = document.createElement("a");
+      link.href = `/app/chat/${currentThread()}/files/${file.id}/content`;
+      link.textContent = file.name;
+      const status = document.createElement("span");
+      status.className = "status";
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "secondary remove-file";
+      remove.textContent = "Remove";
+      item.append(link, " ", status, " ", remove);
+      list.append(item);
+    }
+    item.dataset.status = file.status;
+    let label = STATUS[file.status] || file.status;
+    if (file.status === "embedding" && file.chunks_total) label += ` ${file.chunks_done} of ${file.chunks_total}`;
+    if (file.status === "failed" && file.error) label += `: ${file.error}`;
+    item.querySelector(".status").textContent = label;
+    if (none) none.hidden = true;
+  };
+
+  const unfinished = () => [...list.querySelectorAll("li")].some(
+    (li) => li.dataset.status !== "ready" && li.dataset.status !== "failed",
+  );
+
+  async function poll() {
+    polling = null;
+    const response = await fetch(`/threads/${currentThread()}/files`, { credentials: "same-origin" });
+    if (!response.ok) return;
+    for (const file of await response.json()) row(file);
+    if (unfinished()) polling = setTimeout(poll, 1000);
+  }
+  const watch = () => { if (!polling && unfinished()) polling = setTimeout(poll, 500); };
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = form.elements.files;
+    if (!input.files.length) return showError(form, "Choose a file to attach.");
+    showError(form, "");
+    const data = new FormData();
+    for (const file of input.files) data.append("files", file);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/threads/${currentThread()}/files`);
+    xhr.setRequestHeader("X-CSRF-Token", document.querySelector('meta[name="csrf-token"]')?.content || "");
+    progress.hidden = false;
+    progress.value = 0;
+    xhr.upload.onprogress = (e) => { if (e.lengthComputable) progress.value = Math.round((100 * e.loaded) / e.total); };
+    xhr.onerror = () => { progress.hidden = true; showError(form, "The upload failed. Check your connection and try again."); };
+    xhr.onload = async () => {
+      progress.hidden = true;
+      if (xhr.status >= 200 && xhr.status < 300) {
+        for (const file of JSON.parse(xhr.responseText)) row(file);
+        input.value = "";
+        watch();
+      } else {
+        showError(form, await problem(new Response(xhr.responseText, { status: xhr.status })));
+      }
+    };
+    xhr.send(data);
+  });
+
+  list.addEventListener("click", async (event) => {
+    const button = event.target.closest("button.remove-file");
+    if (!button) return;
+    const item = button.closest("li");
+    if (!window.confirm("Remove this file from the chat?")) return;
+    const response = await api("DELETE", `/threads/${currentThread()}/files/${item.dataset.fileId}`);
+    if (response.ok || response.status === 404) {
+      item.remove();
+      if (none) none.hidden = list.children.length > 0;
+    } else {
+      showError(form, await problem(response));
+    }
+  });
+
+  watch();
 }
