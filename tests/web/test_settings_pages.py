@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Dialog, Page, expect
 
 from tests.billing import fake_stripe
 from tests.billing.fake_stripe import FakeStripe
+from tests.mcp_servers.server import serve_http
 from tests.support import (
     Account,
     AtriumProcess,
@@ -20,6 +21,7 @@ from tests.support import (
     atrium_env,
     free_port,
     link_token,
+    platform_admin_of,
     register,
     set_plan,
     unique_email,
@@ -97,7 +99,28 @@ def test_an_owner_uses_every_settings_page(
     expect(refusal).to_be_visible()
     expect(refusal).to_contain_text(re.compile("private|loopback|not allowed|may not", re.I))
     assert page.request.get("/mcp-servers").json() == []
-    screenshot(page, "settings-mcp-servers")
+    screenshot(page, "settings-mcp-servers-refused")
+
+    # Allowed onto its network by a platform administrator, a real MCP server registers; its
+    # tools are listed, refreshed and gone with it.
+    r = platform_admin_of(base_url).patch(
+        f"/admin/tenants/{owner.tenant_id}", json={"allow_private_provider_urls": True}
+    )
+    assert r.status_code == 200, r.text
+    with serve_http("mcp-web-token") as url:
+        page.get_by_label("URL").fill(url)
+        page.get_by_label("Credentials", exact=False).fill("Authorization: Bearer mcp-web-token")
+        page.get_by_role("button", name="Register server").click()
+        server = page.locator("li.server")
+        expect(server).to_contain_text(re.compile(r"\d+ tools, found"))
+        assert "mcp-web-token" not in page.content()
+        server.get_by_text("See its tools").click()
+        expect(server.get_by_text("local__add")).to_be_visible()
+        screenshot(page, "settings-mcp-servers")
+        server.get_by_role("button", name="Refresh tools").click()
+        expect(page.locator("li.server")).to_contain_text("with credentials")
+        page.locator("li.server").get_by_role("button", name="Delete").click()
+        expect(page.get_by_text("No MCP servers yet")).to_be_visible()
 
     # Plan: without Stripe the page says how plans change, and offers no paid button.
     page.goto("/app/settings/plan")

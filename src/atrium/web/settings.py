@@ -23,7 +23,7 @@ from atrium.provider_keys.schemas import BYOK_PROVIDERS
 from atrium.tenants.limits import PlanLimits
 from atrium.usage.schemas import UsageGroup, UsageRow
 from atrium.usage.service import MAX_DAYS, usage_service
-from atrium.web.charts import Point, bar_chart
+from atrium.web.charts import Point, bar_chart, compact
 from atrium.web.pages import (
     ApiKeyServiceDep,
     TenantServiceDep,
@@ -197,7 +197,7 @@ async def usage_page(
         since=since,
         table=[(d, r) for d, r in reversed(table)],
         tokens_chart=bar_chart(tokens, title="Tokens per day"),
-        cost_chart=bar_chart(cost, title="Cost per day (USD)", axis=lambda v: f"${v:.2f}"),
+        cost_chart=bar_chart(cost, title="Cost per day (USD)", axis=lambda v: f"${compact(v)}"),
         export=export,
     )
 
