@@ -117,7 +117,8 @@ def test_an_owner_uses_every_settings_page(
         server.get_by_text("See its tools").click()
         expect(server.get_by_text("local__add")).to_be_visible()
         screenshot(page, "settings-mcp-servers")
-        server.get_by_role("button", name="Refresh tools").click()
+        with page.expect_navigation():  # reloaded once the tools were discovered again
+            server.get_by_role("button", name="Refresh tools").click()
         expect(page.locator("li.server")).to_contain_text("with credentials")
         page.locator("li.server").get_by_role("button", name="Delete").click()
         expect(page.get_by_text("No MCP servers yet")).to_be_visible()
