@@ -103,10 +103,13 @@ def bar_chart(
             ).format(x, base_y - h, bar_w, max(h, 0.5), point.title)
         )
         if i % every == 0:
+            # Every other label is "minor": a narrow screen hides those (app.css), so the
+            # larger text it needs still does not overlap.
+            minor = " minor" if (i // every) % 2 else ""
             parts.append(
                 Markup(
-                    '<text class="axis" x="{:.1f}" y="{}" text-anchor="middle">{}</text>'
-                ).format(x + bar_w / 2, base_y + 18, point.label)
+                    '<text class="axis{}" x="{:.1f}" y="{}" text-anchor="middle">{}</text>'
+                ).format(minor, x + bar_w / 2, base_y + 26, point.label)
             )
     parts.append(
         Markup('<line class="baseline" x1="{}" x2="{}" y1="{}" y2="{}"/></svg>').format(
