@@ -169,6 +169,14 @@ def test_an_owner_uses_every_settings_page(
     page.get_by_label("Action").fill("nothing.like.this")
     page.get_by_role("button", name="Filter").click()
     expect(page.get_by_text("Nothing recorded with the action")).to_be_visible()
+    for path in (
+        *ADMIN_PAGES,
+        "/app/settings/profile",
+        "/app/settings/plan",
+        "/app/settings/usage",
+    ):
+        csp = page.request.get(path).headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp, path
     # The refused registration and the bad period answered 400: nothing else went wrong.
     assert watch.page_errors == []
     assert all("status of 400" in e for e in watch.console_errors), watch.console_errors

@@ -196,6 +196,8 @@ async def usage_page(
         days=window,
         since=since,
         table=[(d, r) for d, r in reversed(table)],
+        # The year only when the window reaches into another one: the table fits a phone.
+        day_format="%d %b" if since.year == now.year else "%d %b %Y",
         tokens_chart=bar_chart(tokens, title="Tokens per day"),
         cost_chart=bar_chart(cost, title="Cost per day (USD)", axis=lambda v: f"${compact(v)}"),
         export=export,
