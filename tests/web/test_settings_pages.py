@@ -247,16 +247,16 @@ def test_an_owner_changes_roles_and_removes_a_member(
     assert person.api.post("/invitations/accept", json={"token": token}).status_code == 200
 
     page.goto("/app/settings/members")
-    role = page.get_by_label(f"Role of {colleague}")
+    role = page.get_by_label(f"{colleague} is")
     role.select_option("admin")
     with page.expect_navigation():  # the page reloads once the API said yes
         role.locator("xpath=..").get_by_role("button", name="Change").click()
-    expect(page.get_by_label(f"Role of {colleague}")).to_have_value("admin")
+    expect(page.get_by_label(f"{colleague} is")).to_have_value("admin")
     members = owner.api.get("/tenants/current/members").json()["items"]
     assert {m["email"]: m["role"] for m in members}[colleague] == "admin"
 
     # The last owner cannot step down: the API's sentence appears next to the control.
-    mine = page.get_by_label(f"Role of {owner.email}")
+    mine = page.get_by_label(f"{owner.email} is")
     mine.select_option("member")
     form = mine.locator("xpath=..")
     form.get_by_role("button", name="Change").click()
