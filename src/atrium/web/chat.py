@@ -17,12 +17,14 @@ from atrium.gateway.service import GatewayService
 from atrium.kit.deps import SessionDep, provided
 from atrium.kit.errors import NotFound
 from atrium.knowledge.dependencies import KnowledgeServiceDep
+from atrium.projects.dependencies import ProjectServiceDep
 from atrium.threads.dependencies import ThreadServiceDep
 from atrium.threads.models import Thread
 from atrium.threads.schemas import ThreadSearch, ThreadStatus
 from atrium.threads.service import ThreadService, parse_thread_id
 from atrium.web import transcript
 from atrium.web.pages import page_router, render, thread_title
+from atrium.web.scope import ProjectScope, project_scope
 from atrium.web.visitor import Visitor, VisitorDep
 
 router = page_router()
@@ -85,17 +87,25 @@ async def _chat_page(
     knowledge: KnowledgeServiceDep,
     current: Thread | None,
     q: str,
+    scope: ProjectScope,
 ) -> Response:
     needle = q.strip()[:200]
     if needle:
         listed = await threads.find_text(
             session=session, auth=visitor.auth, text=needle, limit=SEARCH_LIMIT
         )
+        if scope.chosen is not None:
+            listed = [t for t in listed if t.project_id == scope.chosen.id]
     else:
         listed = await threads.search(
             session=session,
             auth=visitor.auth,
-            query=ThreadSearch(limit=LIST_LIMIT, sort_by="updated_at", sort_order="desc"),
+            query=ThreadSearch(
+                limit=LIST_LIMIT,
+                sort_by="updated_at",
+                sort_order="desc",
+                project_id=scope.project_id,
+            ),
         )
     found, _ = await assistants.search(
         session=session, auth=visitor.auth, query=AssistantSearch(limit=100, sort_by="name")
@@ -120,6 +130,7 @@ async def _chat_page(
         assistants=found,
         models=models,
         files=files,
+        scope=scope,
         title=thread_title(current) if current else None,
         **conversation,
     )
@@ -134,10 +145,13 @@ async def chat(
     assistants: AssistantServiceDep,
     gateway: GatewayServiceDep,
     knowledge: KnowledgeServiceDep,
+    projects: ProjectServiceDep,
     q: str = "",
+    project: str = "",
 ) -> Response:
+    scope = await project_scope(session=session, auth=visitor.auth, projects=projects, raw=project)
     return await _chat_page(
-        request, visitor, session, threads, assistants, gateway, knowledge, None, q
+        request, visitor, session, threads, assistants, gateway, knowledge, None, q, scope
     )
 
 
@@ -151,11 +165,14 @@ async def chat_thread(
     assistants: AssistantServiceDep,
     gateway: GatewayServiceDep,
     knowledge: KnowledgeServiceDep,
+    projects: ProjectServiceDep,
     q: str = "",
+    project: str = "",
 ) -> Response:
+    scope = await project_scope(session=session, auth=visitor.auth, projects=projects, raw=project)
     thread = await threads.get(session=session, auth=visitor.auth, ref=thread_id)
     return await _chat_page(
-        request, visitor, session, threads, assistants, gateway, knowledge, thread, q
+        request, visitor, session, threads, assistants, gateway, knowledge, thread, q, scope
     )
 
 

@@ -123,13 +123,15 @@ function setUpChat(root) {
     fail("");
     const created = !threadId;
     if (created) {
-      const response = await api("POST", "/threads", {
-        metadata: { title: (userText || "New chat").slice(0, 80) },
-      });
+      const thread = { metadata: { title: (userText || "New chat").slice(0, 80) } };
+      // Started from a project's chat list: the chat joins that project.
+      if (root.dataset.projectId) thread.project_id = root.dataset.projectId;
+      const response = await api("POST", "/threads", thread);
       if (!response.ok) return fail(await problem(response));
       threadId = (await response.json()).thread_id;
       root.dataset.threadId = threadId;
-      history.replaceState(null, "", `/app/chat/${threadId}`);
+      const inProject = root.dataset.projectId ? `?project=${encodeURIComponent(root.dataset.projectId)}` : "";
+      history.replaceState(null, "", `/app/chat/${threadId}${inProject}`);
     }
     if (body.assistant_id) localStorage.setItem(`atrium.assistant.${threadId}`, body.assistant_id);
     const model = composer?.elements.model?.value;
