@@ -22,19 +22,28 @@ def google_flow(
     start_params: dict[str, str] | None = None,
 ) -> httpx.Response:
     oidc.next_identity = identity
-    with browser or httpx.Client(base_url=base_url) as browser:
-        start = browser.get("/auth/google/login", params=start_params or {})
-        assert start.status_code == 302
-        location = start.headers["location"]
-        assert location.startswith(oidc.issuer + "/authorize")
-        query = parse_qs(urlparse(location).query)
-        assert query["scope"] == ["openid email profile"]
-        assert "nonce" in query and "state" in query
-        consent = httpx.get(location)
-        assert consent.status_code == 302
-        callback = consent.headers["location"]
-        assert callback.startswith(base_url + "/auth/google/callback")
-        return browser.get(callback)
+    if browser is None:
+        with httpx.Client(base_url=base_url) as own:
+            return _google_flow(own, oidc, start_params)
+    return _google_flow(browser, oidc, start_params)
+
+
+def _google_flow(
+    browser: httpx.Client, oidc: OidcStub, start_params: dict[str, str] | None
+) -> httpx.Response:
+    base_url = str(browser.base_url).rstrip("/")
+    start = browser.get("/auth/google/login", params=start_params or {})
+    assert start.status_code == 302
+    location = start.headers["location"]
+    assert location.startswith(oidc.issuer + "/authorize")
+    query = parse_qs(urlparse(location).query)
+    assert query["scope"] == ["openid email profile"]
+    assert "nonce" in query and "state" in query
+    consent = httpx.get(location)
+    assert consent.status_code == 302
+    callback = consent.headers["location"]
+    assert callback.startswith(base_url + "/auth/google/callback")
+    return browser.get(callback)
 
 
 def test_google_sign_up_then_sign_in_bound_by_sub(
