@@ -189,8 +189,10 @@ async def test_rows_are_isolated_by_the_database(
             )
     with psycopg.connect(app_dsn) as conn:
         conn.execute("SELECT set_config('app.tenant_id', %s, true)", (team.owner.tenant_id,))
-        row = conn.execute("SELECT count(*) FROM thread_shares WHERE id = %s", (link["id"],))
-        assert row.fetchone() == (1,)
+        counted = conn.execute(
+            "SELECT count(*) FROM thread_shares WHERE id = %s", (link["id"],)
+        ).fetchone()
+        assert counted == (1,)
 
 
 async def test_a_thread_has_at_most_twenty_live_links(team: Team) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from tests.web.conftest import Watch, screenshot
 from tests.web.pages import (
@@ -173,11 +173,11 @@ def test_model_override_and_attached_files(
     expect(page.get_by_text("No files yet")).to_be_visible()
     page.get_by_label("Attach a file").set_input_files(
         files=[
-            {
-                "name": "otters.txt",
-                "mimeType": "text/plain",
-                "buffer": b"Sea otters eat sea urchins, crabs and clams. " * 20,
-            }
+            FilePayload(
+                name="otters.txt",
+                mimeType="text/plain",
+                buffer=b"Sea otters eat sea urchins, crabs and clams. " * 20,
+            )
         ]
     )
     page.get_by_role("button", name="Upload").click()

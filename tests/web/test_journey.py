@@ -11,7 +11,7 @@ import json
 import re
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from tests.web.conftest import Watch, screenshot
 from tests.web.pages import (
@@ -63,7 +63,7 @@ def test_register_to_sign_in_again(page: Page, base_url: str, watch: Watch) -> N
     expect(page).to_have_url(re.compile(rf"/app/knowledge/{UUID}$"), timeout=SETTLE_MS)
     base_id = page.url.rsplit("/", 1)[1]
     page.get_by_label("Files").set_input_files(
-        files=[{"name": "launch-plan.txt", "mimeType": "text/plain", "buffer": DOCUMENT * 8}]
+        files=[FilePayload(name="launch-plan.txt", mimeType="text/plain", buffer=DOCUMENT * 8)]
     )
     page.get_by_role("button", name="Upload").click()
     row = page.locator("#files tbody tr", has_text="launch-plan.txt")

@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from fpdf import FPDF
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from tests.support import platform_admin_of
 from tests.web.conftest import DESKTOP, PHONE, Watch, screenshot
@@ -92,8 +92,8 @@ def test_a_base_from_upload_to_search(
     # Two files at once, each with its own upload progress, then polled until ready.
     page.get_by_label("Files").set_input_files(
         [
-            {"name": "lighthouse.txt", "mimeType": "text/plain", "buffer": LIGHTHOUSE},
-            {"name": "orchard.pdf", "mimeType": "application/pdf", "buffer": _pdf()},
+            FilePayload(name="lighthouse.txt", mimeType="text/plain", buffer=LIGHTHOUSE),
+            FilePayload(name="orchard.pdf", mimeType="application/pdf", buffer=_pdf()),
         ]
     )
     page.get_by_role("button", name="Upload").click()
@@ -188,17 +188,17 @@ def test_untrusted_file_names_and_text_execute_nothing(page: Page, watch: Watch)
             f"/knowledge/{base_id}/files",
             headers=csrf(page),
             multipart={
-                "files": {
-                    "name": name,
-                    "mimeType": "text/plain",
-                    "buffer": f"Harmless file number {i} about kestrels.".encode(),
-                }
+                "files": FilePayload(
+                    name=name,
+                    mimeType="text/plain",
+                    buffer=f"Harmless file number {i} about kestrels.".encode(),
+                )
             },
         )
         assert r.status == 202, r.text()
     page.reload()
     page.get_by_label("Files").set_input_files(
-        [{"name": "notes.txt", "mimeType": "text/plain", "buffer": SNIPPET.encode()}]
+        [FilePayload(name="notes.txt", mimeType="text/plain", buffer=SNIPPET.encode())]
     )
     page.get_by_role("button", name="Upload").click()
     _all_ready(page, len(XSS_NAMES) + 1)
@@ -224,7 +224,7 @@ def test_untrusted_file_names_and_text_execute_nothing(page: Page, watch: Watch)
     r = page.request.post(
         f"/knowledge/{base_id}/files",
         headers=csrf(page),
-        multipart={"files": {"name": failing, "mimeType": "text/plain", "buffer": b""}},
+        multipart={"files": FilePayload(name=failing, mimeType="text/plain", buffer=b"")},
     )
     assert r.status == 202, r.text()
     page.reload()
