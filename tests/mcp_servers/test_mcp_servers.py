@@ -336,3 +336,25 @@ async def test_credentials_are_resealed_after_a_key_rotation(
     )
     tool = (await McpTools(db=runtime.db, service=only_new).tools(scope(owner, "srv__add")))[0]
     assert await tool.run({"a": 3, "b": 4}) == "7"
+
+
+async def test_a_server_deleted_during_its_refresh_is_not_found(
+    team: Team, mcp_url: str, accounts: Accounts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refresh talks to the server for a while; a delete that commits meanwhile makes the
+    refresh's write find no row: 404, not a 500."""
+    made = await register(team.admin, mcp_url)
+    assert made.status_code == 201, made.text
+    server_id = made.json()["id"]
+    service: McpServerService = accounts._app.state.runtime.mcp_server_service
+    discover = service._discover
+
+    async def discover_then_lose_the_server(*args: Any, **kwargs: Any) -> None:
+        await discover(*args, **kwargs)
+        deleted = await team.owner.http.delete(f"/mcp-servers/{server_id}")
+        assert deleted.status_code == 204, deleted.text
+
+    monkeypatch.setattr(service, "_discover", discover_then_lose_the_server)
+    refreshed = await team.admin.http.post(f"/mcp-servers/{server_id}/refresh")
+    assert_error(refreshed, 404, "not_found")
+    assert_error(await team.admin.http.get(f"/mcp-servers/{server_id}"), 404, "not_found")

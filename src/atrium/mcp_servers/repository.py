@@ -7,7 +7,9 @@ import uuid
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 
+from atrium.kit.errors import NotFound
 from atrium.mcp_servers.models import McpServer
 
 
@@ -33,7 +35,12 @@ class McpServerRepository:
         return await session.scalar(stmt)
 
     async def flush(self, session: AsyncSession, server: McpServer) -> McpServer:
-        await session.flush()
+        """Write the server's changes; one deleted meanwhile (a refresh's discovery takes a
+        while, and a delete may commit during it) is not found, not a stale-data crash."""
+        try:
+            await session.flush()
+        except StaleDataError:
+            raise NotFound("MCP server not found") from None
         await session.refresh(server)
         return server
 
