@@ -42,7 +42,7 @@ from atrium.knowledge.chunking import Chunker, default_tokenizer_file
 from atrium.knowledge.ingestion import Ingestion
 from atrium.knowledge.parsing import ParseLimits
 from atrium.knowledge.search import KnowledgeRetriever
-from atrium.knowledge.service import KnowledgeService
+from atrium.knowledge.service import KnowledgeService, ThreadFiles
 from atrium.knowledge.tools import KnowledgeTools
 from atrium.mcp_servers.service import McpServerService
 from atrium.mcp_servers.tools import McpTools
@@ -224,14 +224,19 @@ async def open_runtime(
             projects=project_service,
             default_model=settings.default_model,
         )
-        thread_service = ThreadService(db=db, agents=agents, projects=project_service)
+        file_store = open_file_store(settings)
+        stack.push_async_callback(file_store.close)
+        thread_service = ThreadService(
+            db=db,
+            agents=agents,
+            projects=project_service,
+            on_delete=[ThreadFiles(store=file_store)],
+        )
         share_service = ShareService(threads=thread_service, base_url=settings.base_url)
         run_reader = RunReader(db=db, hub=hub)
         run_streams = RunStreams(db=db, hub=hub, reader=run_reader, background=background)
         # Tools a run may call, by source (built-ins now; MCP servers and knowledge search
         # add theirs here).
-        file_store = open_file_store(settings)
-        stack.push_async_callback(file_store.close)
         retriever = KnowledgeRetriever(
             db=db,
             providers=providers,

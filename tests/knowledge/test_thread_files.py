@@ -75,3 +75,39 @@ async def test_thread_files_are_searched_by_that_threads_runs_only(
     after = await ask(thread, "when will the satellite launch")
     assert after.artifact is not None
     assert {c["file_id"] for c in after.artifact["citations"]} == {policy["id"]}
+
+
+async def test_deleting_a_thread_removes_its_stored_files(accounts: Accounts, team: Team) -> None:
+    """The files' rows go with the thread by cascade; their stored objects must go too, once
+    the deletion commits, and only that thread's."""
+    owner = team.owner
+    root = accounts._app.state.runtime.settings.data_dir / "files" / "tenants" / owner.tenant_id
+
+    def objects() -> set[str]:
+        return {str(p) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+    kept_thread = (await owner.http.post("/threads", json={})).json()["thread_id"]
+    gone_thread = (await owner.http.post("/threads", json={})).json()["thread_id"]
+    before = objects()
+    kept = await owner.http.post(
+        f"/threads/{kept_thread}/files", files=[("files", ("kept.txt", POLICY, "text/plain"))]
+    )
+    assert kept.status_code == 202, kept.text
+    with_kept = objects()
+    gone = await owner.http.post(
+        f"/threads/{gone_thread}/files", files=[("files", ("gone.txt", NOTES, "text/plain"))]
+    )
+    assert gone.status_code == 202, gone.text
+    added = objects() - with_kept
+    assert len(added) == 1 and len(with_kept - before) == 1
+
+    deleted = await owner.http.delete(f"/threads/{gone_thread}")
+    assert deleted.status_code == 204, deleted.text
+    async with asyncio.timeout(SETTLE_SECONDS):
+        while True:  # removed after the commit, in the background
+            if not objects() & added:
+                break
+            await asyncio.sleep(0.05)
+    assert objects() == with_kept
+    listed = await owner.http.get(f"/threads/{kept_thread}/files")
+    assert [f["name"] for f in listed.json()] == ["kept.txt"]

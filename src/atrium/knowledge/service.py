@@ -80,6 +80,35 @@ def display_name(name: str | None) -> str:
     return cleaned[:255] or "untitled"
 
 
+def delete_objects_after_commit(session: AsyncSession, store: FileStore, keys: list[str]) -> None:
+    """Remove stored objects once their rows' deletion commits (never before: a rollback
+    would leave rows without their files)."""
+
+    async def remove() -> None:
+        for key in keys:
+            await store.delete(key)
+
+    if keys:
+        after_commit(session, remove, name="knowledge.delete_objects")
+
+
+class ThreadFiles:
+    """The files uploaded to a thread go with it: their rows by the foreign key's cascade,
+    their stored objects here, once the deletion commits. Handed to `ThreadService` by the
+    composition root (threads know nothing of knowledge)."""
+
+    def __init__(self, *, store: FileStore) -> None:
+        self._store = store
+
+    async def __call__(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, thread_id: uuid.UUID
+    ) -> None:
+        keys = await knowledge_repository.storage_keys(
+            session, tenant_id=tenant_id, thread_id=thread_id
+        )
+        delete_objects_after_commit(session, self._store, keys)
+
+
 class KnowledgeService:
     def __init__(
         self,
@@ -243,14 +272,7 @@ class KnowledgeService:
         self._delete_objects_after_commit(session, keys)
 
     def _delete_objects_after_commit(self, session: AsyncSession, keys: list[str]) -> None:
-        store = self._store
-
-        async def remove() -> None:
-            for key in keys:
-                await store.delete(key)
-
-        if keys:
-            after_commit(session, remove, name="knowledge.delete_objects")
+        delete_objects_after_commit(session, self._store, keys)
 
     # Files.
     async def upload(

@@ -5,7 +5,8 @@ row-level security) proves the thread is the caller's."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,9 +52,26 @@ def _owner_filter(auth: AuthContext) -> uuid.UUID | None:
     return owner_filter(auth, Resource.threads, Action.read)
 
 
+class ThreadDeleted(Protocol):
+    """What else goes with a deleted thread (its uploaded files' stored objects), called in
+    the deleting transaction, before the thread's row goes."""
+
+    async def __call__(
+        self, session: AsyncSession, *, tenant_id: uuid.UUID, thread_id: uuid.UUID
+    ) -> None: ...
+
+
 class ThreadService:
-    def __init__(self, *, db: Database, agents: AgentRuntime, projects: ProjectService) -> None:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        agents: AgentRuntime,
+        projects: ProjectService,
+        on_delete: Sequence[ThreadDeleted] = (),
+    ) -> None:
         self._db, self._agents, self._projects = db, agents, projects
+        self._on_delete = tuple(on_delete)
 
     async def create(
         self, *, session: AsyncSession, auth: AuthContext, data: ThreadCreate
@@ -147,8 +165,10 @@ class ThreadService:
         """Delete the thread; its checkpoints go once the deletion is committed (until then
         they are unreachable anyway: every checkpoint read starts from the thread's row)."""
         thread = await self.get(session=session, auth=auth, ref=ref, lock=True)
-        await thread_repository.delete(session, tenant_id=auth.tenant_id, thread_id=thread.id)
         tenant_id, thread_id = auth.tenant_id, thread.id
+        for hook in self._on_delete:
+            await hook(session, tenant_id=tenant_id, thread_id=thread_id)
+        await thread_repository.delete(session, tenant_id=tenant_id, thread_id=thread_id)
 
         async def forget_checkpoints() -> None:
             await self._agents.delete_thread(tenant_id, thread_id)
@@ -158,6 +178,8 @@ class ThreadService:
     async def delete_temporary(self, *, tenant_id: uuid.UUID, thread_id: uuid.UUID) -> None:
         """Remove the temporary thread of a finished stateless run, with its checkpoints."""
         async with self._db.transaction(tenant_id=tenant_id) as session:
+            for hook in self._on_delete:
+                await hook(session, tenant_id=tenant_id, thread_id=thread_id)
             await thread_repository.delete(session, tenant_id=tenant_id, thread_id=thread_id)
         await self._agents.delete_thread(tenant_id, thread_id)
 
