@@ -76,3 +76,22 @@ async def test_results_are_bounded(team: Team, atrium_app: FastAPI) -> None:
     for n in range(4):
         await thread_saying(team.member, f"{word} number {n}")
     assert len(await find(atrium_app, team.member, word, limit=3)) == 3
+
+
+async def test_a_thread_whose_state_holds_no_message_list_breaks_no_search(
+    team: Team, atrium_app: FastAPI
+) -> None:
+    """`messages` that is not an array (state is written by graphs and by clients) is read
+    as no messages: the tenant's other threads are still found."""
+    from sqlalchemy import text
+
+    word = f"kestrel{uuid.uuid4().hex[:8]}"
+    found = await thread_saying(team.owner, f"a {word} over the field")
+    odd = await thread_saying(team.owner, "soon to be odd")
+    runtime: Any = atrium_app.state.runtime
+    async with runtime.db.transaction(tenant_id=uuid.UUID(team.owner.tenant_id)) as session:
+        await session.execute(
+            text("UPDATE threads SET values = CAST(:v AS jsonb) WHERE id = :id"),
+            {"v": f'{{"messages": {{"content": "{word}"}}}}', "id": odd},
+        )
+    assert await find(atrium_app, team.owner, word) == [found]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Text, delete, exists, func, literal_column, or_, select, text
+from sqlalchemy import Text, case, delete, exists, func, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.threads.models import Thread
@@ -138,11 +138,14 @@ class ThreadRepository:
     ) -> list[Thread]:
         """Threads whose title or any message's text matches `pattern` (an ILIKE pattern
         whose `%`, `_` and `\\` the caller escaped), newest first."""
-        message = (
-            func.jsonb_array_elements(func.coalesce(Thread.values["messages"], text("'[]'::jsonb")))
-            .table_valued("value")
-            .alias("message")
+        # Only an array is read as messages: a thread whose state holds something else there
+        # (state is written by graphs and by `POST /threads/{id}/state`) must not make every
+        # search of its tenant fail with "cannot extract elements from an object".
+        messages = case(
+            (func.jsonb_typeof(Thread.values["messages"]) == "array", Thread.values["messages"]),
+            else_=text("'[]'::jsonb"),
         )
+        message = func.jsonb_array_elements(messages).table_valued("value").alias("message")
         content = literal_column("message.value").op("->>", return_type=Text)("content")
         in_messages = exists(select(1).select_from(message).where(content.ilike(pattern)))
         title = Thread.metadata_.op("->>", return_type=Text)("title")
