@@ -86,6 +86,25 @@ async def test_every_change_is_a_new_version(owner: Principal) -> None:
     assert [(v["version"], v["name"]) for v in versions.json()] == [(2, "Two"), (1, "One")]
 
 
+async def test_patching_the_context_merges_and_null_clears(owner: Principal) -> None:
+    """The context is patched as JSON Merge Patch: keys left out stay, null removes."""
+    made = await create(
+        owner, context={"instructions": "Be brief.", "max_tokens": 300, "temperature": 0.5}
+    )
+    path = f"/assistants/{made['assistant_id']}"
+    kept = await owner.http.patch(path, json={"context": {"instructions": "Be kind."}})
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["context"] == {
+        "instructions": "Be kind.",
+        "max_tokens": 300,
+        "temperature": 0.5,
+    }
+    cleared = await owner.http.patch(path, json={"context": {"max_tokens": None}})
+    assert cleared.status_code == 200, cleared.text
+    assert cleared.json()["context"] == {"instructions": "Be kind.", "temperature": 0.5}
+    assert cleared.json()["version"] == 3
+
+
 async def test_an_earlier_version_can_become_the_latest(owner: Principal) -> None:
     aid = (await create(owner, name="One"))["assistant_id"]
     await owner.http.patch(f"/assistants/{aid}", json={"name": "Two"})

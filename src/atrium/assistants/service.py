@@ -33,9 +33,15 @@ GRAPHS = frozenset({GRAPH_ID})
 
 
 def _merge_context(data: AssistantCreate | AssistantUpdate, base: dict[str, Any]) -> dict[str, Any]:
+    # JSON Merge Patch (RFC 7396) on the context: a key left out stays, a key sent as null
+    # is removed (a limit or the temperature can be cleared), any other value replaces.
     context = dict(base)
     if data.context is not None:
-        context.update(data.context.model_dump(exclude_none=True, mode="json"))
+        for key, value in data.context.model_dump(exclude_unset=True, mode="json").items():
+            if value is None:
+                context.pop(key, None)
+            else:
+                context[key] = value
     top = data.model_dump(include=set(CONTEXT_FIELDS), exclude_none=True, mode="json")
     context.update(top)
     return AssistantContext.model_validate(context).model_dump(exclude_none=True, mode="json")

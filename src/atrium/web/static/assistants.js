@@ -12,10 +12,14 @@
     const context = { instructions: String(data.get("instructions") || "").trim() };
     let model = String(data.get("model") || "");
     if (model === "other") model = String(data.get("model_other") || "").trim();
+    const editing = form.dataset.method === "PATCH";
     if (model) context.model = model;
+    else if (editing) context.model = null;  // "the default model" again
+    // An emptied limit is sent as null, which PATCH reads as "remove it" (merge patch).
     for (const name of LIMITS) {
       const value = String(data.get(name) ?? "").trim();
       if (value !== "") context[name] = Number(value);
+      else if (editing) context[name] = null;
     }
     context.tools = [];
     for (const select of form.querySelectorAll("select[data-tool]")) {
@@ -31,21 +35,6 @@
     if (form.elements.project_id) body.project_id = String(data.get("project_id") || "") || null;
     return body;
   };
-
-  // PATCH /assistants keeps a context field that is left out or null, so a limit emptied in
-  // the form would silently stay as it was: say so before saving instead.
-  const form = document.getElementById("assistant-form");
-  document.addEventListener("submit", (event) => {
-    if (event.target !== form || form.dataset.method !== "PATCH") return;
-    const emptied = LIMITS.map((name) => form.elements[name])
-      .filter((input) => input.value.trim() === "" && input.defaultValue !== "");
-    if (!emptied.length) return;
-    event.preventDefault();
-    event.stopImmediatePropagation();
-    const label = form.querySelector(`label[for="${emptied[0].id}"]`).firstChild.textContent.trim();
-    showError(form, `A value once set cannot be removed yet: enter the value you want for “${label}”.`);
-    emptied[0].focus();
-  }, true);
 
   const model = document.getElementById("model");
   const other = document.getElementById("model-other-field");
