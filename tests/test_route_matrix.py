@@ -378,6 +378,7 @@ MATRIX: dict[Route, Case] = {
     ("GET", "/app/settings/audit"): Case(exempt=WEB_PAGE),
     ("GET", "/app/chat/{thread_id}"): Case(page=Page()),
     ("GET", "/app/chat/{thread_id}/messages"): Case(page=Page()),
+    ("GET", "/app/chat/{thread_id}/fork-point"): Case(page=Page()),
     ("GET", "/app/chat/{thread_id}/export.md"): Case(page=Page()),
     ("GET", "/app/chat/{thread_id}/export.json"): Case(page=Page()),
     ("GET", "/app/chat/{thread_id}/files/{thread_file_id}/content"): Case(page=Page()),

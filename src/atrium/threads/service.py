@@ -315,6 +315,11 @@ class ThreadService:
                     points[index] = point
         return points
 
+    async def fork_point(self, *, thread: Thread, index: int) -> str | None:
+        """`fork_points` for one message: None when it is not a human message or its
+        checkpoint is no longer kept."""
+        return (await self.fork_points(thread=thread)).get(index)
+
     async def update_state(
         self, *, auth: AuthContext, ref: str, data: StateUpdate
     ) -> StateUpdatePublic:

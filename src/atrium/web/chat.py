@@ -10,6 +10,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
+from fastapi.responses import JSONResponse
 
 from atrium.assistants.dependencies import AssistantServiceDep
 from atrium.assistants.schemas import AssistantSearch
@@ -21,7 +22,7 @@ from atrium.projects.dependencies import ProjectServiceDep
 from atrium.threads.dependencies import ThreadServiceDep
 from atrium.threads.models import Thread
 from atrium.threads.schemas import ThreadSearch, ThreadStatus
-from atrium.threads.service import ThreadService, parse_thread_id
+from atrium.threads.service import parse_thread_id
 from atrium.web import transcript
 from atrium.web.pages import page_router, render, thread_title
 from atrium.web.scope import ProjectScope, project_scope
@@ -51,28 +52,24 @@ def _download(body: bytes | str, media_type: str, name: str) -> Response:
     )
 
 
-async def _conversation(threads: ThreadService, thread: Thread) -> dict[str, Any]:
-    """What `_messages.html` shows of a thread."""
+def _conversation(thread: Thread) -> dict[str, Any]:
+    """What `_messages.html` shows of a thread. Edit and Regenerate name a message by its
+    index; its checkpoint is looked up only when one is clicked (`fork_point`)."""
     shown = transcript.messages(thread)
-    forks: dict[int, str] = {}
-    if thread.status != ThreadStatus.busy:
-        forks = await threads.fork_points(thread=thread)
+    idle = thread.status == ThreadStatus.idle
     users = [m for m in shown if m.role == "user"]
     last_user = users[-1] if users else None
     # Regenerate the last answer: send its question again from the checkpoint before it.
     regenerate = (
-        {"checkpoint": forks[last_user.index], "text": last_user.text}
-        if last_user is not None
-        and last_user.index in forks
-        and shown[-1].role == "assistant"
-        and thread.status == ThreadStatus.idle
+        {"index": last_user.index, "text": last_user.text}
+        if last_user is not None and shown[-1].role == "assistant" and idle
         else None
     )
     return {
         "current": thread,
         "messages": shown,
         "pending": transcript.pending(thread),
-        "forks": forks,
+        "editable": thread.status != ThreadStatus.busy,
         "regenerate": regenerate,
     }
 
@@ -112,9 +109,9 @@ async def _chat_page(
     )
     models = await gateway.offered_models(session=session, auth=visitor.auth)
     conversation = (
-        await _conversation(threads, current)
+        _conversation(current)
         if current
-        else {"current": None, "messages": [], "pending": [], "forks": {}, "regenerate": None}
+        else {"current": None, "messages": [], "pending": [], "editable": False, "regenerate": None}
     )
     files = (
         await knowledge.list_files(session=session, auth=visitor.auth, thread_id=current.id)
@@ -187,8 +184,35 @@ async def chat_messages(
     """The stored messages, rendered on the server: the page swaps this in when a streamed
     answer ends, so model text is never turned into HTML in the browser."""
     thread = await threads.get(session=session, auth=visitor.auth, ref=thread_id)
-    conversation = await _conversation(threads, thread)
+    conversation = _conversation(thread)
     return render(request, "_messages.html", visitor, **conversation)
+
+
+@router.get("/app/chat/{thread_id}/fork-point")
+async def fork_point(
+    thread_id: str,
+    visitor: VisitorDep,
+    session: SessionDep,
+    threads: ThreadServiceDep,
+    index: str = "",
+) -> JSONResponse:
+    """The checkpoint a run starts from to replace the thread's message `index` (a human
+    message; without it, the last question: Regenerate's) and all after it. Asked for when
+    Edit or Regenerate is clicked: walking a thread's checkpoints costs more than the page."""
+    thread = await threads.get(session=session, auth=visitor.auth, ref=thread_id)
+    if index:
+        if not index.isdigit() or len(index) > 6:
+            raise NotFound("No such message in this chat")
+        position = int(index)
+    else:
+        questions = [m.index for m in transcript.messages(thread) if m.role == "user"]
+        if not questions:
+            raise NotFound("This chat has no question to answer again")
+        position = questions[-1]
+    checkpoint_id = await threads.fork_point(thread=thread, index=position)
+    if checkpoint_id is None:
+        raise NotFound("This message is too old to edit: its checkpoint is no longer kept")
+    return JSONResponse({"checkpoint_id": checkpoint_id})
 
 
 @router.get("/app/chat/{thread_id}/export.md")

@@ -32,7 +32,7 @@ async def shared_thread(
         share=share,
         messages=transcript.messages(thread),
         pending=[],
-        forks={},
+        editable=False,
         regenerate=None,
         read_only=True,
     )

@@ -214,8 +214,22 @@ function setUpChat(root) {
 
   // A new branch: the messages from `article` on are replaced by the answer to `text`, which
   // a run started from the checkpoint before them gives.
-  async function branch(article, checkpoint, text) {
+  // The checkpoint is looked up when asked for (walking a thread's checkpoints costs more
+  // than the page itself), by the message's index in the thread.
+  async function branch(article, index, text) {
     if (!assistantId()) return fail("Pick an assistant first.");
+    fail("");
+    let checkpoint;
+    try {
+      const found = await fetch(`/app/chat/${threadId}/fork-point?index=${encodeURIComponent(index)}`, { credentials: "same-origin" });
+      if (found.status === 404) {
+        return fail("This message is too old to edit or answer again: its checkpoint is no longer kept.");
+      }
+      if (!found.ok) return fail(`The server answered ${found.status}. Try again in a moment.`);
+      checkpoint = (await found.json()).checkpoint_id;
+    } catch (_) {
+      return fail("Atrium could not be reached. Check your connection and try again.");
+    }
     while (article.nextElementSibling) article.nextElementSibling.remove();
     article.remove();
     await run(
@@ -239,7 +253,7 @@ function setUpChat(root) {
       form.elements.args.focus();
     } else if (button.classList.contains("regenerate")) {
       const question = [...messages.querySelectorAll("article.message.user")].pop();
-      if (question) branch(question, button.dataset.checkpoint, button.dataset.text);
+      if (question) branch(question, button.dataset.index, button.dataset.text);
     } else if (button.classList.contains("edit-message")) {
       const form = article.querySelector(".edit-form");
       form.hidden = false;
@@ -275,7 +289,7 @@ function setUpChat(root) {
       const text = form.elements.text.value.trim();
       if (!text) return;
       const article = form.closest("article.message");
-      branch(article, article.querySelector(".edit-message").dataset.checkpoint, text);
+      branch(article, article.dataset.index, text);
     }
   });
 
