@@ -50,7 +50,8 @@ def parse_share_id(ref: str | uuid.UUID) -> uuid.UUID:
         raise NotFound(_MISSING) from None
 
 
-def _text(content: Any) -> str:
+def message_text(content: Any) -> str:
+    """A stored message's content as text: a string as it is, a list of parts joined."""
     if isinstance(content, list):
         return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
     return str(content or "")
@@ -62,7 +63,7 @@ def transcript(values: dict[str, Any] | None) -> list[SharedMessagePublic]:
     for message in (values or {}).get("messages", []) or []:
         if not isinstance(message, dict):
             continue
-        kind, text = message.get("type"), _text(message.get("content"))
+        kind, text = message.get("type"), message_text(message.get("content"))
         if kind == "human":
             shown.append(SharedMessagePublic(role=SpeakerRole.user, text=text))
         elif kind == "ai":

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
@@ -24,7 +23,7 @@ from atrium.threads.models import Thread
 from atrium.threads.schemas import ThreadSearch, ThreadStatus
 from atrium.threads.service import parse_thread_id
 from atrium.web import transcript
-from atrium.web.pages import page_router, render, thread_title
+from atrium.web.pages import page_id, page_router, render, thread_title
 from atrium.web.scope import ProjectScope, project_scope
 from atrium.web.visitor import Visitor, VisitorDep
 
@@ -246,10 +245,7 @@ async def thread_file(
     knowledge: KnowledgeServiceDep,
 ) -> Response:
     """A file attached to the chat, as uploaded (the link a citation of it points to)."""
-    try:
-        file_uuid = uuid.UUID(thread_file_id)
-    except ValueError:
-        raise NotFound("File not found") from None
+    file_uuid = page_id(thread_file_id, "File not found")
     row, data = await knowledge.content(
         session=session, auth=visitor.auth, thread_id=parse_thread_id(thread_id), file_id=file_uuid
     )

@@ -4,17 +4,14 @@ knowledge.js through the JSON API (`/knowledge/*`)."""
 
 from __future__ import annotations
 
-import uuid
-
 from fastapi import Request, Response
 
 from atrium.kit.deps import SessionDep
-from atrium.kit.errors import NotFound
 from atrium.knowledge.dependencies import KnowledgeServiceDep
 from atrium.knowledge.models import FileStatus
 from atrium.knowledge.schemas import SearchMode
 from atrium.projects.dependencies import ProjectServiceDep
-from atrium.web.pages import page_router, render
+from atrium.web.pages import page_id, page_router, render
 from atrium.web.scope import project_scope
 from atrium.web.visitor import VisitorDep
 
@@ -60,11 +57,7 @@ async def knowledge_base_page(
     session: SessionDep,
     knowledge: KnowledgeServiceDep,
 ) -> Response:
-    try:
-        key = uuid.UUID(base_id)
-    except ValueError:
-        # A malformed id is answered like a missing one (the API's 404 page, not a 422).
-        raise NotFound("Knowledge base not found") from None
+    key = page_id(base_id, "Knowledge base not found")
     base = await knowledge.get_base(session=session, auth=visitor.auth, base_id=key)
     files = await knowledge.list_files(session=session, auth=visitor.auth, base_id=key)
     return render(

@@ -3,6 +3,7 @@ errors into HTML pages, and the checks the sign-in forms make."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +19,7 @@ from atrium.auth.cookies import local_path, set_session_cookie
 from atrium.auth.dependencies import SessionServiceDep
 from atrium.auth.schemas import TokenPair
 from atrium.kit.deps import provided
-from atrium.kit.errors import AtriumError, Forbidden
+from atrium.kit.errors import AtriumError, Forbidden, NotFound
 from atrium.settings import Settings
 from atrium.tenants.service import TenantService
 from atrium.threads.models import Thread
@@ -81,6 +82,15 @@ def render(
         request, name, {"visitor": visitor, **context}, status_code=status
     )
     return response
+
+
+def page_id(value: str, missing: str) -> uuid.UUID:
+    """An id from a page's path; a malformed one is answered like a missing one (the API's
+    404 page with `missing`, not FastAPI's 422)."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound(missing) from None
 
 
 def safe_next(value: str | None) -> str:

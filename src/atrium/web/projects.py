@@ -4,7 +4,6 @@ assistants, threads and knowledge bases. Creating, renaming and deleting go thro
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import Query, Request, Response
@@ -13,27 +12,19 @@ from atrium.assistants.dependencies import AssistantServiceDep
 from atrium.assistants.schemas import AssistantSearch
 from atrium.auth.permissions import Action, Resource, may
 from atrium.kit.deps import SessionDep
-from atrium.kit.errors import BadRequest, NotFound
+from atrium.kit.errors import BadRequest
 from atrium.kit.schemas import unstorable
 from atrium.knowledge.dependencies import KnowledgeServiceDep
 from atrium.projects.dependencies import ProjectServiceDep
 from atrium.threads.dependencies import ThreadServiceDep
 from atrium.threads.schemas import ThreadSearch
-from atrium.web.pages import page_router, render, thread_title
+from atrium.web.pages import page_id, page_router, render, thread_title
 from atrium.web.visitor import VisitorDep
 
 router = page_router()
 
 # A page shows this many of each list; the API pages through the rest.
 SHOWN = 100
-
-
-def _parse(project_id: str) -> uuid.UUID:
-    # Not a uuid: the same 404 page as a project that does not exist (not FastAPI's 422).
-    try:
-        return uuid.UUID(project_id)
-    except ValueError:
-        raise NotFound("Project not found") from None
 
 
 @router.get("/app/projects")
@@ -67,7 +58,9 @@ async def project_page(
     knowledge: KnowledgeServiceDep,
 ) -> Response:
     auth = visitor.auth
-    project = await projects.get(session=session, auth=auth, project_id=_parse(project_id))
+    project = await projects.get(
+        session=session, auth=auth, project_id=page_id(project_id, "Project not found")
+    )
     members, _ = await assistants.search(
         session=session,
         auth=auth,

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from atrium.auth.context import AuthContext
-from atrium.kit.errors import NotFound
 from atrium.projects.models import Project
 from atrium.projects.service import ProjectService
+from atrium.web.pages import page_id
 
 # The picker lists this many projects; a tenant with more narrows by opening a project.
 PICKER_SIZE = 200
@@ -35,10 +35,7 @@ async def project_scope(
     )
     if not raw:
         return ProjectScope(listed, None)
-    try:
-        wanted = uuid.UUID(raw)
-    except ValueError:
-        raise NotFound("Project not found") from None
+    wanted = page_id(raw, "Project not found")
     chosen = next((p for p in listed if p.id == wanted), None)
     if chosen is None:
         chosen = await projects.get(session=session, auth=auth, project_id=wanted)

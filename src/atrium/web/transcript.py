@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from atrium.threads.models import Thread
+from atrium.threads.share_service import message_text
 
 # A tool's output longer than this is shown cut, with the whole text behind "Show all".
 OUTPUT_PREVIEW_CHARS = 600
@@ -63,12 +64,6 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _text(content: Any) -> str:
-    if isinstance(content, list):
-        return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
-    return str(content or "")
-
-
 def citation_href(thread_id: str, citation: dict[str, Any]) -> str | None:
     """Where the cited file downloads: its base's file route, or the chat's own route for a
     file attached to this thread. Built from ids only, never from text."""
@@ -117,7 +112,7 @@ def messages(thread: Thread) -> list[Message]:
             continue
         kind, text, message_id = (
             raw.get("type"),
-            _text(raw.get("content")),
+            message_text(raw.get("content")),
             str(raw.get("id") or ""),
         )
         if kind == "human":
