@@ -23,14 +23,20 @@ async def thread_saying(who: Principal, text: str, title: str = "") -> str:
     return thread_id
 
 
-async def find(app: FastAPI, who: Principal, text: str, limit: int = 50) -> list[str]:
+async def find(
+    app: FastAPI, who: Principal, text: str, limit: int = 50, project_id: str | None = None
+) -> list[str]:
     runtime: Any = app.state.runtime
     auth = AuthContext(
         tenant_id=uuid.UUID(who.tenant_id), role=Role(who.role), user_id=uuid.UUID(who.user_id)
     )
     async with runtime.db.transaction(tenant_id=auth.tenant_id) as session:
         found = await runtime.thread_service.find_text(
-            session=session, auth=auth, text=text, limit=limit
+            session=session,
+            auth=auth,
+            text=text,
+            limit=limit,
+            project_id=uuid.UUID(project_id) if project_id else None,
         )
     return [str(t.id) for t in found]
 
@@ -95,3 +101,20 @@ async def test_a_thread_whose_state_holds_no_message_list_breaks_no_search(
             {"v": f'{{"messages": {{"content": "{word}"}}}}', "id": odd},
         )
     assert await find(atrium_app, team.owner, word) == [found]
+
+
+async def test_a_project_narrows_the_search_before_the_limit(
+    team: Team, atrium_app: FastAPI
+) -> None:
+    """In a project, the newest matches outside it do not use up the limit."""
+    word = f"heron{uuid.uuid4().hex[:8]}"
+    r = await team.owner.http.post("/projects", json={"name": f"p-{word}"})
+    assert r.status_code == 201, r.text
+    project = r.json()["id"]
+    inside = await thread_saying(team.owner, f"a {word} in the project")
+    r = await team.owner.http.patch(f"/threads/{inside}", json={"project_id": project})
+    assert r.status_code == 200, r.text
+    for _ in range(3):  # newer matches, outside the project
+        await thread_saying(team.owner, f"a {word} elsewhere")
+    assert await find(atrium_app, team.owner, word, limit=2, project_id=project) == [inside]
+    assert len(await find(atrium_app, team.owner, word, limit=2)) == 2

@@ -135,6 +135,7 @@ class ThreadRepository:
         user_id: uuid.UUID | None,
         pattern: str,
         limit: int,
+        project_id: uuid.UUID | None = None,
     ) -> list[Thread]:
         """Threads whose title or any message's text matches `pattern` (an ILIKE pattern
         whose `%`, `_` and `\\` the caller escaped), newest first."""
@@ -149,7 +150,7 @@ class ThreadRepository:
         content = literal_column("message.value").op("->>", return_type=Text)("content")
         in_messages = exists(select(1).select_from(message).where(content.ilike(pattern)))
         title = Thread.metadata_.op("->>", return_type=Text)("title")
-        where = _filters(tenant_id, user_id, None, None, None, None)
+        where = _filters(tenant_id, user_id, None, None, None, None, project_id)
         rows = await session.scalars(
             select(Thread)
             .where(*where, or_(title.ilike(pattern), in_messages))

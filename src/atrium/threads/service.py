@@ -202,10 +202,17 @@ class ThreadService:
         )
 
     async def find_text(
-        self, *, session: AsyncSession, auth: AuthContext, text: str, limit: int = 50
+        self,
+        *,
+        session: AsyncSession,
+        auth: AuthContext,
+        text: str,
+        limit: int = 50,
+        project_id: uuid.UUID | None = None,
     ) -> list[Thread]:
-        """The caller's visible threads whose title or messages contain `text` (case
-        insensitive, taken literally: `%` and `_` match only themselves), newest first."""
+        """The caller's visible threads (in `project_id`, if given) whose title or messages
+        contain `text` (case insensitive, taken literally: `%` and `_` match only
+        themselves), newest first."""
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return await thread_repository.find_text(
             session,
@@ -213,6 +220,7 @@ class ThreadService:
             user_id=_owner_filter(auth),
             pattern=f"%{escaped}%",
             limit=max(1, min(limit, 200)),
+            project_id=project_id,
         )
 
     async def count(self, *, session: AsyncSession, auth: AuthContext, query: ThreadCount) -> int:

@@ -88,10 +88,12 @@ async def _chat_page(
     needle = q.strip()[:200]
     if needle:
         listed = await threads.find_text(
-            session=session, auth=visitor.auth, text=needle, limit=SEARCH_LIMIT
+            session=session,
+            auth=visitor.auth,
+            text=needle,
+            limit=SEARCH_LIMIT,
+            project_id=scope.project_id,
         )
-        if scope.chosen is not None:
-            listed = [t for t in listed if t.project_id == scope.chosen.id]
     else:
         listed = await threads.search(
             session=session,
